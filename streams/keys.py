@@ -1,0 +1,112 @@
+"""Every Redis key name OneMap uses, in one place.
+
+Keys of contract section 3-5 keep their contract names; the others are OneMap's own
+(documented in docs/CONTRACT.md). A partition's keys carry a ``{p}`` hash tag so a
+Redis Cluster keeps one partition's input, state and leases in one slot.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+
+__all__ = ["Keys", "partition_of"]
+
+
+def partition_of(subject: str, partitions: int) -> int:
+    """The input partition of a subject (contract section 3).
+
+    >>> partition_of("P01", 4) == zlib.crc32(b"P01") % 4
+    True
+    """
+    return zlib.crc32(subject.encode("utf-8")) % partitions
+
+
+@dataclass(frozen=True)
+class Keys:
+    """Key names under one prefix (``CC_PREFIX``, default ``cc``)."""
+
+    prefix: str = "cc"
+
+    # --- contract keys -------------------------------------------------------
+    def input(self, p: int) -> str:
+        """Input partition stream ``cc:in:{p}`` (contract section 3)."""
+        return f"{self.prefix}:in:{p}"
+
+    @property
+    def deadletter(self) -> str:
+        return f"{self.prefix}:deadletter"
+
+    @property
+    def alerts(self) -> str:
+        return f"{self.prefix}:alerts"
+
+    def dispatch(self, unit_id: str) -> str:
+        return f"{self.prefix}:dispatch:{unit_id}"
+
+    @property
+    def dispatch_acks(self) -> str:
+        return f"{self.prefix}:dispatch:acks"
+
+    # --- OneMap's own keys ---------------------------------------------------
+    group: str = "onemap"
+    """Consumer group name on every input partition."""
+
+    def state(self, p: int) -> str:
+        """Hash subject -> JSON state of the subjects of partition ``p``."""
+        return f"{self.prefix}:state:{{{p}}}"
+
+    def lease(self, p: int) -> str:
+        """String: which worker owns partition ``p`` (SET NX PX, renewed)."""
+        return f"{self.prefix}:lease:{{{p}}}"
+
+    def lastseen(self, p: int) -> str:
+        """Sorted set unit -> last event time, for the offline rule."""
+        return f"{self.prefix}:lastseen:{{{p}}}"
+
+    @property
+    def clock(self) -> str:
+        """Newest event time any worker has seen (epoch seconds, string float)."""
+        return f"{self.prefix}:clock"
+
+    @property
+    def positions(self) -> str:
+        """Stream of accepted positions (capped), tailed by the web process."""
+        return f"{self.prefix}:positions"
+
+    @property
+    def last(self) -> str:
+        """Hash subject -> JSON of its latest accepted position."""
+        return f"{self.prefix}:last"
+
+    def track(self, subject: str) -> str:
+        """List of the subject's recent positions (JSON, newest first, capped)."""
+        return f"{self.prefix}:track:{subject}"
+
+    @property
+    def reads(self) -> str:
+        """Hash checkpoint id -> JSON list of its latest plate reads."""
+        return f"{self.prefix}:reads"
+
+    @property
+    def stats(self) -> str:
+        """Hash of counters: processed, per-filter drops, dead letters."""
+        return f"{self.prefix}:stats"
+
+    @property
+    def alert_acks(self) -> str:
+        """Hash alert_id -> JSON {by, note, ts}: acknowledged alerts."""
+        return f"{self.prefix}:alert_acks"
+
+    @property
+    def audit(self) -> str:
+        """Stream: every human action (the 'data iron cage')."""
+        return f"{self.prefix}:audit"
+
+    def health(self, worker: str) -> str:
+        """Key with a TTL: worker ``worker`` is alive (value: JSON status)."""
+        return f"{self.prefix}:health:{worker}"
+
+    @property
+    def health_pattern(self) -> str:
+        return f"{self.prefix}:health:*"

@@ -1,0 +1,150 @@
+"""The plain objects that flow through the pipeline: pings, plate reads, alerts.
+
+Units inside the code: metres, km/h, epoch seconds (UTC). Conversion happens at the edges
+(message parsing, the HTTP API).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+__all__ = [
+    "AlertType",
+    "Severity",
+    "Kind",
+    "Ping",
+    "Read",
+    "Alert",
+    "ParseError",
+    "make_alert_id",
+]
+
+
+class AlertType(StrEnum):
+    """The eight alert types of contract section 4."""
+
+    ZONE_EXIT = "zone_exit"
+    RESTRICTED_ENTRY = "restricted_entry"
+    OVERSPEED = "overspeed"
+    NIGHT_BAN = "night_ban"
+    FATIGUE = "fatigue"
+    WATCHLIST_HIT = "watchlist_hit"
+    CLONED_PLATE = "cloned_plate"
+    UNIT_OFFLINE = "unit_offline"
+
+
+class Severity(StrEnum):
+    """Four-color warning levels, most urgent first."""
+
+    RED = "red"
+    ORANGE = "orange"
+    YELLOW = "yellow"
+    BLUE = "blue"
+
+
+class Kind(StrEnum):
+    """What a subject is, as the city pack knows it."""
+
+    UNIT = "unit"  # a patrol unit of units.json
+    VEHICLE = "vehicle"  # a monitored vehicle of vehicles.json
+    OTHER = "other"  # any other plate or device id
+
+
+class ParseError(ValueError):
+    """A message that cannot be understood; ``field`` names the offending field."""
+
+    def __init__(self, field_name: str, message: str) -> None:
+        super().__init__(f"{field_name}: {message}")
+        self.field = field_name
+
+
+@dataclass(slots=True)
+class Ping:
+    """One GPS fix (contract ``type=gps``) plus what the enrichers add."""
+
+    subject: str
+    lat: float
+    lon: float
+    ts: float
+    speed: float | None = None  # km/h as sent; None when the device sent none
+    heading: float | None = None
+    accuracy: float | None = None
+    entry_id: str = ""
+    stream: str = ""
+    # --- set by enrichers ---------------------------------------------------
+    kind: Kind = Kind.OTHER
+    category: str | None = None  # vehicle category, None for units and unknown plates
+    zones: frozenset[str] = field(default_factory=frozenset)  # ids of zones containing the fix
+    speed_limit: float = 0.0  # km/h in force at the fix
+    speed_kmh: float = 0.0  # sent speed, else derived from the previous fix
+    local_minute: int = 0  # minutes since local midnight (city timezone)
+    local_date: str = ""  # local calendar date, YYYY-MM-DD
+
+
+@dataclass(slots=True)
+class Read:
+    """One checkpoint plate read (contract ``type=anpr``)."""
+
+    checkpoint: str
+    plate: str
+    ts: float
+    confidence: float | None = None
+    lane: str | None = None
+    entry_id: str = ""
+    stream: str = ""
+
+    @property
+    def subject(self) -> str:
+        return self.plate
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """One alert of contract section 4."""
+
+    alert_id: str
+    type: AlertType
+    severity: Severity
+    subject: str
+    lat: float
+    lon: float
+    ts: float
+    zone: str = ""
+    checkpoint: str = ""
+    text: str = ""
+
+    def to_fields(self) -> dict[str, str]:
+        """The flat string fields written to ``cc:alerts``."""
+        return {
+            "alert_id": self.alert_id,
+            "type": str(self.type),
+            "severity": str(self.severity),
+            "subject": self.subject,
+            "lat": f"{self.lat:.6f}",
+            "lon": f"{self.lon:.6f}",
+            "ts": _fmt_ts(self.ts),
+            "zone": self.zone,
+            "checkpoint": self.checkpoint,
+            "text": self.text,
+        }
+
+
+def _fmt_ts(ts: float) -> str:
+    return str(int(ts)) if float(ts).is_integer() else f"{ts:.3f}"
+
+
+def make_alert_id(type_: AlertType, subject: str, ts: float, extra: str = "") -> str:
+    """A deterministic alert id: the same input always gives the same id.
+
+    Built from what caused the alert (type, subject, event time, and e.g. the zone or
+    checkpoint), never from wall-clock time or a counter, so a redelivered or replayed
+    message produces the identical id.
+
+    >>> make_alert_id(AlertType.OVERSPEED, "B12345", 1700000000) == make_alert_id(
+    ...     AlertType.OVERSPEED, "B12345", 1700000000.0)
+    True
+    """
+    raw = f"{type_}|{subject}|{_fmt_ts(float(ts))}|{extra}"
+    return f"{type_}-" + hashlib.sha1(raw.encode("utf-8")).hexdigest()[:16]
