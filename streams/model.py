@@ -19,6 +19,7 @@ __all__ = [
     "Alert",
     "ParseError",
     "make_alert_id",
+    "fmt_ts",
 ]
 
 
@@ -124,14 +125,15 @@ class Alert:
             "subject": self.subject,
             "lat": f"{self.lat:.6f}",
             "lon": f"{self.lon:.6f}",
-            "ts": _fmt_ts(self.ts),
+            "ts": fmt_ts(self.ts),
             "zone": self.zone,
             "checkpoint": self.checkpoint,
             "text": self.text,
         }
 
 
-def _fmt_ts(ts: float) -> str:
+def fmt_ts(ts: float) -> str:
+    """Epoch seconds as text: an integer when whole, else milliseconds."""
     return str(int(ts)) if float(ts).is_integer() else f"{ts:.3f}"
 
 
@@ -146,5 +148,5 @@ def make_alert_id(type_: AlertType, subject: str, ts: float, extra: str = "") ->
     ...     AlertType.OVERSPEED, "B12345", 1700000000.0)
     True
     """
-    raw = f"{type_}|{subject}|{_fmt_ts(float(ts))}|{extra}"
+    raw = f"{type_}|{subject}|{fmt_ts(float(ts))}|{extra}"
     return f"{type_}-" + hashlib.sha1(raw.encode("utf-8")).hexdigest()[:16]

@@ -84,7 +84,7 @@ class Settings:
     demo_speed: float = 5.0
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         """Read settings from ``env`` (default ``os.environ``); raise ``ValueError`` naming the variable."""
         e = dict(os.environ if env is None else env)
         pack = Path(e["CITY_PACK"]).resolve() if e.get("CITY_PACK") else DEMO_CITY

@@ -1,0 +1,38 @@
+"""OneMap: assemble and serve the whole system.
+
+settings -> back end (embedded Redis, workers, demo feed) -> Dash app with layouts, callbacks,
+HTTP API and socket bridge -> serve. ``make run`` runs this file; so can ``python app.py``.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+
+from streams.settings import Settings
+from streams.supervisor import start_backend
+
+
+def main() -> None:
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    settings = Settings.from_env()
+    backend = start_backend(settings, workers=int(os.environ.get("CC_WORKERS") or 1))
+    atexit.register(backend.stop)
+
+    from webapp import create_app  # the web side loads after the back end is up
+
+    app, socketio = create_app(settings, backend.redis_url)
+    host = os.environ.get("HOST", "127.0.0.1")
+    print(f"OneMap: http://127.0.0.1:{settings.port}", flush=True)
+    try:
+        socketio.run(app.server, host=host, port=settings.port, allow_unsafe_werkzeug=True,
+                     use_reloader=False, log_output=False)
+    finally:
+        backend.stop()
+
+
+if __name__ == "__main__":
+    main()

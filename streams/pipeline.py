@@ -1,0 +1,158 @@
+"""The whole path of a message, declared in one place.
+
+    parse  ->  FILTERS (drop bad fixes, counted)  ->  ENRICHERS (batch)  ->  DETECTORS (rules)
+
+Reading this file tells a newcomer what happens to a ping. ``Pipeline.process`` is pure: it
+takes entries and the subjects' states and returns alerts, new states and what to publish;
+the worker (streams/worker.py) does all the I/O and commits the result atomically.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from streams import rules
+from streams.citypack import CityPack
+from streams.enrichers import Context, Enricher, enrich_identity, enrich_local_time, enrich_zones
+from streams.filters import LastFix, derive_speed_kmh, filter_ping
+from streams.messages import parse_fields
+from streams.model import Alert, ParseError, Ping, Read
+from streams.rules import unit_offline
+
+__all__ = ["ENRICHERS", "GPS_DETECTORS", "ANPR_DETECTORS", "Entry", "DeadLetter", "BatchResult", "Pipeline"]
+
+log = logging.getLogger(__name__)
+
+# --- the path of a message ----------------------------------------------------------------
+ENRICHERS: tuple[Enricher, ...] = (enrich_identity, enrich_zones, enrich_local_time)
+GPS_DETECTORS = rules.GPS_RULES  # zone_exit, restricted_entry, overspeed, night_ban, fatigue
+ANPR_DETECTORS = rules.ANPR_RULES  # watchlist_hit, cloned_plate
+# unit_offline runs on the event clock, not per message: see Pipeline.silent_units.
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One input stream entry."""
+
+    stream: str
+    entry_id: str
+    fields: Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    stream: str
+    entry_id: str
+    raw: str  # the original fields as JSON
+    error: str  # one line
+
+
+@dataclass
+class BatchResult:
+    """What one batch produced; the worker commits all of it together with the acks."""
+
+    alerts: list[Alert] = field(default_factory=list)
+    states: dict[str, dict[str, Any]] = field(default_factory=dict)  # every subject the batch touched
+    pings: list[Ping] = field(default_factory=list)  # accepted fixes, in order
+    reads: list[Read] = field(default_factory=list)
+    dead: list[DeadLetter] = field(default_factory=list)
+    counters: Counter[str] = field(default_factory=Counter)
+
+
+def _dead(entry: Entry, error: str) -> DeadLetter:
+    raw = orjson.dumps(dict(entry.fields)).decode()
+    return DeadLetter(entry.stream, entry.entry_id, raw, error.replace("\n", " ")[:500])
+
+
+class Pipeline:
+    """Filters, enrichers and detectors over batches of entries of one partition."""
+
+    def __init__(self, city: CityPack) -> None:
+        self.ctx = Context(city)
+
+    @property
+    def city(self) -> CityPack:
+        return self.ctx.city
+
+    def process(
+        self, entries: Sequence[Entry], states: Mapping[str, dict[str, Any]], clock: float | None
+    ) -> BatchResult:
+        """Run a batch; ``states`` maps subject -> state (missing subjects start empty).
+
+        ``states`` is not modified; the worker compares the returned states with what it stored.
+        """
+        out = BatchResult()
+        events: list[Ping | Read] = []
+        work: dict[str, dict[str, Any]] = {}
+
+        def state_of(subject: str) -> dict[str, Any]:
+            st = work.get(subject)
+            if st is None:
+                st = dict(states.get(subject) or {})
+                work[subject] = st
+            return st
+
+        for entry in entries:
+            try:
+                event = parse_fields(entry.fields)
+            except ParseError as exc:
+                out.dead.append(_dead(entry, str(exc)))
+                continue
+            event.entry_id, event.stream = entry.entry_id, entry.stream
+            if isinstance(event, Ping) and not self._keep(event, state_of(event.subject), clock, out):
+                continue
+            events.append(event)
+
+        pings = [e for e in events if isinstance(e, Ping)]
+        for enrich in ENRICHERS:
+            enrich(pings, self.ctx)
+        for event in events:
+            self._detect(event, state_of(event.subject), out)
+        out.pings = pings
+        out.reads = [e for e in events if isinstance(e, Read)]
+        out.states = work
+        out.counters["processed"] += len(entries)
+        return out
+
+    def _keep(self, ping: Ping, st: dict[str, Any], clock: float | None, out: BatchResult) -> bool:
+        """Position filters; a kept ping becomes the subject's last fix."""
+        last = LastFix.from_dict(st["last"]) if "last" in st else None
+        dropped = filter_ping(ping, last, clock)
+        if dropped is not None:
+            out.counters[f"dropped:{dropped}"] += 1
+            return False
+        ping.speed_kmh = derive_speed_kmh(ping, last)
+        st["last"] = LastFix(ping.ts, ping.lat, ping.lon).to_dict()
+        return True
+
+    def _detect(self, event: Ping | Read, st: dict[str, Any], out: BatchResult) -> None:
+        detectors = GPS_DETECTORS if isinstance(event, Ping) else ANPR_DETECTORS
+        rule_states: dict[str, Any] = dict(st.get("rules") or {})
+        for name, detect in detectors:
+            try:
+                new, alerts = detect(event, rule_states.get(name) or {}, self.city)  # type: ignore[arg-type]
+            except Exception:  # a failing rule is logged and the chain goes on (Traccar)
+                log.exception("rule %s failed on %s %s", name, event.stream, event.entry_id)
+                out.counters[f"errors:{name}"] += 1
+                continue
+            if new:
+                rule_states[name] = new
+            else:
+                rule_states.pop(name, None)
+            out.alerts.extend(alerts)
+        if rule_states:
+            st["rules"] = rule_states
+        else:
+            st.pop("rules", None)
+
+    def silent_units(
+        self, last_seen: Mapping[str, tuple[float, float, float]], clock: float
+    ) -> list[Alert]:
+        """unit_offline: units silent for ``offline_after_s`` of event time at ``clock``."""
+        return unit_offline.detect_silent(last_seen, clock, self.city)

@@ -1,0 +1,297 @@
+"""The stream worker: ``python -m streams.worker``.
+
+Reads its partitions of ``cc:in:{p}`` through the consumer group, runs each batch through
+``streams.pipeline.Pipeline`` and commits alerts, state, publication and acks in one
+transaction (streams/commit.py). On taking a partition it first claims and re-processes the
+entries a previous owner left pending (XAUTOCLAIM), dead-lettering any delivered too often.
+SIGTERM stops reading, finishes the batch in hand, releases the leases and exits.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import threading
+import time
+from typing import Any
+
+import orjson
+import redis
+
+from streams.citypack import CityPack, load_city_pack
+from streams.commit import MAX_CLOCK, merge_reads, queue_alerts, queue_batch
+from streams.keys import Keys
+from streams.leases import Leases
+from streams.pipeline import BatchResult, Entry, Pipeline
+from streams.settings import Settings
+
+__all__ = ["Worker", "main"]
+
+log = logging.getLogger("onemap.worker")
+
+MAX_DELIVERIES = 5  # a pending entry delivered this often is dead-lettered, not retried forever
+HEALTH_TTL_S = 10
+MAINTENANCE_S = 2.0
+OFFLINE_CHECK_S = 0.5
+
+
+class LostLease(Exception):
+    """Another worker owns the partition now; the batch was not committed."""
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+class Worker:
+    """One worker process's loop over the partitions it owns."""
+
+    def __init__(
+        self,
+        client: redis.Redis,
+        city: CityPack,
+        settings: Settings,
+        name: str | None = None,
+        batch: int = 1000,
+        block_ms: int = 1000,
+        lease_ttl_ms: int = 10_000,
+    ) -> None:
+        self.client, self.settings = client, settings
+        self.keys = Keys(settings.prefix)
+        self.name = name or f"{socket.gethostname()}-{os.getpid()}"
+        self.batch, self.block_ms = batch, block_ms
+        self.pipeline = Pipeline(city)
+        self.leases = Leases(client, self.keys, settings.partitions, self.name, lease_ttl_ms)
+        self.cache: dict[int, dict[str, bytes]] = {}  # partition -> subject -> stored state JSON
+        self.recovering: set[int] = set()
+        self.clock: float | None = None
+        self._clock_script = client.register_script(MAX_CLOCK)
+        self._last_maintenance = 0.0
+        self._last_offline_check = 0.0
+
+    # --- set-up ------------------------------------------------------------------------------
+    def ensure_groups(self) -> None:
+        """Create the consumer group on every partition, reading from its first entry."""
+        for p in range(self.settings.partitions):
+            try:
+                self.client.xgroup_create(self.keys.input(p), self.keys.group, id="0", mkstream=True)
+            except redis.ResponseError as exc:
+                if "BUSYGROUP" not in str(exc):
+                    raise
+
+    # --- the loop ----------------------------------------------------------------------------
+    def run(self, stop: threading.Event) -> None:
+        self.ensure_groups()
+        log.info("worker %s started on %d partitions", self.name, self.settings.partitions)
+        try:
+            while not stop.is_set():
+                try:
+                    self.step()
+                except redis.ConnectionError as exc:
+                    log.warning("redis unavailable (%s); retrying in 1 s", exc)
+                    self.cache.clear()
+                    stop.wait(1.0)
+        finally:
+            self.shutdown()
+
+    def step(self) -> int:
+        """One round: maintenance when due, pending recovery, one read of new entries.
+
+        Returns the number of entries handled.
+        """
+        if time.monotonic() - self._last_maintenance >= MAINTENANCE_S:
+            self.maintain()
+        if not self.leases.owned:
+            time.sleep(self.block_ms / 1000)
+            return 0
+        handled = sum(self._recover(p) for p in sorted(self.recovering))
+        streams = {self.keys.input(p): ">" for p in sorted(self.leases.owned - self.recovering)}
+        if streams:
+            block = None if handled else self.block_ms
+            reply = self.client.xreadgroup(self.keys.group, self.name, streams, count=self.batch, block=block)
+            for stream, entries in reply or []:
+                handled += self._handle(self._partition(stream), entries)
+        if time.monotonic() - self._last_offline_check >= OFFLINE_CHECK_S:
+            self.check_offline()
+        return handled
+
+    def maintain(self) -> None:
+        """Heartbeat, lease renewal and rebalancing."""
+        self._last_maintenance = time.monotonic()
+        status = {"worker": self.name, "partitions": sorted(self.leases.owned), "ts": time.time(),
+                  "clock": self.clock}
+        self.client.set(self.keys.health(self.name), orjson.dumps(status), ex=HEALTH_TTL_S)
+        gained, lost = self.leases.rebalance()
+        for p in lost:
+            self._drop(p)
+        for p in gained:
+            log.info("worker %s took partition %d", self.name, p)
+            self._claim_pending(p)
+            self.recovering.add(p)
+
+    def shutdown(self) -> None:
+        self.leases.release_all()
+        self.client.delete(self.keys.health(self.name))
+        log.info("worker %s stopped", self.name)
+
+    # --- partitions ----------------------------------------------------------------------------
+    def _partition(self, stream: bytes | str) -> int:
+        return int(_text(stream).rsplit(":", 1)[1])
+
+    def _drop(self, p: int) -> None:
+        self.cache.pop(p, None)
+        self.recovering.discard(p)
+
+    def _claim_pending(self, p: int) -> None:
+        """Move every pending entry of partition ``p`` to this consumer; dead-letter poison ones."""
+        key, start = self.keys.input(p), "0-0"
+        while True:
+            reply = self.client.xautoclaim(key, self.keys.group, self.name, 0, start_id=start, count=1000,
+                                           justid=True)
+            start = _text(reply[0])
+            if start == "0-0":
+                break
+        for row in self.client.xpending_range(key, self.keys.group, "-", "+", 100_000, consumername=self.name):
+            if row["times_delivered"] >= MAX_DELIVERIES:
+                self._poison(p, _text(row["message_id"]), row["times_delivered"])
+
+    def _poison(self, p: int, entry_id: str, deliveries: int) -> None:
+        key = self.keys.input(p)
+        found = self.client.xrange(key, entry_id, entry_id)
+        raw = orjson.dumps({_text(k): _text(v) for k, v in found[0][1].items()}).decode() if found else "{}"
+        error = f"delivered {deliveries} times without being committed; giving up"
+        log.error("dead-lettering %s %s: %s", key, entry_id, error)
+        with self.client.pipeline(transaction=True) as pipe:
+            pipe.xadd(self.keys.deadletter, {"stream": key, "entry_id": entry_id, "raw": raw, "error": error})
+            pipe.hincrby(self.keys.stats, "deadletter", 1)
+            pipe.xack(key, self.keys.group, entry_id)
+            pipe.execute()
+
+    def _recover(self, p: int) -> int:
+        """Process this consumer's pending entries of ``p`` (history), then switch to new ones."""
+        reply = self.client.xreadgroup(self.keys.group, self.name, {self.keys.input(p): "0"}, count=self.batch)
+        entries = reply[0][1] if reply else []
+        entries = [(eid, fields) for eid, fields in entries if fields]  # deleted entries have no fields
+        if not entries:
+            self.recovering.discard(p)
+            return 0
+        return self._handle(p, entries)
+
+    # --- one batch -----------------------------------------------------------------------------
+    def _handle(self, p: int, raw_entries: list[Any]) -> int:
+        stream = self.keys.input(p)
+        entries = [
+            Entry(stream, _text(eid), {_text(k): _text(v) for k, v in fields.items()})
+            for eid, fields in raw_entries
+        ]
+        if not entries:
+            return 0
+        cache = self.cache.setdefault(p, {})
+        subjects = {e.fields.get("id") or e.fields.get("plate") or "" for e in entries} - {""}
+        self._load_states(p, cache, subjects)
+        states = {s: orjson.loads(b) for s in subjects if (b := cache.get(s))}
+        result = self.pipeline.process(entries, states, self.clock)
+        changed = {s: b for s, st in result.states.items() if (b := orjson.dumps(st)) != cache.get(s)}
+        try:
+            self._commit(p, result, changed, [e.entry_id for e in entries])
+        except LostLease:
+            log.warning("worker %s lost partition %d; batch left for the new owner", self.name, p)
+            self.leases.owned.discard(p)
+            self._drop(p)
+            return 0
+        cache.update(changed)
+        return len(entries)
+
+    def _load_states(self, p: int, cache: dict[str, bytes], subjects: set[str]) -> None:
+        missing = subjects - cache.keys()
+        if missing:
+            ordered = sorted(missing)
+            for s, b in zip(ordered, self.client.hmget(self.keys.state(p), ordered), strict=True):
+                cache[s] = b or b""
+
+    def _commit(self, p: int, result: BatchResult, states: dict[str, bytes], ids: list[str]) -> None:
+        newest = max([e.ts for e in result.pings] + [r.ts for r in result.reads], default=None)
+        clock = newest if self.clock is None or (newest is not None and newest > self.clock) else None
+        lease = self.keys.lease(p)
+        with self.client.pipeline(transaction=True) as pipe:
+            try:
+                pipe.watch(lease)
+                if _text(pipe.get(lease) or b"") != self.name:
+                    raise LostLease
+                reads = self._merged_reads(pipe, result)
+                pipe.multi()
+                queue_batch(pipe, self.keys, p, result, states, reads, clock, self._clock_script)
+                pipe.xack(self.keys.input(p), self.keys.group, *ids)
+                pipe.execute()
+            except redis.WatchError:
+                raise LostLease from None
+        if clock is not None:
+            self.clock = clock
+
+    def _merged_reads(self, pipe: Any, result: BatchResult) -> dict[str, bytes]:
+        by_cp: dict[str, list[Any]] = {}
+        for r in result.reads:
+            by_cp.setdefault(r.checkpoint, []).append(r)
+        if not by_cp:
+            return {}
+        cps = sorted(by_cp)
+        old = pipe.hmget(self.keys.reads, cps)
+        return {cp: merge_reads(o, by_cp[cp]) for cp, o in zip(cps, old, strict=True)}
+
+    # --- unit_offline --------------------------------------------------------------------------
+    def check_offline(self) -> None:
+        """Alert units silent for offline_after_s of event time, as of the newest event time seen."""
+        self._last_offline_check = time.monotonic()
+        raw = self.client.get(self.keys.clock)
+        if raw is None:
+            return
+        clock = float(raw)
+        self.clock = max(self.clock or 0.0, clock)
+        cutoff = clock - self.pipeline.city.offline_after_s
+        for p in sorted(self.leases.owned):
+            due = self.client.zrangebyscore(self.keys.lastseen(p), "-inf", cutoff)
+            if due:
+                self._offline(p, [_text(u) for u in due], clock)
+
+    def _offline(self, p: int, units: list[str], clock: float) -> None:
+        blobs = self.client.hmget(self.keys.state(p), units)
+        last_seen = {}
+        for unit, blob in zip(units, blobs, strict=True):
+            last = orjson.loads(blob).get("last") if blob else None
+            if last:
+                last_seen[unit] = (float(last["ts"]), float(last["lat"]), float(last["lon"]))
+        alerts = self.pipeline.silent_units(last_seen, clock)
+        lease = self.keys.lease(p)
+        with self.client.pipeline(transaction=True) as pipe:
+            try:
+                pipe.watch(lease)
+                if _text(pipe.get(lease) or b"") != self.name:
+                    return
+                pipe.multi()
+                queue_alerts(pipe, self.keys, alerts)
+                pipe.zrem(self.keys.lastseen(p), *units)
+                if alerts:
+                    pipe.hincrby(self.keys.stats, "alerts", len(alerts))
+                pipe.execute()
+            except redis.WatchError:
+                return
+
+
+def main() -> None:
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = Settings.from_env()
+    if not settings.redis_url:
+        raise SystemExit("streams.worker: set REDIS_URL to the Redis to use (app.py starts an embedded one)")
+    city = load_city_pack(settings.city_pack)
+    client = redis.Redis.from_url(settings.redis_url)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    Worker(client, city, settings, name=os.environ.get("CC_WORKER_NAME") or None).run(stop)
+
+
+if __name__ == "__main__":
+    main()
