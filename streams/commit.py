@@ -71,7 +71,7 @@ def _queue_positions(pipe: RedisPipeline, keys: Keys, p: int, pings: list[Ping])
     units: dict[str, float] = {}
     for ping in pings:
         fields = position_fields(ping)
-        pipe.xadd(keys.positions, fields, maxlen=POSITIONS_MAXLEN, approximate=True)  # type: ignore[arg-type]
+        pipe.xadd(keys.positions, fields, maxlen=POSITIONS_MAXLEN, approximate=True)
         blob = orjson.dumps(fields)
         latest[ping.subject] = blob
         if ping.kind is not Kind.OTHER:
@@ -79,12 +79,12 @@ def _queue_positions(pipe: RedisPipeline, keys: Keys, p: int, pings: list[Ping])
         if ping.kind is Kind.UNIT:
             units[ping.subject] = ping.ts
     if latest:
-        pipe.hset(keys.last, mapping=latest)  # type: ignore[arg-type]
+        pipe.hset(keys.last, mapping=latest)
     for subject, blobs in tracks.items():
         pipe.lpush(keys.track(subject), *blobs)  # pushed oldest first: the newest ends up at the head
         pipe.ltrim(keys.track(subject), 0, MAX_TRACK - 1)
     if units:
-        pipe.zadd(keys.lastseen(p), units)  # type: ignore[arg-type]
+        pipe.zadd(keys.lastseen(p), units)
 
 
 def queue_batch(
@@ -100,10 +100,10 @@ def queue_batch(
     """Queue everything of one batch on ``pipe`` (already in MULTI mode)."""
     queue_alerts(pipe, keys, result.alerts)
     if states:
-        pipe.hset(keys.state(p), mapping=states)  # type: ignore[arg-type]
+        pipe.hset(keys.state(p), mapping=states)
     _queue_positions(pipe, keys, p, result.pings)
     if reads:
-        pipe.hset(keys.reads, mapping=reads)  # type: ignore[arg-type]
+        pipe.hset(keys.reads, mapping=reads)
     if clock is not None:
         clock_script(keys=[keys.clock], args=[repr(clock)], client=pipe)
     for d in result.dead:

@@ -136,7 +136,7 @@ class Pipeline:
         rule_states: dict[str, Any] = dict(st.get("rules") or {})
         for name, detect in detectors:
             try:
-                new, alerts = detect(event, rule_states.get(name) or {}, self.city)  # type: ignore[arg-type]
+                new, alerts = detect(event, rule_states.get(name) or {}, self.city)
             except Exception:  # a failing rule is logged and the chain goes on (Traccar)
                 log.exception("rule %s failed on %s %s", name, event.stream, event.entry_id)
                 out.counters[f"errors:{name}"] += 1

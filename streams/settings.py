@@ -69,6 +69,8 @@ class Settings:
         ``CC_DATA_DIR``; where the embedded Redis keeps its append-only file.
     demo_speed:
         ``CC_DEMO_SPEED``; event seconds per wall second for the demo simulator.
+    batch:
+        ``CC_BATCH``; entries a worker reads per partition at a time.
     """
 
     redis_url: str | None = None
@@ -82,6 +84,7 @@ class Settings:
     tile_url: str = ""
     data_dir: Path = ROOT / "var"
     demo_speed: float = 5.0
+    batch: int = 1000
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -93,6 +96,7 @@ class Settings:
             port = int(e.get("PORT") or 8050)
             osmand_port = int(e.get("OSMAND_PORT") or 5055)
             demo_speed = float(e.get("CC_DEMO_SPEED") or 5.0)
+            batch = int(e.get("CC_BATCH") or 1000)
         except ValueError as exc:
             raise ValueError(f"a numeric setting is not a number: {exc}") from exc
         if partitions < 1:
@@ -109,4 +113,5 @@ class Settings:
             tile_url=e.get("TILE_URL", ""),
             data_dir=Path(e.get("CC_DATA_DIR") or ROOT / "var"),
             demo_speed=demo_speed,
+            batch=batch,
         )

@@ -54,18 +54,20 @@ class Worker:
         city: CityPack,
         settings: Settings,
         name: str | None = None,
-        batch: int = 1000,
+        batch: int | None = None,
         block_ms: int = 1000,
         lease_ttl_ms: int = 10_000,
     ) -> None:
         self.client, self.settings = client, settings
         self.keys = Keys(settings.prefix)
         self.name = name or f"{socket.gethostname()}-{os.getpid()}"
-        self.batch, self.block_ms = batch, block_ms
+        self.batch, self.block_ms = batch or settings.batch, block_ms
         self.pipeline = Pipeline(city)
         self.leases = Leases(client, self.keys, settings.partitions, self.name, lease_ttl_ms)
         self.cache: dict[int, dict[str, bytes]] = {}  # partition -> subject -> stored state JSON
         self.recovering: set[int] = set()
+        # partitions whose stream has been read to the end: only their units can be judged silent
+        self.caught_up: set[int] = set()
         self.clock: float | None = None
         self._clock_script = client.register_script(MAX_CLOCK)
         self._last_maintenance = 0.0
@@ -111,8 +113,12 @@ class Worker:
         if streams:
             block = None if handled else self.block_ms
             reply = self.client.xreadgroup(self.keys.group, self.name, streams, count=self.batch, block=block)
+            self.caught_up |= self.leases.owned - self.recovering
             for stream, entries in reply or []:
-                handled += self._handle(self._partition(stream), entries)
+                p = self._partition(stream)
+                if len(entries) >= self.batch:
+                    self.caught_up.discard(p)  # more may be waiting behind this batch
+                handled += self._handle(p, entries)
         if time.monotonic() - self._last_offline_check >= OFFLINE_CHECK_S:
             self.check_offline()
         return handled
@@ -143,19 +149,26 @@ class Worker:
     def _drop(self, p: int) -> None:
         self.cache.pop(p, None)
         self.recovering.discard(p)
+        self.caught_up.discard(p)
 
     def _claim_pending(self, p: int) -> None:
-        """Move every pending entry of partition ``p`` to this consumer; dead-letter poison ones."""
-        key, start = self.keys.input(p), "0-0"
+        """Move every pending entry of partition ``p`` to this consumer; dead-letter poison ones.
+
+        The lease guarantees the previous owner is gone, so no idle time is required. XCLAIM with
+        JUSTID does not count as a delivery; reading the entries again does.
+        """
+        key, start = self.keys.input(p), "-"
         while True:
-            reply = self.client.xautoclaim(key, self.keys.group, self.name, 0, start_id=start, count=1000,
-                                           justid=True)
-            start = _text(reply[0])
-            if start == "0-0":
+            rows = self.client.xpending_range(key, self.keys.group, start, "+", 1000)
+            if not rows:
                 break
-        for row in self.client.xpending_range(key, self.keys.group, "-", "+", 100_000, consumername=self.name):
-            if row["times_delivered"] >= MAX_DELIVERIES:
-                self._poison(p, _text(row["message_id"]), row["times_delivered"])
+            theirs = [r["message_id"] for r in rows if _text(r["consumer"]) != self.name]
+            if theirs:
+                self.client.xclaim(key, self.keys.group, self.name, 0, theirs, justid=True)
+            for row in rows:
+                if row["times_delivered"] >= MAX_DELIVERIES:
+                    self._poison(p, _text(row["message_id"]), row["times_delivered"])
+            start = "(" + _text(rows[-1]["message_id"])
 
     def _poison(self, p: int, entry_id: str, deliveries: int) -> None:
         key = self.keys.input(p)
@@ -242,7 +255,11 @@ class Worker:
 
     # --- unit_offline --------------------------------------------------------------------------
     def check_offline(self) -> None:
-        """Alert units silent for offline_after_s of event time, as of the newest event time seen."""
+        """Alert units silent for offline_after_s of event time, as of the newest event time seen.
+
+        Only partitions read to their end are judged: a unit whose fixes still wait in a backlog
+        is not silent, whatever the other partitions' event time says.
+        """
         self._last_offline_check = time.monotonic()
         raw = self.client.get(self.keys.clock)
         if raw is None:
@@ -250,7 +267,7 @@ class Worker:
         clock = float(raw)
         self.clock = max(self.clock or 0.0, clock)
         cutoff = clock - self.pipeline.city.offline_after_s
-        for p in sorted(self.leases.owned):
+        for p in sorted(self.leases.owned & self.caught_up):
             due = self.client.zrangebyscore(self.keys.lastseen(p), "-inf", cutoff)
             if due:
                 self._offline(p, [_text(u) for u in due], clock)
