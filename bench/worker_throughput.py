@@ -62,7 +62,7 @@ def ceiling(client: redis.Redis, n: int) -> float:
 
 def run_worker(client: redis.Redis, city: CityPack, url: str, n: int) -> float:
     settings = Settings(redis_url=url, demo=False, partitions=PARTITIONS)
-    worker = Worker(client, city, settings, name="bench", block_ms=50)
+    worker = Worker(redis.Redis.from_url(url, decode_responses=True), city, settings, name="bench", block_ms=50)
     worker.ensure_groups()
     worker.maintain()
     t = time.perf_counter()
@@ -103,7 +103,7 @@ def latency(client: redis.Redis, city: CityPack, url: str, msgs: list[tuple[str,
     load(client, [])
     settings = Settings(redis_url=url, demo=False, partitions=PARTITIONS)
     stop = threading.Event()
-    wclient = redis.Redis.from_url(url)
+    wclient = redis.Redis.from_url(url, decode_responses=True)
     worker = Worker(wclient, city, settings, name="lat", block_ms=100)
     thread = threading.Thread(target=worker.run, args=(stop,), daemon=True)
     thread.start()

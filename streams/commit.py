@@ -23,7 +23,7 @@ __all__ = ["queue_alerts", "queue_batch", "position_fields", "merge_reads", "MAX
 
 MAX_TRACK = 240  # fixes kept per subject: 10 min at 5 s is 120; room for 20 min
 MAX_READS = 20  # latest reads kept per checkpoint
-POSITIONS_MAXLEN = 200_000
+POSITIONS_MAXLEN = 20_000  # entries, each a batch of up to CC_BATCH fixes
 ALERTS_MAXLEN = 500_000
 MAX_CLOCK = """
 local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
@@ -65,21 +65,22 @@ def queue_alerts(pipe: RedisPipeline, keys: Keys, alerts: Iterable[Alert]) -> No
 
 
 def _queue_positions(pipe: RedisPipeline, keys: Keys, p: int, pings: list[Ping]) -> None:
-    """Publish accepted fixes: the positions stream, latest per subject, tracks, unit last-seen."""
+    """Publish accepted fixes: one positions entry per batch, latest per subject, tracks, unit last-seen."""
+    if not pings:
+        return
+    rows = [position_fields(ping) for ping in pings]
+    pipe.xadd(keys.positions, {"fixes": orjson.dumps(rows)}, maxlen=POSITIONS_MAXLEN, approximate=True)
     latest: dict[str, bytes] = {}
     tracks: dict[str, list[bytes]] = defaultdict(list)
     units: dict[str, float] = {}
-    for ping in pings:
-        fields = position_fields(ping)
-        pipe.xadd(keys.positions, fields, maxlen=POSITIONS_MAXLEN, approximate=True)
+    for ping, fields in zip(pings, rows, strict=True):
         blob = orjson.dumps(fields)
         latest[ping.subject] = blob
         if ping.kind is not Kind.OTHER:
             tracks[ping.subject].append(blob)
         if ping.kind is Kind.UNIT:
             units[ping.subject] = ping.ts
-    if latest:
-        pipe.hset(keys.last, mapping=latest)
+    pipe.hset(keys.last, mapping=latest)
     for subject, blobs in tracks.items():
         pipe.lpush(keys.track(subject), *blobs)  # pushed oldest first: the newest ends up at the head
         pipe.ltrim(keys.track(subject), 0, MAX_TRACK - 1)

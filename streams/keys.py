@@ -71,7 +71,12 @@ class Keys:
 
     @property
     def positions(self) -> str:
-        """Stream of accepted positions (capped), tailed by the web process."""
+        """Stream of accepted fixes, tailed by the web process (capped).
+
+        One entry per committed batch, field ``fixes``: a JSON list of objects with string
+        values ``subject kind category lat lon ts speed heading zone`` (one write per batch, not
+        per fix, keeps the worker's Redis traffic low).
+        """
         return f"{self.prefix}:positions"
 
     @property

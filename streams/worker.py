@@ -58,6 +58,8 @@ class Worker:
         block_ms: int = 1000,
         lease_ttl_ms: int = 10_000,
     ) -> None:
+        if not client.connection_pool.connection_kwargs.get("decode_responses"):
+            raise ValueError("Worker needs a client made with decode_responses=True")
         self.client, self.settings = client, settings
         self.keys = Keys(settings.prefix)
         self.name = name or f"{socket.gethostname()}-{os.getpid()}"
@@ -195,10 +197,7 @@ class Worker:
     # --- one batch -----------------------------------------------------------------------------
     def _handle(self, p: int, raw_entries: list[Any]) -> int:
         stream = self.keys.input(p)
-        entries = [
-            Entry(stream, _text(eid), {_text(k): _text(v) for k, v in fields.items()})
-            for eid, fields in raw_entries
-        ]
+        entries = [Entry(stream, eid, fields) for eid, fields in raw_entries]
         if not entries:
             return 0
         cache = self.cache.setdefault(p, {})
@@ -222,7 +221,7 @@ class Worker:
         if missing:
             ordered = sorted(missing)
             for s, b in zip(ordered, self.client.hmget(self.keys.state(p), ordered), strict=True):
-                cache[s] = b or b""
+                cache[s] = b.encode() if isinstance(b, str) else (b or b"")
 
     def _commit(self, p: int, result: BatchResult, states: dict[str, bytes], ids: list[str]) -> None:
         newest = max([e.ts for e in result.pings] + [r.ts for r in result.reads], default=None)
@@ -303,7 +302,7 @@ def main() -> None:
     if not settings.redis_url:
         raise SystemExit("streams.worker: set REDIS_URL to the Redis to use (app.py starts an embedded one)")
     city = load_city_pack(settings.city_pack)
-    client = redis.Redis.from_url(settings.redis_url)
+    client = redis.Redis.from_url(settings.redis_url, decode_responses=True)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

@@ -86,7 +86,7 @@ def run_scenario(redis_url: str, batch: int) -> list[dict[str, str]]:
         client.xadd(KEYS.input(partition_of(subject, 4)), f)  # type: ignore[arg-type]
     total = client.xlen(KEYS.input(0)) + client.xlen(KEYS.input(1)) + client.xlen(KEYS.input(2)) + \
         client.xlen(KEYS.input(3))
-    worker = Worker(redis.Redis.from_url(redis_url), load_city_pack(MINI),
+    worker = Worker(redis.Redis.from_url(redis_url, decode_responses=True), load_city_pack(MINI),
                     Settings(redis_url=redis_url, city_pack=MINI, demo=False), name="golden",
                     batch=batch, block_ms=50)
     worker.ensure_groups()

@@ -44,7 +44,7 @@ class Running:
     """A Worker running in a thread until stopped."""
 
     def __init__(self, redis_url: str, city: CityPack, name: str, partitions: int = 4) -> None:
-        self.client = redis.Redis.from_url(redis_url)
+        self.client = redis.Redis.from_url(redis_url, decode_responses=True)
         self.worker = Worker(self.client, city, settings_for(redis_url, partitions), name=name,
                              block_ms=200, lease_ttl_ms=3000)
         self.stop = threading.Event()
