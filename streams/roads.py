@@ -59,7 +59,7 @@ class RoadGraph:
             self.out.setdefault(u, []).append(len(self.edges))
             self.out.setdefault(v, [])
             self.pos[u], self.pos[v] = (coords[0][1], coords[0][0]), (coords[-1][1], coords[-1][0])
-            self.edges.append(Edge(u, v, tuple(coords), tuple(cum), props.get("maxspeed_kmh")))  # type: ignore[arg-type]
+            self.edges.append(Edge(u, v, tuple(coords), tuple(cum), props.get("maxspeed_kmh")))
 
     def nearest_node(self, lat: float, lon: float) -> str:
         return min(self.pos, key=lambda n: (self.pos[n][0] - lat) ** 2 + (self.pos[n][1] - lon) ** 2)
