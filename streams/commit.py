@@ -8,8 +8,8 @@ again with the same state and therefore the same alert ids. Nothing is lost, not
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -19,12 +19,24 @@ from streams.keys import Keys
 from streams.model import Alert, Kind, Ping, Read, fmt_ts
 from streams.pipeline import BatchResult
 
-__all__ = ["queue_alerts", "queue_batch", "position_fields", "merge_reads", "MAX_TRACK", "MAX_READS"]
+__all__ = ["Scripts", "queue_alerts", "queue_batch", "position_fields", "merge_reads", "MAX_TRACK", "MAX_READS"]
 
 MAX_TRACK = 240  # fixes kept per subject: 10 min at 5 s is 120; room for 20 min
 MAX_READS = 20  # latest reads kept per checkpoint
 POSITIONS_MAXLEN = 20_000  # entries, each a batch of up to CC_BATCH fixes
 ALERTS_MAXLEN = 500_000
+# Push each fix onto its subject's track and trim every touched track, in one call per batch
+# (ARGV: max length, then key, fix, key, fix ...). Keys are computed, so this runs on a single
+# Redis; under Redis Cluster tracks would be written per slot instead.
+PUSH_TRACKS = """
+local touched = {}
+for i = 2, #ARGV, 2 do
+  redis.call('LPUSH', ARGV[i], ARGV[i + 1])
+  touched[ARGV[i]] = true
+end
+for key in pairs(touched) do redis.call('LTRIM', key, 0, tonumber(ARGV[1]) - 1) end
+return 1
+"""
 MAX_CLOCK = """
 local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
 if tonumber(ARGV[1]) > cur then redis.call('SET', KEYS[1], ARGV[1]) end
@@ -59,31 +71,42 @@ def merge_reads(old: bytes | str | None, new: Iterable[Read]) -> bytes:
     return orjson.dumps(rows[:MAX_READS])
 
 
+@dataclass(frozen=True)
+class Scripts:
+    """The Lua scripts a commit uses, registered once per client."""
+
+    clock: Any
+    tracks: Any
+
+    @classmethod
+    def register(cls, client: Any) -> Scripts:
+        return cls(client.register_script(MAX_CLOCK), client.register_script(PUSH_TRACKS))
+
+
 def queue_alerts(pipe: RedisPipeline, keys: Keys, alerts: Iterable[Alert]) -> None:
     for a in alerts:
         pipe.xadd(keys.alerts, a.to_fields(), maxlen=ALERTS_MAXLEN, approximate=True)
 
 
-def _queue_positions(pipe: RedisPipeline, keys: Keys, p: int, pings: list[Ping]) -> None:
+def _queue_positions(pipe: RedisPipeline, keys: Keys, p: int, pings: list[Ping], track_script: Any) -> None:
     """Publish accepted fixes: one positions entry per batch, latest per subject, tracks, unit last-seen."""
     if not pings:
         return
     rows = [position_fields(ping) for ping in pings]
     pipe.xadd(keys.positions, {"fixes": orjson.dumps(rows)}, maxlen=POSITIONS_MAXLEN, approximate=True)
     latest: dict[str, bytes] = {}
-    tracks: dict[str, list[bytes]] = defaultdict(list)
+    track_args: list[Any] = [MAX_TRACK]
     units: dict[str, float] = {}
     for ping, fields in zip(pings, rows, strict=True):
         blob = orjson.dumps(fields)
         latest[ping.subject] = blob
         if ping.kind is not Kind.OTHER:
-            tracks[ping.subject].append(blob)
+            track_args += (keys.track(ping.subject), blob)
         if ping.kind is Kind.UNIT:
             units[ping.subject] = ping.ts
     pipe.hset(keys.last, mapping=latest)
-    for subject, blobs in tracks.items():
-        pipe.lpush(keys.track(subject), *blobs)  # pushed oldest first: the newest ends up at the head
-        pipe.ltrim(keys.track(subject), 0, MAX_TRACK - 1)
+    if len(track_args) > 1:
+        track_script(args=track_args, client=pipe)
     if units:
         pipe.zadd(keys.lastseen(p), units)
 
@@ -96,17 +119,17 @@ def queue_batch(
     states: dict[str, bytes],
     reads: dict[str, bytes],
     clock: float | None,
-    clock_script: Any,
+    scripts: Scripts,
 ) -> None:
     """Queue everything of one batch on ``pipe`` (already in MULTI mode)."""
     queue_alerts(pipe, keys, result.alerts)
     if states:
         pipe.hset(keys.state(p), mapping=states)
-    _queue_positions(pipe, keys, p, result.pings)
+    _queue_positions(pipe, keys, p, result.pings, scripts.tracks)
     if reads:
         pipe.hset(keys.reads, mapping=reads)
     if clock is not None:
-        clock_script(keys=[keys.clock], args=[repr(clock)], client=pipe)
+        scripts.clock(keys=[keys.clock], args=[repr(clock)], client=pipe)
     for d in result.dead:
         pipe.xadd(keys.deadletter, {"stream": d.stream, "entry_id": d.entry_id, "raw": d.raw, "error": d.error})
     counters = dict(result.counters)

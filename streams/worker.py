@@ -21,7 +21,7 @@ import orjson
 import redis
 
 from streams.citypack import CityPack, load_city_pack
-from streams.commit import MAX_CLOCK, merge_reads, queue_alerts, queue_batch
+from streams.commit import Scripts, merge_reads, queue_alerts, queue_batch
 from streams.keys import Keys
 from streams.leases import Leases
 from streams.pipeline import BatchResult, Entry, Pipeline
@@ -71,7 +71,7 @@ class Worker:
         # partitions whose stream has been read to the end: only their units can be judged silent
         self.caught_up: set[int] = set()
         self.clock: float | None = None
-        self._clock_script = client.register_script(MAX_CLOCK)
+        self._scripts = Scripts.register(client)
         self._last_maintenance = 0.0
         self._last_offline_check = 0.0
 
@@ -234,7 +234,7 @@ class Worker:
                     raise LostLease
                 reads = self._merged_reads(pipe, result)
                 pipe.multi()
-                queue_batch(pipe, self.keys, p, result, states, reads, clock, self._clock_script)
+                queue_batch(pipe, self.keys, p, result, states, reads, clock, self._scripts)
                 pipe.xack(self.keys.input(p), self.keys.group, *ids)
                 pipe.execute()
             except redis.WatchError:

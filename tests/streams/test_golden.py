@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import orjson
 import pytest
 import redis
 
@@ -124,3 +125,18 @@ def test_replay_gives_identical_alert_ids_and_counts_drops(redis_url: str) -> No
     assert len(set(first)) == len(first)
     assert stats["dropped:duplicate"] == "1"
     assert stats["deadletter"] == "1"
+
+
+def test_published_positions_tracks_and_reads(redis_url: str) -> None:
+    run_scenario(redis_url, 5)
+    client = redis.Redis.from_url(redis_url, decode_responses=True)
+    track = [orjson.loads(x) for x in client.lrange(KEYS.track("粤BH2002"), 0, -1)]
+    assert [float(f["ts"]) for f in track] == sorted((float(f["ts"]) for f in track), reverse=True)
+    assert len(track) == 51 and float(track[0]["ts"]) == T
+    assert orjson.loads(client.hget(KEYS.last, "P01"))["ts"] == f"{T + 150:.0f}"
+    fixes = [f for _, e in client.xrange(KEYS.positions) for f in orjson.loads(e["fixes"])]
+    gps_total = sum(1 for f in scenario() if f["type"] == "gps")
+    assert len(fixes) == gps_total - 2  # the duplicate and the malformed fix are not published
+    reads = orjson.loads(client.hget(KEYS.reads, "A"))
+    assert sorted(r["plate"] for r in reads) == ["粤BB4001", "粤BT3001"]
+    assert not client.exists(KEYS.track("粤BZ9999"))
