@@ -22,7 +22,7 @@ from streams.citypack import CityPack
 from streams.enrichers import Context, Enricher, enrich_identity, enrich_local_time, enrich_zones
 from streams.filters import LastFix, derive_speed_kmh, filter_ping
 from streams.messages import parse_fields
-from streams.model import Alert, ParseError, Ping, Read
+from streams.model import Alert, Kind, ParseError, Ping, Read
 from streams.rules import unit_offline
 
 __all__ = ["ENRICHERS", "GPS_DETECTORS", "ANPR_DETECTORS", "Entry", "DeadLetter", "BatchResult", "Pipeline"]
@@ -75,6 +75,7 @@ class Pipeline:
 
     def __init__(self, city: CityPack) -> None:
         self.ctx = Context(city)
+        self._applicable: dict[tuple[Kind, str | None], tuple[rules.Rule, ...]] = {}
 
     @property
     def city(self) -> CityPack:
@@ -95,6 +96,8 @@ class Pipeline:
             st = work.get(subject)
             if st is None:
                 st = dict(states.get(subject) or {})
+                if "rules" in st:
+                    st["rules"] = dict(st["rules"])  # rules replace their own dicts, never mutate them
                 work[subject] = st
             return st
 
@@ -131,12 +134,23 @@ class Pipeline:
         st["last"] = LastFix(ping.ts, ping.lat, ping.lon).to_dict()
         return True
 
+    def _rules_for(self, event: Ping | Read) -> tuple[rules.Rule, ...]:
+        """The rules that concern this event's subject (cached per kind and category)."""
+        if isinstance(event, Read):
+            return ANPR_DETECTORS
+        key = (event.kind, event.category)
+        found = self._applicable.get(key)
+        if found is None:
+            found = tuple(r for r in GPS_DETECTORS if r.applies(event.kind, event.category, self.city))
+            self._applicable[key] = found
+        return found
+
     def _detect(self, event: Ping | Read, st: dict[str, Any], out: BatchResult) -> None:
-        detectors = GPS_DETECTORS if isinstance(event, Ping) else ANPR_DETECTORS
-        rule_states: dict[str, Any] = dict(st.get("rules") or {})
-        for name, detect in detectors:
+        rule_states: dict[str, Any] = st.get("rules") or {}
+        for rule in self._rules_for(event):
+            name = rule.TYPE.value
             try:
-                new, alerts = detect(event, rule_states.get(name) or {}, self.city)
+                new, alerts = rule.detect(event, rule_states.get(name) or {}, self.city)
             except Exception:  # a failing rule is logged and the chain goes on (Traccar)
                 log.exception("rule %s failed on %s %s", name, event.stream, event.entry_id)
                 out.counters[f"errors:{name}"] += 1

@@ -11,15 +11,17 @@
 | cloned_plate | anpr | two checkpoints read a plate faster apart than cloned_plate_kmh |
 | unit_offline | clock | a unit silent for offline_after_s of event time (``detect_silent``) |
 
-Message rules are ``detect(event, state, city) -> (state, alerts)``: ``state`` is the rule's own
+Each message rule module has ``TYPE``, ``applies(kind, category, city)`` and
+``detect(event, state, city) -> (state, alerts)``: ``state`` is the rule's own
 JSON-serializable dict for the subject ({} at first); no I/O, no wall clock.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
+from streams.citypack import CityPack
+from streams.model import Alert, AlertType, Kind
 from streams.rules import (
     cloned_plate,
     fatigue,
@@ -31,18 +33,18 @@ from streams.rules import (
     zone_exit,
 )
 
-__all__ = ["GPS_RULES", "ANPR_RULES", "unit_offline"]
+__all__ = ["GPS_RULES", "ANPR_RULES", "Rule", "unit_offline"]
 
-Detect = Callable[..., tuple[dict[str, Any], list[Any]]]
 
-GPS_RULES: tuple[tuple[str, Detect], ...] = (
-    ("zone_exit", zone_exit.detect),
-    ("restricted_entry", restricted_entry.detect),
-    ("overspeed", overspeed.detect),
-    ("night_ban", night_ban.detect),
-    ("fatigue", fatigue.detect),
-)
-ANPR_RULES: tuple[tuple[str, Detect], ...] = (
-    ("watchlist_hit", watchlist_hit.detect),
-    ("cloned_plate", cloned_plate.detect),
-)
+class Rule(Protocol):
+    """A rule module: its alert type, whether it concerns a subject, and its detector."""
+
+    TYPE: AlertType
+
+    def applies(self, kind: Kind, category: str | None, city: CityPack) -> bool: ...
+
+    def detect(self, event: Any, state: dict[str, Any], city: CityPack) -> tuple[dict[str, Any], list[Alert]]: ...
+
+
+GPS_RULES: tuple[Rule, ...] = (zone_exit, restricted_entry, overspeed, night_ban, fatigue)
+ANPR_RULES: tuple[Rule, ...] = (watchlist_hit, cloned_plate)

@@ -5,10 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from streams.citypack import CityPack
-from streams.model import Alert, AlertType, Ping, Severity, make_alert_id
+from streams.model import Alert, AlertType, Kind, Ping, Severity, make_alert_id
 from streams.timeutil import in_window, night_of
 
 TYPE = AlertType.NIGHT_BAN
+
+
+def applies(kind: Kind, category: str | None, city: CityPack) -> bool:
+    """Whether this rule concerns a subject of this kind and category at all."""
+    return category in city.night_ban.categories
 
 
 def detect(ping: Ping, state: dict[str, Any], city: CityPack) -> tuple[dict[str, Any], list[Alert]]:

@@ -11,6 +11,11 @@ TYPE = AlertType.OVERSPEED
 SEVERE_FACTOR = 1.5  # at or above 1.5 x the limit the alert is orange
 
 
+def applies(kind: Kind, category: str | None, city: CityPack) -> bool:
+    """Whether this rule concerns a subject of this kind and category at all."""
+    return kind is not Kind.UNIT
+
+
 def detect(ping: Ping, state: dict[str, Any], city: CityPack) -> tuple[dict[str, Any], list[Alert]]:
     """State: ``over`` (fixes above the limit in a row, capped at 2) and ``alerted``.
 

@@ -10,6 +10,11 @@ from streams.model import Alert, AlertType, Kind, Ping, Severity, make_alert_id
 TYPE = AlertType.ZONE_EXIT
 
 
+def applies(kind: Kind, category: str | None, city: CityPack) -> bool:
+    """Whether this rule concerns a subject of this kind and category at all."""
+    return kind is Kind.UNIT
+
+
 def detect(ping: Ping, state: dict[str, Any], city: CityPack) -> tuple[dict[str, Any], list[Alert]]:
     """Alert on the transition inside -> outside; a first fix outside only sets the state.
 
