@@ -1,29 +1,49 @@
 """Position filters (Traccar's FilterHandler): one small function per filter, in order.
 
-A filter returns True when the fix must be dropped. Drops are counted by name in ``cc:stats``
-(``dropped:{name}``), never silent. The first filter that fires names the drop.
+Each ``filter_xxx(ping, last, clock)`` returns True when the fix must be dropped; ``last`` is the
+subject's last accepted fix (None for its first) and ``clock`` the newest event time the worker
+has seen (None when unknown). ``filter_ping`` names the first filter that fires, so the worker
+counts every drop by name (``dropped:{name}`` in ``cc:stats``): never a silent loss.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from streams.geo import haversine_m
 from streams.model import Ping
 
-__all__ = ["LastFix", "FILTERS", "filter_ping", "derive_speed_kmh", "MAX_FUTURE_S", "MAX_JUMP_KMH"]
+__all__ = [
+    "LastFix",
+    "Filter",
+    "FILTERS",
+    "filter_ping",
+    "filter_invalid",
+    "filter_future",
+    "filter_duplicate",
+    "filter_out_of_order",
+    "filter_jump",
+    "derive_speed_kmh",
+    "MAX_FUTURE_S",
+    "MAX_JUMP_KMH",
+    "MIN_JUMP_M",
+]
 
 MAX_FUTURE_S = 3600.0  # a fix more than an hour past the event clock is from a broken device clock
 MAX_JUMP_KMH = 300.0  # no road vehicle covers more than this between two fixes
-MIN_JUMP_M = 1000.0  # short hops are GPS noise, not jumps
+MIN_JUMP_M = 1000.0  # shorter hops are GPS noise, never a jump
 
 
 @dataclass(frozen=True, slots=True)
 class LastFix:
-    """The last accepted fix of a subject, as kept in its state."""
+    """The last accepted fix of a subject, as kept in its JSON state.
+
+    >>> LastFix.from_dict(LastFix(1700000000.0, 22.5, 114.0).to_dict())
+    LastFix(ts=1700000000.0, lat=22.5, lon=114.0)
+    """
 
     ts: float
     lat: float
@@ -33,30 +53,35 @@ class LastFix:
         return {"ts": self.ts, "lat": self.lat, "lon": self.lon}
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> LastFix:
+    def from_dict(cls, d: Mapping[str, Any]) -> LastFix:
         return cls(float(d["ts"]), float(d["lat"]), float(d["lon"]))
 
 
 def filter_invalid(ping: Ping, last: LastFix | None, clock: float | None) -> bool:
-    """Out of range, not a number, or the 0,0 of a receiver without a fix."""
-    if not (math.isfinite(ping.lat) and math.isfinite(ping.lon)):
+    """Out of range, not a number, or exactly 0,0 (a receiver without a fix)."""
+    lat, lon = ping.lat, ping.lon
+    if not (math.isfinite(lat) and math.isfinite(lon) and math.isfinite(ping.ts)):
         return True
-    return not (-90 <= ping.lat <= 90 and -180 <= ping.lon <= 180) or (ping.lat == 0 and ping.lon == 0)
+    return not (-90 <= lat <= 90 and -180 <= lon <= 180) or (lat == 0 and lon == 0)
 
 
 def filter_future(ping: Ping, last: LastFix | None, clock: float | None) -> bool:
+    """More than ``MAX_FUTURE_S`` after the event clock (when the clock is known)."""
     return clock is not None and ping.ts > clock + MAX_FUTURE_S
 
 
 def filter_duplicate(ping: Ping, last: LastFix | None, clock: float | None) -> bool:
+    """The same time as the last accepted fix."""
     return last is not None and ping.ts == last.ts
 
 
 def filter_out_of_order(ping: Ping, last: LastFix | None, clock: float | None) -> bool:
+    """Older than the last accepted fix."""
     return last is not None and ping.ts < last.ts
 
 
 def filter_jump(ping: Ping, last: LastFix | None, clock: float | None) -> bool:
+    """More than ``MIN_JUMP_M`` from the last fix at an implied speed above ``MAX_JUMP_KMH``."""
     if last is None or ping.ts <= last.ts:
         return False
     dist = haversine_m(last.lat, last.lon, ping.lat, ping.lon)
@@ -64,6 +89,7 @@ def filter_jump(ping: Ping, last: LastFix | None, clock: float | None) -> bool:
 
 
 Filter = Callable[[Ping, "LastFix | None", "float | None"], bool]
+
 FILTERS: tuple[tuple[str, Filter], ...] = (
     ("invalid", filter_invalid),
     ("future", filter_future),
@@ -74,7 +100,7 @@ FILTERS: tuple[tuple[str, Filter], ...] = (
 
 
 def filter_ping(ping: Ping, last: LastFix | None, clock: float | None) -> str | None:
-    """The name of the first filter that drops ``ping``, or None to keep it."""
+    """The name of the first filter of ``FILTERS`` that drops ``ping``, or None to keep it."""
     for name, drop in FILTERS:
         if drop(ping, last, clock):
             return name
@@ -82,9 +108,13 @@ def filter_ping(ping: Ping, last: LastFix | None, clock: float | None) -> str | 
 
 
 def derive_speed_kmh(ping: Ping, last: LastFix | None) -> float:
-    """The sent speed, else distance over time from the last fix, else 0."""
+    """The sent speed, else distance over time from the last fix, else 0 (km/h).
+
+    >>> derive_speed_kmh(Ping("V1", 22.5, 114.01, 100.0), LastFix(0.0, 22.5, 114.0))
+    36.98...
+    """
     if ping.speed is not None:
-        return ping.speed
+        return float(ping.speed)
     if last is None or ping.ts <= last.ts:
         return 0.0
     return haversine_m(last.lat, last.lon, ping.lat, ping.lon) / (ping.ts - last.ts) * 3.6

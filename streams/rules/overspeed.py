@@ -1,4 +1,10 @@
-"""overspeed: two consecutive fixes above the limit in force; once per episode."""
+"""overspeed: two consecutive fixes strictly above the limit in force; once per episode.
+
+The limit is ``ping.speed_limit`` (the lowest limit of the zones the fix is in, else the city
+default) and the speed ``ping.speed_kmh`` (sent, else derived). State ``{"over": 1|2,
+"alerted": bool}`` while fixes stay above the limit; a fix at or under the limit ends the
+episode and clears the state. Patrol units are exempt.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +13,10 @@ from typing import Any
 from streams.citypack import CityPack
 from streams.model import Alert, AlertType, Kind, Ping, Severity, make_alert_id
 
+__all__ = ["TYPE", "SEVERE_FACTOR", "applies", "detect"]
+
 TYPE = AlertType.OVERSPEED
-SEVERE_FACTOR = 1.5  # at or above 1.5 x the limit the alert is orange
+SEVERE_FACTOR = 1.5  # at or above 1.5 x the limit the alert is orange, else yellow
 
 
 def applies(kind: Kind, category: str | None, city: CityPack) -> bool:
@@ -17,9 +25,9 @@ def applies(kind: Kind, category: str | None, city: CityPack) -> bool:
 
 
 def detect(ping: Ping, state: dict[str, Any], city: CityPack) -> tuple[dict[str, Any], list[Alert]]:
-    """State: ``over`` (fixes above the limit in a row, capped at 2) and ``alerted``.
+    """Count fixes above the limit; the second one in a row alerts, once per episode.
 
-    A fix at exactly the limit is not over it and ends the episode.
+    >>> # limit 60: 70 -> state {"over": 1}; 75 -> alert; 80 -> nothing; 60 -> state {}
     """
     if ping.kind is Kind.UNIT:
         return state, []
@@ -27,12 +35,20 @@ def detect(ping: Ping, state: dict[str, Any], city: CityPack) -> tuple[dict[str,
     if speed <= limit:
         return {}, []
     over = min(2, int(state.get("over", 0)) + 1)
-    if over < 2 or state.get("alerted"):
-        return {"over": over, "alerted": bool(state.get("alerted"))}, []
+    alerted = bool(state.get("alerted"))
+    if over < 2 or alerted:
+        return {"over": over, "alerted": alerted}, []
     severity = Severity.ORANGE if speed >= SEVERE_FACTOR * limit else Severity.YELLOW
-    zone = min(ping.zones) if ping.zones else ""
     alert = Alert(
         make_alert_id(TYPE, ping.subject, ping.ts), TYPE, severity, ping.subject, ping.lat, ping.lon,
-        ping.ts, zone=zone, text=f"{ping.subject} at {speed:.0f} km/h where the limit is {limit:.0f} km/h",
+        ping.ts, zone=_limit_zone(ping, city),
+        text=f"{ping.subject} at {round(speed, 1):g} km/h where the limit is {round(limit, 1):g} km/h",
     )
-    return {"over": over, "alerted": True}, [alert]
+    return {"over": 2, "alerted": True}, [alert]
+
+
+def _limit_zone(ping: Ping, city: CityPack) -> str:
+    """The zone whose limit is in force, else any zone the fix is in (by id), else ``""``."""
+    zones = city.zones_by_id
+    setting = sorted(z for z in ping.zones if z in zones and zones[z].speed_limit == ping.speed_limit)
+    return setting[0] if setting else min(ping.zones, default="")

@@ -1,20 +1,32 @@
-"""unit_offline: a unit silent for offline_after_s of event time; once per silence."""
+"""unit_offline: a unit silent for offline_after_s of event time; once per silence.
+
+Not a per-message rule: the worker calls ``detect_silent`` with the newest event time it has
+seen (``clock``) and the last fix of each unit not yet alerted for its current silence; it drops
+a unit once alerted and adds it back at its next fix. The alert sits at the last known position,
+its ``ts`` is the moment the unit became offline (last fix + offline_after_s) and its id comes
+from the last fix's ts, so it is deterministic whatever the clock was when it was noticed.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 
 from streams.citypack import CityPack
 from streams.model import Alert, AlertType, Severity, make_alert_id
 
+__all__ = ["TYPE", "detect_silent"]
+
 TYPE = AlertType.UNIT_OFFLINE
 
 
-def detect_silent(last_seen: Mapping[str, tuple[float, float, float]], clock: float, city: CityPack) -> list[Alert]:
-    """Alerts for units whose last fix ``(ts, lat, lon)`` is ``offline_after_s`` or more before ``clock``.
+def detect_silent(
+    last_seen: Mapping[str, tuple[float, float, float]], clock: float, city: CityPack
+) -> list[Alert]:
+    """Alerts, by unit id, for units whose last fix ``(ts, lat, lon)`` is ``offline_after_s`` or
+    more before ``clock`` (exactly ``offline_after_s`` counts as offline).
 
-    The worker passes only units not yet alerted for their current silence; the alert's ``ts`` is
-    the moment the unit became offline (last fix + offline_after_s), so its id is deterministic.
+    >>> # offline_after_s 120, last fix at t: clock t + 119 -> nothing; clock t + 120 -> alert at t + 120
     """
     after = city.offline_after_s
     alerts = []
@@ -22,10 +34,11 @@ def detect_silent(last_seen: Mapping[str, tuple[float, float, float]], clock: fl
         if clock - ts < after:
             continue
         unit = city.units.get(unit_id)
-        zone = unit.zone if unit else ""
-        callsign = unit.callsign if unit else unit_id
+        zone = unit.zone if unit is not None else ""
+        who = f"{unit_id} {unit.callsign}" if unit is not None else unit_id
+        since = datetime.fromtimestamp(ts, city.timezone).strftime("%H:%M:%S")
         alerts.append(Alert(
             make_alert_id(TYPE, unit_id, ts), TYPE, Severity.BLUE, unit_id, lat, lon, ts + after, zone=zone,
-            text=f"{unit_id} {callsign} silent for {after:.0f} s of event time",
+            text=f"{who} silent since {since} (no fix for {after:g} s of event time)",
         ))
     return alerts

@@ -1,4 +1,9 @@
-"""watchlist_hit: a checkpoint reads a plate on the watchlist."""
+"""watchlist_hit: a checkpoint reads a plate on the watchlist.
+
+Every read of a listed plate is one event and one alert, with the list entry's severity, at the
+checkpoint's position. The id is built from plate, checkpoint and read time, so a redelivered
+read gives the same id. Stateless: the state passes through unchanged.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,8 @@ from typing import Any
 
 from streams.citypack import CityPack
 from streams.model import Alert, AlertType, Kind, Read, Severity, make_alert_id
+
+__all__ = ["TYPE", "applies", "detect"]
 
 TYPE = AlertType.WATCHLIST_HIT
 
@@ -16,15 +23,22 @@ def applies(kind: Kind, category: str | None, city: CityPack) -> bool:
 
 
 def detect(read: Read, state: dict[str, Any], city: CityPack) -> tuple[dict[str, Any], list[Alert]]:
-    """Every read of a listed plate is an alert with the list entry's severity."""
+    """One alert per read of a listed plate.
+
+    A checkpoint missing from the city pack still alerts (the hit matters more than the place),
+    at the city centre, and the text says the checkpoint is unknown.
+    """
     entry = city.watchlist.get(read.plate)
     if entry is None:
         return state, []
     cp = city.checkpoints.get(read.checkpoint)
-    lat, lon, name = (cp.lat, cp.lon, cp.name) if cp else (0.0, 0.0, read.checkpoint)
+    if cp is not None:
+        lat, lon, where = cp.lat, cp.lon, f"{cp.id} ({cp.name})"
+    else:
+        (lat, lon), where = city.center, f"unknown checkpoint {read.checkpoint}"
     alert = Alert(
         make_alert_id(TYPE, read.plate, read.ts, read.checkpoint), TYPE, Severity(entry.severity), read.plate,
         lat, lon, read.ts, checkpoint=read.checkpoint,
-        text=f"watchlist {read.plate} ({entry.reason}) read at {read.checkpoint} {name}",
+        text=f"watchlist plate {read.plate} ({entry.reason}) read at {where}",
     )
     return state, [alert]

@@ -1,4 +1,10 @@
-"""zone_exit: a patrol unit leaves its assigned patrol zone (once per exit)."""
+"""zone_exit: a patrol unit leaves its assigned patrol zone; once per exit.
+
+State ``{"inside": bool}``: whether the unit's last fix was inside its zone (a fix on the
+boundary is inside: ``ping.zones`` counts boundaries). The transition inside -> outside alerts;
+further fixes outside do not; a fix back inside re-arms. A unit whose first fix is outside only
+remembers it: nothing was left.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,8 @@ from typing import Any
 
 from streams.citypack import CityPack
 from streams.model import Alert, AlertType, Kind, Ping, Severity, make_alert_id
+
+__all__ = ["TYPE", "applies", "detect"]
 
 TYPE = AlertType.ZONE_EXIT
 
@@ -16,20 +24,22 @@ def applies(kind: Kind, category: str | None, city: CityPack) -> bool:
 
 
 def detect(ping: Ping, state: dict[str, Any], city: CityPack) -> tuple[dict[str, Any], list[Alert]]:
-    """Alert on the transition inside -> outside; a first fix outside only sets the state.
+    """Alert when the unit goes from inside to outside its assigned zone.
 
-    >>> # state {"inside": True} + a fix outside -> one alert, state {"inside": False}
+    >>> # {"inside": True} + a fix outside -> one alert and {"inside": False}
+    >>> # {} + a fix outside -> no alert and {"inside": False}
     """
-    if ping.kind is not Kind.UNIT:
+    unit = city.units.get(ping.subject) if ping.kind is Kind.UNIT else None
+    if unit is None:
         return state, []
-    unit = city.units[ping.subject]
     inside = unit.zone in ping.zones
-    alerts: list[Alert] = []
-    if state.get("inside") and not inside:
-        zone = city.zones_by_id[unit.zone]
-        alerts.append(Alert(
-            make_alert_id(TYPE, ping.subject, ping.ts, unit.zone), TYPE, Severity.YELLOW, ping.subject,
-            ping.lat, ping.lon, ping.ts, zone=unit.zone,
-            text=f"{ping.subject} {unit.callsign} left patrol zone {unit.zone} {zone.name}",
-        ))
-    return {"inside": inside}, alerts
+    if inside or not state.get("inside"):
+        return {"inside": inside}, []
+    zone = city.zones_by_id.get(unit.zone)
+    name = f" ({zone.name})" if zone is not None else ""
+    alert = Alert(
+        make_alert_id(TYPE, ping.subject, ping.ts, unit.zone), TYPE, Severity.YELLOW, ping.subject,
+        ping.lat, ping.lon, ping.ts, zone=unit.zone,
+        text=f"{ping.subject} {unit.callsign} left patrol zone {unit.zone}{name}",
+    )
+    return {"inside": False}, [alert]
