@@ -1,251 +1,274 @@
 """The demo feed: patrol cars and monitored vehicles driving the city's real roads.
 
 ``python -m streams.simulator`` writes GPS pings and checkpoint reads to the input partitions
-exactly as outside producers do, in event time running ``CC_DEMO_SPEED`` times faster than the
-wall clock. ``Simulator.step`` is pure (no I/O), so tests drive it directly.
+exactly as outside producers do (contract section 3), in event time running ``CC_DEMO_SPEED``
+times faster than the wall clock. ``Simulator.step`` is pure (no I/O), so tests drive it directly.
+
+The world: every unit patrols the roads of its assigned zone (or circles inside it when no road
+crosses it); every monitored vehicle drives the main road network at a pace under the limit in
+force, stopping now and then (buses at stops, heavy vehicles for a rest, law-abiding coaches for
+the night ban); checkpoints read the plates that pass; unmonitored cars pass too. The scripted
+incidents of ``streams.incidents`` make every alert type happen in the first minutes.
 """
 
 from __future__ import annotations
 
 import heapq
+import itertools
 import logging
+import math
 import random
 import signal
 import string
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import redis
 
 from streams.citypack import CityPack, load_city_pack
+from streams.filters import MAX_FUTURE_S
 from streams.geo import haversine_m
-from streams.incidents import INCIDENTS
+from streams.incidents import INCIDENTS, Incident
 from streams.keys import Keys
-from streams.producer import Producer, encode_anpr, encode_gps
-from streams.roads import RoadGraph
+from streams.producer import Producer, encode_gps
 from streams.settings import Settings
-from streams.timeutil import in_window, local_minute
+from streams.simworld import Agent, World
 
-__all__ = ["Agent", "Simulator", "demo_start", "main"]
+__all__ = ["Simulator", "PING_S", "BACKLOG_MIN", "demo_start", "choose_start", "main"]
 
 log = logging.getLogger("onemap.simulator")
 
-CRUISE_KMH = {"unit": (25, 45), "bus": (18, 32), "school_bus": (18, 30), "coach": (25, 35),
-              "hazmat": (22, 32), "truck": (22, 32), "taxi": (25, 38), "private": (22, 36)}
-PING_S = (5.0, 10.0)
-TICK_S = 1.0
+PING_S = (5.0, 10.0)  # event seconds between two pings of one subject
+BACKLOG_MIN = 250.0  # the tired coach's recorded drive before the demo starts (fatigue: > 240 min)
+BACKLOG_PING_S = 60.0
+THROUGH_S = (6.0, 14.0)  # an unmonitored car read at a checkpoint every so often
+LISTED_THROUGH_P = 0.06  # share of those cars that are on the watchlist
+DEMO_CLOCK = (1, 56)  # the demo starts at 01:56 local: the 02:00 night ban begins a minute later
+
+Action = Callable[[float, list[dict[str, str]]], None]
 
 
-@dataclass
-class Agent:
-    subject: str
-    kind: str  # "unit" or "vehicle"
-    category: str | None
-    edge: int
-    d: float
-    cruise: float  # km/h
-    next_ping: float
-    allowed: set[str] | None = None  # a unit's patrol-zone nodes
-    came_from: str | None = None
-    route: list[int] | None = None  # scripted edges to follow first
-    override: tuple[float, float] | None = None  # (km/h, until event ts)
-    silent_until: float = 0.0
+def demo_start(wall_now: datetime) -> float:
+    """01:56 local on the date of ``wall_now`` (a timezone-aware wall clock, read once);
+    the day before when that is still ahead, so the demo never starts in the future.
 
-    def speed(self, now: float, parked: bool) -> float:
-        if self.override and now < self.override[1]:
-            return self.override[0]
-        return 0.0 if parked else self.cruise
-
-
-def demo_start(tz_now: datetime) -> float:
-    """01:56 local on the wall clock's date: the 02:00 night ban begins within a minute of wall time."""
-    start = tz_now.replace(hour=1, minute=56, second=0, microsecond=0)
-    if start > tz_now:
+    >>> from zoneinfo import ZoneInfo
+    >>> tz = ZoneInfo("Asia/Shanghai")
+    >>> datetime.fromtimestamp(demo_start(datetime(2026, 11, 22, 9, 0, tzinfo=tz)), tz).isoformat()
+    '2026-11-22T01:56:00+08:00'
+    >>> datetime.fromtimestamp(demo_start(datetime(2026, 11, 22, 1, 0, tzinfo=tz)), tz).isoformat()
+    '2026-11-21T01:56:00+08:00'
+    """
+    start = wall_now.replace(hour=DEMO_CLOCK[0], minute=DEMO_CLOCK[1], second=0, microsecond=0)
+    if start > wall_now:
         start -= timedelta(days=1)
     return start.timestamp()
 
 
+def choose_start(wall_now: datetime, clock: float | None) -> float:
+    """The demo's start: ``demo_start(wall_now)``, unless the workers' event clock (``cc:clock``)
+    says an earlier demo fed this Redis. Event time only moves forward, and the workers drop fixes
+    more than ``MAX_FUTURE_S`` past their clock, so the demo then carries on a minute after it.
+
+    >>> from zoneinfo import ZoneInfo
+    >>> now = datetime(2026, 11, 22, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    >>> choose_start(now, None) == demo_start(now)
+    True
+    >>> choose_start(now, demo_start(now) + 600) == demo_start(now) + 660
+    True
+    """
+    start = demo_start(wall_now)
+    if clock is None or clock + 60 <= start <= clock + MAX_FUTURE_S - 600:
+        return start
+    return clock + 60
+
+
+@dataclass(order=True)
+class _Event:
+    ts: float
+    seq: int
+    act: Action = field(compare=False)
+
+
 class Simulator:
-    """The simulated city: agents, scheduled reads, incidents."""
+    """The simulated city. ``step(event_ts)`` advances it; ``run(stop)`` feeds Redis in wall time.
 
-    def __init__(self, city: CityPack, start_ts: float, seed: int = 1) -> None:
-        if not city.roads:
-            raise ValueError(f"{city.path}: the demo needs roads.geojson to drive on")
-        self.city, self.start, self.now = city, start_ts, start_ts
+    Parameters
+    ----------
+    city:
+        A city pack with ``roads.geojson``.
+    producer:
+        Where ``run`` sends the messages; ``None`` for a simulator that is only stepped.
+    start_ts:
+        Event time of the demo start, epoch seconds (see ``demo_start``).
+    speed:
+        Event seconds per wall second in ``run`` (``CC_DEMO_SPEED``).
+    seed:
+        Seed of the one random generator: the same seed gives the same messages.
+    """
+
+    def __init__(self, city: CityPack, producer: Producer | None, start_ts: float, speed: float = 5.0,
+                 seed: int = 1) -> None:
+        self.city, self.producer, self.speed = city, producer, speed
+        self.start = self.now = float(start_ts)
         self.rng = random.Random(seed)
-        self.graph = RoadGraph(city.roads)
-        self.cp_at_node = {self.graph.nearest_node(c.lat, c.lon): c.id for c in city.checkpoints.values()}
-        self._reads: list[tuple[float, int, str, str]] = []  # heap of (ts, seq, checkpoint, plate)
-        self._seq = 0
-        self._next_through = start_ts
-        self._last_through: dict[str, float] = {}
-        self.agents = self._make_agents()
+        self.world = World(city, self.rng)
+        self.graph = self.world.graph
+        self.agents = self.world.make_agents(self.start, PING_S)
+        self.by_subject = {a.subject: a for a in self.agents}
         self.scripted = self._cast()
-        self.scripted_coaches = [a for a in self.agents if a.category == "coach"][:2]
-        self.reservoir_node = self._reservoir_node()
-        self._incidents = sorted(INCIDENTS, key=lambda i: i.at)
-
-    # --- the cast ------------------------------------------------------------------------------
-    def _start_on(self, nodes: list[str]) -> tuple[int, str]:
-        node = self.rng.choice(nodes)
-        edge = self.rng.choice(self.graph.out[node])
-        return edge, node
-
-    def _make_agents(self) -> list[Agent]:
-        all_nodes = [n for n, out in self.graph.out.items() if out]
-        agents = []
-        zones = self.city.zones_by_id
-        for unit in self.city.units.values():
-            zone = zones[unit.zone].geometry
-            # patrol on nodes well inside the zone, so edges between them rarely cut a corner outside
-            allowed = set(self.graph.nodes_within(zone.buffer(-0.0008))) or set(
-                self.graph.nodes_within(zone)) or set(all_nodes)
-            edge, _ = self._start_on(sorted(allowed))
-            agents.append(Agent(unit.id, "unit", None, edge, 0.0, self.rng.uniform(*CRUISE_KMH["unit"]),
-                                self.now + self.rng.uniform(0, PING_S[1]), allowed=allowed))
-        for v in self.city.vehicles.values():
-            edge, _ = self._start_on(all_nodes)
-            cruise = self.rng.uniform(*CRUISE_KMH.get(v.category, (20, 35)))
-            agents.append(Agent(v.plate, "vehicle", v.category, edge, 0.0, cruise,
-                                self.now + self.rng.uniform(0, PING_S[1])))
-        return agents
+        self.incidents: list[tuple[float, Incident]] = []  # what fired, when
+        self._queue: list[_Event] = []
+        self._seq = itertools.count()
+        self._last_through: dict[str, float] = {}
+        self._backlog_due = True
+        for agent in self.agents:
+            self.at(agent.next_ping, self._pinger(agent))
+        for inc in INCIDENTS:
+            self.at(self.start + inc.at, self._incident(inc))
+        self.at(self.start + self.rng.uniform(*THROUGH_S), self._through_traffic)
 
     def _cast(self) -> dict[str, Agent]:
-        by_cat: dict[str, list[Agent]] = {}
+        """The agents the script needs: the first of their kind, so a seed always picks the same."""
+        units = [a for a in self.agents if a.kind == "unit" and len(a.allowed) > 1]  # on roads, no loop
+        units = units or [a for a in self.agents if a.kind == "unit"]
+        first: dict[str, Agent] = {}
         for a in self.agents:
-            by_cat.setdefault(a.category or "unit", []).append(a)
-        pick = lambda cat, i=0: by_cat.get(cat, by_cat["unit"])[i]  # noqa: E731
-        return {"speeder": pick("taxi"), "hazmat": pick("hazmat"), "leaver": pick("unit", 0),
-                "silent": pick("unit", 1), "cloned": pick("private"), "tired": pick("truck")}
+            first.setdefault(a.category or "unit", a)
+        cast = {"leaver": units[0], "silent": units[1] if len(units) > 1 else units[0]}
+        if "coach" in first:  # driving for hours, and on through the night ban
+            tired = cast["tired"] = first["coach"]
+            tired.obeys_night_ban, tired.rest_due = False, self.start + 20 * 60
+        return cast
 
-    def _reservoir_node(self) -> str:
-        """A road node inside the first restricted zone that forbids hazmat at all hours."""
-        for z in self.city.zones:
-            if z.kind == "restricted" and "hazmat" in z.forbid and z.hours is None:
-                nodes = self.graph.nodes_within(z.geometry)
-                if nodes:
-                    return nodes[len(nodes) // 2]
-        return self.graph.edges[self.agents[0].edge].v
+    # --- scheduling ------------------------------------------------------------------------------
+    def at(self, ts: float, act: Action) -> None:
+        """Run ``act(ts, out)`` when event time reaches ``ts``."""
+        heapq.heappush(self._queue, _Event(ts, next(self._seq), act))
 
-    # --- reads ---------------------------------------------------------------------------------
     def schedule_read(self, ts: float, checkpoint: str, plate: str) -> None:
-        self._seq += 1
-        heapq.heappush(self._reads, (ts, self._seq, checkpoint, plate))
+        """A plate read at ``checkpoint`` at event time ``ts``."""
+        self.at(ts, lambda t, out: out.append(self.world.read(checkpoint, plate, t)))
 
-    def _through_traffic(self) -> None:
-        """A passing, unmonitored car read at a checkpoint and at one downstream, now and then."""
-        while self._next_through <= self.now:
-            self._next_through += self.rng.uniform(6, 14)
-            unlisted = [p for p in self.city.watchlist if p not in self.city.vehicles
-                        and self._last_through.get(p, -1e18) < self.now - 1800]
-            if unlisted and self.rng.random() < 0.25:
-                plate = self.rng.choice(unlisted)
-                self._last_through[plate] = self.now  # a listed car passes again only much later
-            else:
-                plate = "粤B" + self.rng.choice("ACDEFGHJKLMNPQRSTUVWXYZ") + "".join(
-                    self.rng.choice(string.digits) for _ in range(4))
-            cp = self.city.checkpoints[self.rng.choice(sorted(self.city.checkpoints))]
-            self.schedule_read(self._next_through, cp.id, plate)
-            if cp.next:
-                nxt = self.city.checkpoints[self.rng.choice(cp.next)]
-                travel = haversine_m(cp.lat, cp.lon, nxt.lat, nxt.lon) * 1.3 / (40 / 3.6)
-                self.schedule_read(self._next_through + max(travel, 30.0), nxt.id, plate)
+    def step(self, event_ts: float) -> list[dict[str, str]]:
+        """Advance event time to ``event_ts``; the messages of the way, each subject's in time order.
 
-    # --- time ----------------------------------------------------------------------------------
-    def backlog(self, minutes: float = 250) -> list[dict[str, str]]:
-        """The 'tired' truck's recorded drive before the demo starts: a ping a minute, moving."""
-        agent, out = self.scripted["tired"], []
-        t = self.start - minutes * 60
-        while t < self.start - 30:
-            self._move(agent, 60.0, t, parked=False)
-            lat, lon, heading = self.graph.edges[agent.edge].at(agent.d)
-            out.append(encode_gps(agent.subject, lat, lon, t, speed=agent.cruise, heading=heading))
-            t += 60
-        agent.next_ping = self.start + 1
+        The first call starts with the tired coach's backlog (event times before ``start``); after
+        it, nothing a step returns is older than the previous step's ``event_ts``. Event time never
+        goes back: an ``event_ts`` before the current time does nothing.
+        """
+        out = self.backlog() if self._backlog_due else []
+        self._backlog_due = False
+        while self._queue and self._queue[0].ts <= event_ts:
+            ev = heapq.heappop(self._queue)
+            self.now = max(self.now, ev.ts)
+            ev.act(ev.ts, out)
+        if event_ts > self.now:
+            self.now = event_ts
+        for agent in self.agents:  # reads of checkpoints passed since the last ping, up to now
+            self.world.advance(agent, self.now, out)
         return out
 
-    def step(self, until: float) -> list[dict[str, str]]:
-        """Advance event time to ``until``; the messages produced on the way, in time order."""
-        out: list[dict[str, str]] = []
-        while self.now + TICK_S <= until:
-            self.now += TICK_S
-            offset = self.now - self.start
-            while self._incidents and self._incidents[0].at <= offset:
-                inc = self._incidents.pop(0)
-                log.info("incident: %s (%s)", inc.what, inc.alert)
-                inc.apply(self)
-            ban = self.city.night_ban
-            night = in_window(local_minute(self.now, self.city.timezone), ban.start_min, ban.end_min)
-            for agent in self.agents:
-                parked = night and agent.category in ban.categories
-                self._move(agent, TICK_S, self.now, parked, out)
-                if self.now >= agent.next_ping:
-                    agent.next_ping = self.now + self.rng.uniform(*PING_S)
-                    if self.now >= agent.silent_until:
-                        lat, lon, heading = self.graph.edges[agent.edge].at(agent.d)
-                        out.append(encode_gps(agent.subject, lat, lon, self.now,
-                                              speed=agent.speed(self.now, parked), heading=heading))
-            self._through_traffic()
-            while self._reads and self._reads[0][0] <= self.now:
-                ts, _, cp, plate = heapq.heappop(self._reads)
-                out.append(encode_anpr(cp, plate, ts, confidence=round(self.rng.uniform(0.85, 0.99), 2)))
-        return out
-
-    def _move(self, agent: Agent, dt: float, now: float, parked: bool,
-              out: list[dict[str, str]] | None = None) -> None:
-        agent.d += agent.speed(now, parked) / 3.6 * dt
-        edge = self.graph.edges[agent.edge]
-        while agent.d >= edge.length:
-            agent.d -= edge.length
-            node = edge.v
-            cp = self.cp_at_node.get(node)
-            if cp and agent.kind == "vehicle" and out is not None:
-                out.append(encode_anpr(cp, agent.subject, now, confidence=round(self.rng.uniform(0.85, 0.99), 2)))
-            if agent.allowed and not agent.route and node not in agent.allowed:
-                agent.route = self._way_back(node, agent.allowed)  # a patrol car returns to its zone
-            nxt = agent.route.pop(0) if agent.route else self.graph.next_edge(node, edge.u, self.rng, agent.allowed)
-            if nxt is None:
-                agent.d = edge.length
-                return
-            agent.came_from, agent.edge = node, nxt
-            edge = self.graph.edges[nxt]
-
-    def _way_back(self, node: str, allowed: set[str]) -> list[int]:
-        lat, lon = self.graph.pos[node]
-        target = min(allowed, key=lambda n: (self.graph.pos[n][0] - lat) ** 2 + (self.graph.pos[n][1] - lon) ** 2)
-        return self.graph.route(node, target)
-
-    def run(self, producer: Producer, speed: float, stop: threading.Event) -> None:
-        """Feed the partitions in wall time until ``stop`` is set."""
-        producer.send(self.backlog())
+    def run(self, stop: threading.Event, tick_s: float = 0.5) -> None:
+        """Every ``tick_s`` wall seconds, step to ``start + elapsed * speed`` and send what happened,
+        until ``stop`` is set. A Redis that is away is retried; nothing is lost meanwhile."""
+        if self.producer is None:
+            raise ValueError("Simulator.run needs a producer to send to")
         wall0 = time.monotonic()
+        pending: list[dict[str, str]] = []
         while not stop.is_set():
-            target = self.start + (time.monotonic() - wall0) * speed
-            msgs = self.step(target)
-            if msgs:
-                producer.send(msgs)
-            stop.wait(0.5)
+            pending.extend(self.step(self.start + (time.monotonic() - wall0) * self.speed))
+            if pending:
+                try:
+                    self.producer.send(pending)
+                    pending = []
+                except redis.ConnectionError as exc:
+                    log.warning("cannot send %d messages (%s); retrying", len(pending), exc)
+            stop.wait(tick_s)
+
+    # --- what happens ----------------------------------------------------------------------------
+    def backlog(self) -> list[dict[str, str]]:
+        """The tired coach's recorded drive before the start: a ping a minute, moving, no rest."""
+        agent = self.scripted.get("tired")
+        if agent is None:
+            return []
+        out: list[dict[str, str]] = []
+        agent.t = t = self.start - BACKLOG_MIN * 60
+        while t < self.start - BACKLOG_PING_S / 2:
+            self.world.advance(agent, t, None)  # the plate reads of the past are not replayed
+            out.append(self.gps(agent, t))
+            t += BACKLOG_PING_S
+        self.world.advance(agent, self.start, None)
+        return out
+
+    def gps(self, agent: Agent, ts: float) -> dict[str, str]:
+        """A ``type=gps`` message of where ``agent`` is at ``ts`` (it must have been advanced)."""
+        lat, lon, heading = self.graph.edges[agent.edge].at(agent.d)
+        return encode_gps(agent.subject, lat, lon, round(ts, 3), speed=self.world.speed(agent, ts),
+                          heading=heading, accuracy=self.rng.choice((5, 8, 10, 15)))
+
+    def _pinger(self, agent: Agent) -> Action:
+        def ping(ts: float, out: list[dict[str, str]]) -> None:
+            self.world.advance(agent, ts, out)
+            if ts >= agent.silent_until:
+                out.append(self.gps(agent, ts))
+            agent.next_ping = ts + self.rng.uniform(*PING_S)
+            self.at(agent.next_ping, ping)
+        return ping
+
+    def _incident(self, inc: Incident) -> Action:
+        def fire(ts: float, out: list[dict[str, str]]) -> None:
+            log.info("incident (%s): %s", inc.alert, inc.what)
+            inc.apply(self, ts)
+            self.incidents.append((ts, inc))
+        return fire
+
+    def _through_traffic(self, ts: float, out: list[dict[str, str]]) -> None:
+        """An unmonitored car read at a checkpoint and, later, at one downstream; now and then a
+        listed plate that is no monitored vehicle (each at most once an hour)."""
+        listed = [p for p in sorted(self.city.watchlist) if p not in self.city.vehicles
+                  and self._last_through.get(p, -math.inf) < ts - 3600]
+        if listed and self.rng.random() < LISTED_THROUGH_P:
+            plate = self.rng.choice(listed)
+            self._last_through[plate] = ts
+        else:
+            plate = "粤B" + self.rng.choice("ACDEFGHJKLMNPQRSTUVWXYZ") + "".join(
+                self.rng.choice(string.digits) for _ in range(4))
+        cp = self.city.checkpoints[self.rng.choice(sorted(self.city.checkpoints))]
+        out.append(self.world.read(cp.id, plate, ts))
+        if cp.next:
+            nxt = self.city.checkpoints[self.rng.choice(cp.next)]
+            drive_s = haversine_m(cp.lat, cp.lon, nxt.lat, nxt.lon) * 1.4 / (40 / 3.6)
+            self.schedule_read(ts + max(drive_s, 30.0), nxt.id, plate)
+        self.at(ts + self.rng.uniform(*THROUGH_S), self._through_traffic)
 
 
 def main() -> None:
+    """``python -m streams.simulator``: feed the demo into ``REDIS_URL`` until SIGTERM/SIGINT."""
     logging.basicConfig(level="INFO", format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings.from_env()
     if not settings.redis_url:
-        raise SystemExit("streams.simulator: set REDIS_URL to the Redis to feed")
+        raise SystemExit("streams.simulator: set REDIS_URL to the Redis to feed (make run does it for you)")
     city = load_city_pack(settings.city_pack)
     client = redis.Redis.from_url(settings.redis_url)
     keys = Keys(settings.prefix)
-    start = demo_start(datetime.now(city.timezone))
-    clock = client.get(keys.clock)
-    if clock is not None and float(clock) > start - 300 * 60:
-        start = float(clock) + 60  # a restarted demo carries on after what it already fed
+    raw = client.get(keys.clock)
+    start = choose_start(datetime.now(city.timezone), float(raw) if raw is not None else None)
+    if raw is not None and start == float(raw) + 60:
+        log.info("this Redis already holds demo time up to %s: carrying on from there (for a fresh "
+                 "01:56 start, stop OneMap and empty the Redis)", datetime.fromtimestamp(float(raw), city.timezone))
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    log.info("demo city %s from %s at %gx", city.name, datetime.fromtimestamp(start, city.timezone), settings.demo_speed)
-    Simulator(city, start).run(Producer(client, keys, settings.partitions), settings.demo_speed, stop)
+    log.info("demo city %s from %s at %gx", city.name, datetime.fromtimestamp(start, city.timezone),
+             settings.demo_speed)
+    producer = Producer(client, keys, settings.partitions)
+    Simulator(city, producer, start, settings.demo_speed).run(stop)
+    client.close()
+    log.info("stopped")
 
 
 if __name__ == "__main__":
