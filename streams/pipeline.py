@@ -148,7 +148,7 @@ class Pipeline:
     def _detect(self, event: Ping | Read, st: dict[str, Any], out: BatchResult) -> None:
         rule_states: dict[str, Any] = st.get("rules") or {}
         for rule in self._rules_for(event):
-            name = rule.TYPE.value
+            name = rule.name
             try:
                 new, alerts = rule.detect(event, rule_states.get(name) or {}, self.city)
             except Exception:  # a failing rule is logged and the chain goes on (Traccar)
