@@ -108,10 +108,13 @@ class Simulator:
         Event seconds per wall second in ``run`` (``CC_DEMO_SPEED``).
     seed:
         Seed of the one random generator: the same seed gives the same messages.
+    backlog:
+        Send the tired coach's past drive first (off when carrying on after an earlier demo,
+        whose workers already hold newer fixes of it).
     """
 
     def __init__(self, city: CityPack, producer: Producer | None, start_ts: float, speed: float = 5.0,
-                 seed: int = 1) -> None:
+                 seed: int = 1, backlog: bool = True) -> None:
         self.city, self.producer, self.speed = city, producer, speed
         self.start = self.now = float(start_ts)
         self.rng = random.Random(seed)
@@ -124,7 +127,7 @@ class Simulator:
         self._queue: list[_Event] = []
         self._seq = itertools.count()
         self._last_through: dict[str, float] = {}
-        self._backlog_due = True
+        self._backlog_due = backlog
         for agent in self.agents:
             self.at(agent.next_ping, self._pinger(agent))
         for inc in INCIDENTS:
@@ -177,6 +180,9 @@ class Simulator:
         until ``stop`` is set. A Redis that is away is retried; nothing is lost meanwhile."""
         if self.producer is None:
             raise ValueError("Simulator.run needs a producer to send to")
+        # the backlog in one transaction: a worker reading only its older half would take that
+        # for the present and drop the live pings as hours in the future
+        self.producer.send(self.step(self.start), atomic=True)
         wall0 = time.monotonic()
         pending: list[dict[str, str]] = []
         while not stop.is_set():
@@ -257,7 +263,8 @@ def main() -> None:
     keys = Keys(settings.prefix)
     raw = client.get(keys.clock)
     start = choose_start(datetime.now(city.timezone), float(raw) if raw is not None else None)
-    if raw is not None and start == float(raw) + 60:
+    resumed = raw is not None and start == float(raw) + 60
+    if resumed:
         log.info("this Redis already holds demo time up to %s: carrying on from there (for a fresh "
                  "01:56 start, stop OneMap and empty the Redis)", datetime.fromtimestamp(float(raw), city.timezone))
     stop = threading.Event()
@@ -266,7 +273,7 @@ def main() -> None:
     log.info("demo city %s from %s at %gx", city.name, datetime.fromtimestamp(start, city.timezone),
              settings.demo_speed)
     producer = Producer(client, keys, settings.partitions)
-    Simulator(city, producer, start, settings.demo_speed).run(stop)
+    Simulator(city, producer, start, settings.demo_speed, backlog=not resumed).run(stop)
     client.close()
     log.info("stopped")
 

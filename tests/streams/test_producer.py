@@ -62,6 +62,13 @@ def test_the_key_prefix_is_honoured_and_an_empty_batch_writes_nothing(r: redis.R
     assert r.keys("*") == [f"city2:in:{zlib.crc32(b'P01') % 2}"]
 
 
+def test_an_atomic_send_writes_the_same_entries(r: redis.Redis) -> None:
+    msgs = [encode_gps("粤BB1187", 22.5, 114.0, 1_700_000_000 + 60 * k, speed=40) for k in range(250)]
+    ids = Producer(r, Keys("cc"), 4).send(msgs, atomic=True)
+    stream = Keys("cc").input(zlib.crc32("粤BB1187".encode()) % 4)
+    assert [i for i, _ in r.xrange(stream)] == ids and [f for _, f in r.xrange(stream)] == msgs
+
+
 def test_zero_partitions_is_refused() -> None:
     with pytest.raises(ValueError, match="partitions"):
         Producer(redis.Redis(), Keys("cc"), 0)

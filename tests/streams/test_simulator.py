@@ -8,20 +8,30 @@ from __future__ import annotations
 
 import collections
 import math
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import zlib
 from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
 import pytest
+import redis
 import shapely
 
 from streams.citypack import CityPack, load_city_pack
 from streams.geo import ZoneIndex, haversine_m
+from streams.keys import Keys
 from streams.messages import parse_fields
 from streams.model import AlertType, Ping, Read
 from streams.pipeline import Entry, Pipeline
+from streams.producer import Producer, subject_of
 from streams.rules import unit_offline
-from streams.settings import DEMO_CITY
+from streams.settings import DEMO_CITY, ROOT
 from streams.simulator import BACKLOG_MIN, PING_S, Simulator, choose_start, demo_start
 
 MINUTES = 15
@@ -76,6 +86,11 @@ def test_the_demo_starts_at_0156_local_and_carries_on_after_an_earlier_demo(city
     assert choose_start(now, demo_start(now) + 3600) == demo_start(now) + 3660  # later: never go back
     yesterday = demo_start(now) - 86400 + 3 * 3600
     assert choose_start(now, yesterday) == yesterday + 60  # the workers would drop a jump of 20 h
+
+
+def test_without_backlog_only_live_time_is_sent(city: CityPack) -> None:
+    sim = Simulator(city, None, 1_700_000_000.0, seed=1, backlog=False)
+    assert min(float(m["ts"]) for m in sim.step(sim.start + 30)) > sim.start
 
 
 def test_event_time_only_moves_forward(city: CityPack) -> None:
@@ -256,3 +271,63 @@ def test_every_alert_type_fires_through_the_real_pipeline(run: Run, city: CityPa
     assert fired[AlertType.RESTRICTED_ENTRY] <= 4
     assert math.isclose(min(a.ts for a in result.alerts if a.type == AlertType.NIGHT_BAN),
                         run.sim.start + 240, abs_tol=15)
+
+
+# --- feeding Redis ---------------------------------------------------------------------------------
+
+def _wait_for_entries(r: redis.Redis, at_least: int, timeout_s: float = 20.0) -> int:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        n = sum(r.xlen(k) for k in r.keys("cc:in:*"))
+        if n >= at_least:
+            return n
+        time.sleep(0.05)
+    return 0
+
+
+def test_run_feeds_each_subject_to_its_partition_until_stopped(city: CityPack, r: redis.Redis) -> None:
+    sim = Simulator(city, Producer(r, Keys("cc"), 4), 1_700_000_000.0, speed=600.0, seed=2)
+    stop = threading.Event()
+    worker = threading.Thread(target=sim.run, args=(stop, 0.05))
+    worker.start()
+    try:
+        assert _wait_for_entries(r, 2000) >= 2000
+    finally:
+        stop.set()
+        worker.join(10)
+    assert not worker.is_alive()
+    coach = sim.scripted["tired"].subject
+    first = r.xrange(f"cc:in:{zlib.crc32(coach.encode('utf-8')) % 4}", count=1)[0][1]
+    assert (first["id"], float(first["ts"])) == (coach, sim.start - BACKLOG_MIN * 60)  # the backlog first
+    for p in range(4):
+        for _, fields in r.xrange(f"cc:in:{p}"):
+            assert zlib.crc32(subject_of(fields).encode("utf-8")) % 4 == p
+            assert isinstance(parse_fields(fields), Ping | Read)
+
+
+def test_the_command_feeds_redis_and_stops_cleanly_on_sigterm(city: CityPack, redis_url: str,
+                                                              r: redis.Redis) -> None:
+    env = {**os.environ, "REDIS_URL": redis_url, "CITY_PACK": str(DEMO_CITY), "CC_DEMO_SPEED": "60",
+           "CC_PARTITIONS": "2", "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "streams.simulator"], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        assert _wait_for_entries(r, 500) >= 500
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err.decode()
+    assert sorted(r.keys("cc:in:*")) == ["cc:in:0", "cc:in:1"]
+    first = min(float(f["ts"]) for k in ("cc:in:0", "cc:in:1") for _, f in r.xrange(k)
+                if f["type"] == "gps" and f["id"] in city.units)
+    assert datetime.fromtimestamp(first, city.timezone).strftime("%H:%M") == "01:56"  # a fresh Redis
+
+
+def test_the_command_needs_redis_url() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    proc = subprocess.run([sys.executable, "-m", "streams.simulator"], cwd=ROOT, env={**env, "PYTHONPATH": str(ROOT)},
+                          capture_output=True, timeout=60)
+    assert proc.returncode != 0 and b"REDIS_URL" in proc.stderr
