@@ -48,9 +48,14 @@ class Incident:
         return f"{self.alert} at +{self.at:g} s: {self.what}"
 
 
-def _vehicles(sim: Simulator, category: str) -> list[Agent]:
-    return [a for a in sim.agents if a.kind == "vehicle" and a.category == category
-            and a not in sim.scripted.values()]
+def _vehicles(sim: Simulator, *categories: str) -> list[Agent]:
+    """Unscripted vehicles of the first of ``categories`` the city has any of."""
+    for category in categories:
+        found = [a for a in sim.agents if a.kind == "vehicle" and a.category == category
+                 and a not in sim.scripted.values()]
+        if found:
+            return found
+    return []
 
 
 def _nearest(sim: Simulator, agents: list[Agent], node: str) -> Agent:
@@ -60,7 +65,9 @@ def _nearest(sim: Simulator, agents: list[Agent], node: str) -> Agent:
 
 def _speeder(sim: Simulator, ts: float) -> None:
     """The taxi on the fastest road (the city default limit, as a rule) floors it."""
-    taxis = _vehicles(sim, "taxi") or _vehicles(sim, "private")
+    taxis = _vehicles(sim, "taxi", "private", "bus")
+    if not taxis:
+        return
     agent = max(taxis, key=lambda a: sim.world.limits[a.edge])
     agent.override, agent.stopped_until = (OVERSPEED_KMH, ts + OVERSPEED_S), ts
     sim.scripted["speeder"] = agent
@@ -89,25 +96,32 @@ def _intruder(category: str) -> Callable[[Simulator, float], None]:
 
 def _leaver(sim: Simulator, ts: float) -> None:
     """A patrol car drives to a road about 250 m outside its zone, then straight back."""
-    agent = sim.scripted["leaver"]
+    agent = sim.scripted.get("leaver")
+    if agent is None:
+        return
     zone = sim.city.zones_by_id[sim.city.units[agent.subject].zone].geometry.buffer(LEAVE_BY_DEG)
     here = sim.graph.edges[agent.edge].v
     outside = sorted(sim.world.network_nodes - sim.graph.nodes_within(zone))
+    if not outside:  # the map ends at the zone's edge
+        return
     target = sim.graph.nearest_node(*sim.graph.pos[here], outside)
     back = sim.graph.nearest_node(*sim.graph.pos[target], agent.home)
     agent.route = sim.graph.shortest_path(here, target) + sim.graph.shortest_path(target, back)
 
 
 def _silent(sim: Simulator, ts: float) -> None:
-    sim.scripted["silent"].silent_until = ts + OFFLINE_S
+    if "silent" in sim.scripted:
+        sim.scripted["silent"].silent_until = ts + OFFLINE_S
 
 
 def _cloned(sim: Simulator, ts: float) -> None:
     """One plate read at the two checkpoints farthest apart, 25 s after each other."""
     cps = sorted(sim.city.checkpoints.values(), key=lambda c: c.id)
     a, b = max(((x, y) for x in cps for y in cps), key=lambda p: haversine_m(p[0].lat, p[0].lon, p[1].lat, p[1].lon))
-    agent = (_vehicles(sim, "private") or _vehicles(sim, "taxi"))[0]
-    sim.scripted["cloned"] = agent
+    candidates = _vehicles(sim, "private", "taxi")
+    if len(cps) < 2 or not candidates:
+        return
+    agent = sim.scripted["cloned"] = candidates[0]
     sim.schedule_read(ts, a.id, agent.subject)
     sim.schedule_read(ts + CLONE_GAP_S, b.id, agent.subject)
 

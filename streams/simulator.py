@@ -141,7 +141,7 @@ class Simulator:
         first: dict[str, Agent] = {}
         for a in self.agents:
             first.setdefault(a.category or "unit", a)
-        cast = {"leaver": units[0], "silent": units[1] if len(units) > 1 else units[0]}
+        cast = dict(zip(("leaver", "silent"), units, strict=False))
         if "coach" in first:  # driving for hours, and on through the night ban
             tired = cast["tired"] = first["coach"]
             tired.obeys_night_ban, tired.rest_due = False, self.start + 20 * 60

@@ -7,8 +7,10 @@ shared by the tests of this module; each test looks at one property of what it s
 from __future__ import annotations
 
 import collections
+import json
 import math
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -30,6 +32,7 @@ from streams.messages import parse_fields
 from streams.model import AlertType, Ping, Read
 from streams.pipeline import Entry, Pipeline
 from streams.producer import Producer, subject_of
+from streams.roads import road_feature
 from streams.rules import unit_offline
 from streams.settings import DEMO_CITY, ROOT
 from streams.simulator import BACKLOG_MIN, PING_S, Simulator, choose_start, demo_start
@@ -331,3 +334,46 @@ def test_the_command_needs_redis_url() -> None:
     proc = subprocess.run([sys.executable, "-m", "streams.simulator"], cwd=ROOT, env={**env, "PYTHONPATH": str(ROOT)},
                           capture_output=True, timeout=60)
     assert proc.returncode != 0 and b"REDIS_URL" in proc.stderr
+
+
+# --- another city ----------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def grid_city(tmp_path_factory: pytest.TempPathFactory) -> CityPack:
+    """The mini city with a two-way street grid (every 0.001 deg) over zone W only: zone E has no
+    road, its unit circles inside it."""
+    folder = tmp_path_factory.mktemp("grid_city")
+    shutil.copytree(ROOT / "tests" / "fixtures" / "mini_city", folder, dirs_exist_ok=True)
+    feats = []
+    for i in range(9):
+        for j in range(11):
+            here = (round(114.000 + 0.001 * i, 3), round(22.500 + 0.001 * j, 3))
+            for di, dj in ((1, 0), (0, 1)):
+                if i + di < 9 and j + dj < 11:
+                    there = (round(here[0] + 0.001 * di, 3), round(here[1] + 0.001 * dj, 3))
+                    feats += [road_feature(f"{i},{j}", f"{i + di},{j + dj}", [here, there]),
+                              road_feature(f"{i + di},{j + dj}", f"{i},{j}", [there, here])]
+    (folder / "roads.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": feats}))
+    return load_city_pack(folder)
+
+
+def test_a_small_city_runs_units_circle_a_roadless_zone_and_missing_parts_of_the_script_are_skipped(
+    grid_city: CityPack,
+) -> None:
+    sim = Simulator(grid_city, None, demo_start(datetime(2024, 3, 1, 9, 0, tzinfo=grid_city.timezone)), seed=5)
+    events = [parse_fields(m) for m in sim.step(sim.start + 600)]
+    pings = [e for e in events if isinstance(e, Ping) and e.ts >= sim.start]
+    assert {p.subject for p in pings} == set(grid_city.units) | set(grid_city.vehicles)
+    east = grid_city.zones_by_id["E"].geometry
+    p03 = [p for p in pings if p.subject == "P03"]
+    assert p03 and all(east.covers(shapely.Point(p.lon, p.lat)) for p in p03)
+    assert len({(round(p.lat, 4), round(p.lon, 4)) for p in p03}) > 10 and all(25 <= (p.speed or 0) <= 50 for p in p03)
+    assert {str(inc.alert) for _, inc in sim.incidents} >= {"overspeed", "unit_offline", "cloned_plate"}
+    assert "intruder:hazmat" in sim.scripted and "intruder:truck" not in sim.scripted  # RT has no road
+    west = grid_city.zones_by_id["W"].geometry  # no road leaves W: its leaver stays
+    assert all(west.covers(shapely.Point(p.lon, p.lat)) for p in pings if p.subject == sim.scripted["leaver"].subject)
+
+
+def test_a_city_without_roads_is_refused_with_what_to_add() -> None:
+    with pytest.raises(ValueError, match="roads.geojson"):
+        Simulator(load_city_pack(ROOT / "tests" / "fixtures" / "mini_city"), None, 1_700_000_000.0)
