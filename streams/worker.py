@@ -204,7 +204,10 @@ class Worker:
         subjects = {e.fields.get("id") or e.fields.get("plate") or "" for e in entries} - {""}
         self._load_states(p, cache, subjects)
         states = {s: orjson.loads(b) for s in subjects if (b := cache.get(s))}
-        result = self.pipeline.process(entries, states, self.clock)
+        # "future" is judged against the later of the wall clock and the event clock: a replay of
+        # history is never in the future, a demo running ahead of the wall is judged by its own
+        # clock, and an event clock left behind by yesterday's data cannot make today's look future.
+        result = self.pipeline.process(entries, states, max(time.time(), self.clock or 0.0))
         changed = {s: b for s, st in result.states.items() if (b := orjson.dumps(st)) != cache.get(s)}
         try:
             self._commit(p, result, changed, [e.entry_id for e in entries])

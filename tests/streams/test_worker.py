@@ -209,3 +209,18 @@ def test_sigkill_mid_stream_loses_and_duplicates_nothing(
     assert clean, "the scenario must produce alerts"
     assert crashed == clean
     assert len({a for a, _ in crashed}) == len(crashed)
+
+
+def test_an_old_event_clock_does_not_make_live_fixes_future(
+    r: redis.Redis, start_worker: Callable[..., Running], city: CityPack
+) -> None:
+    """Yesterday's replay left the clock behind; today's live fixes are accepted, far-future ones dropped."""
+    r.set(KEYS.clock, str(time.time() - 86_400))
+    unit = "P01"
+    now = time.time()
+    send(r, {"type": "gps", "id": unit, "lat": "22.505", "lon": "114.005", "ts": f"{now:.0f}"}, unit)
+    send(r, {"type": "gps", "id": unit, "lat": "22.505", "lon": "114.005", "ts": f"{now + 86_400:.0f}"}, unit)
+    start_worker()
+    wait_for(lambda: r.hget(KEYS.stats, "processed") == "2")
+    assert float(r.get(KEYS.clock) or 0) == pytest.approx(round(now), abs=1)
+    assert r.hget(KEYS.stats, "dropped:future") == "1"
