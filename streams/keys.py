@@ -108,6 +108,15 @@ class Keys:
         """Stream: every human action (the 'data iron cage')."""
         return f"{self.prefix}:audit"
 
+    @property
+    def orders(self) -> str:
+        """Hash order_id -> JSON of a dispatch order and its latest status (API)."""
+        return f"{self.prefix}:orders"
+
+    def open_orders(self, unit_id: str) -> str:
+        """Set of the unit's order ids not yet cleared or declined: the unit is busy (API)."""
+        return f"{self.prefix}:open_orders:{unit_id}"
+
     def health(self, worker: str) -> str:
         """Key with a TTL: worker ``worker`` is alive (value: JSON status)."""
         return f"{self.prefix}:health:{worker}"
