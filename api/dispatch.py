@@ -1,0 +1,153 @@
+"""Dispatch orders and units' answers (contract section 5), written to Redis.
+
+- An order goes to the unit's own stream ``cc:dispatch:{unit}`` with exactly the contract fields
+  ``order_id alert_id unit lat lon checkpoint issued_by ts text``; where to go is the station of
+  the unit's best intercept when it has one, else the alert's position.
+- An answer goes to ``cc:dispatch:acks`` with ``order_id unit status ts``.
+- OneMap keeps ``cc:orders`` (order_id -> JSON of the order plus ``status`` and ``note``) so answers
+  can be checked, ``cc:open_orders:{unit}`` (orders neither cleared nor declined: the unit is busy),
+  and appends each action to ``cc:audit`` (``actor action target detail ts``).
+
+Times: an order's and an answer's ``ts`` are event time, the newest the workers have seen
+(``cc:clock``) and never earlier than the alert (order) or the order (answer); the audit's ``ts``
+is the wall-clock moment the person acted, since the audit records people, not events.
+All writes of one action are one MULTI/EXEC transaction.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+import orjson
+import redis
+
+from api.alerts import number
+from api.candidates import INTERCEPT_TYPES, Candidate, Target, UnitFix, rank_candidates
+from streams.citypack import CityPack
+from streams.keys import Keys
+from streams.model import fmt_ts
+
+__all__ = ["ACK_STATUSES", "CLOSED", "NOTE_MAX", "event_now", "load_units", "target_of", "candidates_for",
+           "get_order", "issue_order", "ack_order"]
+
+ACK_STATUSES = ("accepted", "en_route", "on_scene", "cleared", "declined")
+CLOSED = frozenset({"cleared", "declined"})
+NOTE_MAX = 500
+
+
+def event_now(client: redis.Redis, keys: Keys, floor: float) -> float:
+    """The event clock (``cc:clock``), never earlier than ``floor``."""
+    raw = client.get(keys.clock)
+    clock = number(raw) if raw is not None else None
+    return max(float(clock), floor) if clock is not None else floor
+
+
+def load_units(client: redis.Redis, keys: Keys, city: CityPack) -> list[UnitFix]:
+    """The city's units that have a fix in ``cc:last``, with whether each has an open order."""
+    ids = sorted(city.units)
+    if not ids:
+        return []
+    with client.pipeline(transaction=False) as pipe:
+        pipe.hmget(keys.last, ids)
+        for uid in ids:
+            pipe.scard(keys.open_orders(uid))
+        replies = pipe.execute()
+    out = []
+    for uid, raw, n_open in zip(ids, replies[0], replies[1:], strict=True):
+        if raw is None:
+            continue
+        try:
+            fix = orjson.loads(raw)
+            lat, lon, ts = float(fix["lat"]), float(fix["lon"]), float(fix["ts"])
+        except (ValueError, KeyError, TypeError, orjson.JSONDecodeError):
+            continue  # an unreadable fix is treated as no fix
+        out.append(UnitFix(uid, city.units[uid].callsign, lat, lon, ts, busy=int(n_open) > 0))
+    return out
+
+
+def target_of(alert: dict[str, Any], city: CityPack) -> Target:
+    """The alert's position and time; its checkpoint only when the vehicle can be intercepted."""
+    cp = str(alert.get("checkpoint") or "")
+    interceptable = alert.get("type") in INTERCEPT_TYPES and cp in city.checkpoints
+    return Target(float(alert["lat"]), float(alert["lon"]), float(alert["ts"]), cp if interceptable else "")
+
+
+def candidates_for(client: redis.Redis, keys: Keys, city: CityPack, alert: dict[str, Any]) -> list[Candidate]:
+    """Units ranked for ``alert`` at the current event time."""
+    target = target_of(alert, city)
+    now = event_now(client, keys, target.ts)
+    return rank_candidates(target, load_units(client, keys, city), city.checkpoints, now, city.offline_after_s)
+
+
+def get_order(client: redis.Redis, keys: Keys, order_id: str) -> dict[str, Any] | None:
+    """The stored order (with its ``status``), or ``None``."""
+    raw = client.hget(keys.orders, order_id)
+    return orjson.loads(raw) if raw is not None else None
+
+
+def _audit(pipe: Any, keys: Keys, actor: str, action: str, target: str, detail: dict[str, Any]) -> None:
+    pipe.xadd(keys.audit, {"actor": actor, "action": action, "target": target,
+                           "detail": orjson.dumps(detail).decode(), "ts": fmt_ts(round(time.time(), 3))})
+
+
+def _order_text(alert: dict[str, Any], cand: Candidate | None, city: CityPack, note: str) -> str:
+    what = f"{alert.get('type', 'alert')} {alert.get('subject', '')}".strip()
+    if cand is not None and cand.margin_s is not None:
+        name = city.checkpoints[cand.checkpoint].name
+        where = f"intercept at {name} ({cand.checkpoint}), about {cand.margin_s:.0f} s ahead of the vehicle"
+    else:
+        where = f"go to {float(alert['lat']):.5f},{float(alert['lon']):.5f}"
+    line = f"{what}: {where}"
+    if alert.get("text"):
+        line += f" | {alert['text']}"
+    if note:
+        line += f" | note: {note}"
+    return " ".join(line.split())  # one line
+
+
+def issue_order(client: redis.Redis, keys: Keys, city: CityPack, alert: dict[str, Any], unit_id: str,
+                note: str, issued_by: str) -> dict[str, Any]:
+    """Write the order sending ``unit_id`` to ``alert``; the order as JSON (lat/lon/ts numbers)."""
+    mine = [c for c in candidates_for(client, keys, city, alert) if c.unit == unit_id]
+    cand = mine[0] if mine else None
+    intercept = cand is not None and cand.margin_s is not None
+    lat, lon = (cand.lat, cand.lon) if cand is not None and intercept else (float(alert["lat"]), float(alert["lon"]))
+    ts = event_now(client, keys, float(alert["ts"]))
+    order_id = "O-" + uuid.uuid4().hex[:12]
+    fields = {
+        "order_id": order_id, "alert_id": str(alert["alert_id"]), "unit": unit_id,
+        "lat": f"{lat:.6f}", "lon": f"{lon:.6f}", "checkpoint": cand.checkpoint if cand and intercept else "",
+        "issued_by": issued_by, "ts": fmt_ts(ts), "text": _order_text(alert, cand, city, note),
+    }
+    stored = {**fields, "status": "issued", "status_ts": fields["ts"], "note": note}
+    with client.pipeline(transaction=True) as pipe:
+        pipe.xadd(keys.dispatch(unit_id), fields)
+        pipe.hset(keys.orders, order_id, orjson.dumps(stored))
+        pipe.sadd(keys.open_orders(unit_id), order_id)
+        _audit(pipe, keys, issued_by, "dispatch", order_id,
+               {"alert_id": fields["alert_id"], "unit": unit_id, "checkpoint": fields["checkpoint"], "note": note})
+        pipe.execute()
+    return _numbers(fields)
+
+
+def ack_order(client: redis.Redis, keys: Keys, order: dict[str, Any], status: str, actor: str) -> dict[str, Any]:
+    """Write a unit's answer ``status`` to ``order``; the answer as JSON (ts a number)."""
+    ts = event_now(client, keys, float(order["ts"]))
+    ack = {"order_id": order["order_id"], "unit": order["unit"], "status": status, "ts": fmt_ts(ts)}
+    stored = {**order, "status": status, "status_ts": ack["ts"]}
+    with client.pipeline(transaction=True) as pipe:
+        pipe.xadd(keys.dispatch_acks, ack)
+        pipe.hset(keys.orders, order["order_id"], orjson.dumps(stored))
+        if status in CLOSED:
+            pipe.srem(keys.open_orders(order["unit"]), order["order_id"])
+        else:  # an answer after a decline re-opens the order
+            pipe.sadd(keys.open_orders(order["unit"]), order["order_id"])
+        _audit(pipe, keys, actor, f"ack:{status}", order["order_id"], {"unit": order["unit"], "status": status})
+        pipe.execute()
+    return _numbers(ack)
+
+
+def _numbers(fields: dict[str, str]) -> dict[str, Any]:
+    return {k: (number(v) if k in ("lat", "lon", "ts") else v) for k, v in fields.items()}
