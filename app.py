@@ -10,6 +10,7 @@ from __future__ import annotations
 import atexit
 import logging
 import os
+import signal
 import sys
 
 import redis
@@ -32,6 +33,7 @@ def main() -> None:
         sys.exit(f"OneMap: the city pack {settings.city_pack} is refused: {exc}")
     backend = start_backend(settings, workers=int(os.environ.get("CC_WORKERS") or 1))
     atexit.register(backend.stop)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # unwind: stop workers, demo and Redis too
 
     from webapp import create_app  # the web side loads after the back end is up
 
