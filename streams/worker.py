@@ -70,6 +70,7 @@ class Worker:
         self.recovering: set[int] = set()
         # partitions whose stream has been read to the end: only their units can be judged silent
         self.caught_up: set[int] = set()
+        self._careful = False  # re-reading pending entries one by one after a failure
         self.clock: float | None = None
         self._scripts = Scripts.register(client)
         self._last_maintenance = 0.0
@@ -96,6 +97,10 @@ class Worker:
                 except redis.ConnectionError as exc:
                     log.warning("redis unavailable (%s); retrying in 1 s", exc)
                     self.cache.clear()
+                    stop.wait(1.0)
+                except Exception:  # a bug must not stop the worker: retry the batch, boundedly
+                    log.exception("worker %s: batch failed; its entries stay pending and are retried", self.name)
+                    self._retry_pending()
                     stop.wait(1.0)
         finally:
             self.shutdown()
@@ -172,6 +177,15 @@ class Worker:
                     self._poison(p, _text(row["message_id"]), row["times_delivered"])
             start = "(" + _text(rows[-1]["message_id"])
 
+    def _retry_pending(self) -> None:
+        """After an unexpected failure: forget cached state, dead-letter entries delivered too often,
+        and re-read each owned partition's pending entries."""
+        self.cache.clear()
+        self._careful = True
+        for p in sorted(self.leases.owned):
+            self._claim_pending(p)
+            self.recovering.add(p)
+
     def _poison(self, p: int, entry_id: str, deliveries: int) -> None:
         key = self.keys.input(p)
         found = self.client.xrange(key, entry_id, entry_id)
@@ -186,11 +200,17 @@ class Worker:
 
     def _recover(self, p: int) -> int:
         """Process this consumer's pending entries of ``p`` (history), then switch to new ones."""
-        reply = self.client.xreadgroup(self.keys.group, self.name, {self.keys.input(p): "0"}, count=self.batch)
-        entries = reply[0][1] if reply else []
-        entries = [(eid, fields) for eid, fields in entries if fields]  # deleted entries have no fields
-        if not entries:
+        # after a failure, one entry at a time: only the entry that fails collects deliveries
+        count = 1 if self._careful else self.batch
+        reply = self.client.xreadgroup(self.keys.group, self.name, {self.keys.input(p): "0"}, count=count)
+        pending = reply[0][1] if reply else []
+        entries = [(eid, fields) for eid, fields in pending if fields]
+        trimmed = [eid for eid, fields in pending if not fields]  # deleted from the stream: nothing to do
+        if trimmed:
+            self.client.xack(self.keys.input(p), self.keys.group, *trimmed)
+        if not entries and not trimmed:
             self.recovering.discard(p)
+            self._careful = self._careful and bool(self.recovering)
             return 0
         return self._handle(p, entries)
 

@@ -224,3 +224,33 @@ def test_an_old_event_clock_does_not_make_live_fixes_future(
     wait_for(lambda: r.hget(KEYS.stats, "processed") == "2")
     assert float(r.get(KEYS.clock) or 0) == pytest.approx(round(now), abs=1)
     assert r.hget(KEYS.stats, "dropped:future") == "1"
+
+
+def test_a_rule_bug_on_one_message_is_retried_then_dead_lettered(
+    r: redis.Redis, start_worker: Callable[..., Running], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A commit that keeps failing for one entry: bounded retries, then the dead-letter stream; the rest flows."""
+    import streams.worker as worker_module
+
+    real = worker_module.queue_batch
+
+    def flaky(pipe: object, keys: Keys, p: int, result: object, *args: object) -> None:
+        if any(ping.subject == "POISON" for ping in result.pings):  # type: ignore[attr-defined]
+            raise RuntimeError("simulated bug")
+        real(pipe, keys, p, result, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(worker_module, "queue_batch", flaky)
+    neighbours = [f"N{i}" for i in range(40) if partition_of(f"N{i}", 4) == partition_of("POISON", 4)][:3]
+    send(r, {"type": "gps", "id": "POISON", "lat": "22.5", "lon": "114.0", "ts": "1700000000"}, "POISON")
+    for n in neighbours:  # innocent entries read in the same batch as the poison one
+        send(r, {"type": "gps", "id": n, "lat": "22.5", "lon": "114.0", "ts": "1700000000"}, n)
+    start_worker()
+    wait_for(lambda: r.xlen(KEYS.deadletter) == 1, timeout=40)
+    (_, letter), = r.xrange(KEYS.deadletter)
+    assert letter["error"].startswith("delivered 5 times")
+    assert '"id":"POISON"' in letter["raw"]
+    assert neighbours
+    wait_for(lambda: all(r.hget(KEYS.last, n) is not None for n in neighbours))
+    assert r.xlen(KEYS.deadletter) == 1, "innocent entries of the failing batch are not dead-lettered"
+    send(r, {"type": "gps", "id": "P01", "lat": "22.505", "lon": "114.005", "ts": "1700000000"}, "P01")
+    wait_for(lambda: r.hget(KEYS.last, "P01") is not None)
