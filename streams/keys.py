@@ -124,3 +124,8 @@ class Keys:
     @property
     def health_pattern(self) -> str:
         return f"{self.prefix}:health:*"
+
+    @property
+    def bridge_leader(self) -> str:
+        """String (PX): the web process whose socket bridge pushes for all (with a shared message queue)."""
+        return f"{self.prefix}:bridge:leader"

@@ -1,0 +1,478 @@
+/* OneMap live map: one data store fed by the socket, drawn in place on every Leaflet map of the page.
+ *
+ * The socket events arrive through DashSocketIO and thin clientside callbacks (onemap_ui.js) that
+ * call OM.live.positions / tracks / alerts / acks / summary. Nothing here goes back to the server:
+ * markers move with setLatLng, vehicles are drawn on a canvas and clustered on a screen grid when
+ * zoomed out, trails fade by age. Every collection is capped so a wall can run for days.
+ */
+(function () {
+  "use strict";
+  var OM = (window.onemap = window.onemap || {});
+  var L = window.L;
+  var CAP = {subjects: 20000, alerts: 1000, trail: 240, alertMarkers: 300};
+  var TRAIL_S = 600;
+  var CLUSTER_BELOW = 16; // zoom levels below this cluster vehicles
+  var CELL_PX = 56;
+  var CATS = {
+    coach: ["客", "#00bcd4"], bus: ["公", "#26a69a"], school_bus: ["校", "#c0ca33"], hazmat: ["危", "#e040fb"],
+    truck: ["货", "#a1887f"], taxi: ["租", "#9ccc65"], private: ["私", "#78909c"], "": ["·", "#546e7a"]
+  };
+  var UNIT_COLORS = {available: "#00e676", busy: "#ffab00", offline: "#8a8f98"};
+  var SEV_RANK = {red: 0, orange: 1, yellow: 2, blue: 3};
+
+  var store = (OM.store = {
+    subjects: new Map(), // subject -> row [subject, kind, category, lat, lon, ts, speed, heading, zone]
+    trails: new Map(), // unit -> [[lat, lon, ts], ...] oldest first
+    alerts: new Map(), // alert_id -> alert (insertion order = arrival order)
+    acked: new Set(),
+    summary: null, config: null, clock: null, lastData: 0, lastAlertId: null
+  });
+  var views = (OM.views = {});
+  var pending = [];
+  var listeners = [];
+
+  function lang() {
+    var r = document.getElementById("om-root");
+    return r && r.classList.contains("lang-en") ? "en" : "zh";
+  }
+  OM.lang = lang;
+  OM.onChange = function (fn) { listeners.push(fn); };
+  function changed(what) { for (var i = 0; i < listeners.length; i++) { try { listeners[i](what); } catch (e) { console.warn(e); } } }
+
+  /* ---------------------------------------------------------------- the data store */
+  function trim(map, cap) {
+    if (map.size <= cap) return;
+    var extra = map.size - cap, it = map.keys();
+    while (extra-- > 0) map.delete(it.next().value);
+  }
+
+  function streamKey(id) {
+    var p = String(id || "0-0").split("-");
+    return [parseInt(p[0], 10) || 0, parseInt(p[1], 10) || 0];
+  }
+  OM.cmpId = function (a, b) {
+    var x = streamKey(a), y = streamKey(b);
+    return x[0] !== y[0] ? x[0] - y[0] : x[1] - y[1];
+  };
+
+  function clockOf() {
+    var s = store.summary;
+    return store.clock != null ? store.clock : (s && s.clock);
+  }
+
+  OM.live = {
+    positions: function (data) {
+      if (!data || !data.rows) return;
+      var rows = data.rows, subjects = store.subjects, clock = store.clock;
+      for (var i = 0; i < rows.length; i++) {
+        var r = rows[i], old = subjects.get(r[0]);
+        if (old && old[5] > r[5]) continue;
+        subjects.set(r[0], r);
+        if (clock == null || r[5] > clock) clock = r[5];
+        if (r[1] === "unit") {
+          var t = store.trails.get(r[0]);
+          if (!t) { t = []; store.trails.set(r[0], t); }
+          if (!t.length || t[t.length - 1][2] < r[5]) t.push([r[3], r[4], r[5]]);
+          if (t.length > CAP.trail) t.splice(0, t.length - CAP.trail);
+        }
+      }
+      store.clock = clock;
+      trim(subjects, CAP.subjects);
+      store.lastData = Date.now();
+      eachView(function (v) { v.positions(data.snapshot ? null : rows); });
+    },
+    tracks: function (data) {
+      if (!data || !data.tracks) return;
+      Object.keys(data.tracks).forEach(function (u) {
+        var got = data.tracks[u], have = store.trails.get(u) || [];
+        var merged = got.concat(have.filter(function (p) { return !got.length || p[2] > got[got.length - 1][2]; }));
+        store.trails.set(u, merged.slice(-CAP.trail));
+      });
+      eachView(function (v) { v.trailsDirty = true; });
+    },
+    /* Returns {last, gap}: gap is true when the server pushed alerts after ones this screen never got. */
+    alerts: function (data) {
+      var out = {last: store.lastAlertId, gap: false, fresh: []};
+      if (!data || !data.alerts) return out;
+      if (data.reset) { store.alerts.clear(); store.acked.clear(); }
+      if (data.after && store.lastAlertId && OM.cmpId(data.after, store.lastAlertId) > 0) out.gap = true;
+      data.alerts.forEach(function (a) {
+        if (a.acked) store.acked.add(a.alert_id);
+        if (!store.alerts.has(a.alert_id)) { store.alerts.set(a.alert_id, a); if (!data.reset && data.after !== null) out.fresh.push(a); }
+      });
+      trim(store.alerts, CAP.alerts);
+      if (data.last && (!store.lastAlertId || OM.cmpId(data.last, store.lastAlertId) > 0 || data.reset)) store.lastAlertId = data.last;
+      if (data.alerts.length) store.lastData = Date.now();
+      out.last = store.lastAlertId;
+      eachView(function (v) { v.alertsDirty = true; v.focus(out.fresh); });
+      changed("alerts");
+      return out;
+    },
+    acks: function (data) {
+      (data && data.ids || []).forEach(function (id) { store.acked.add(id); });
+      if (store.acked.size > CAP.alerts * 2) {
+        var keep = new Set(); store.acked.forEach(function (id) { if (store.alerts.has(id)) keep.add(id); });
+        store.acked = keep;
+      }
+      eachView(function (v) { v.alertsDirty = true; });
+      changed("alerts");
+    },
+    summary: function (s) {
+      if (!s) return;
+      store.summary = s;
+      if (s.clock != null && (store.clock == null || s.clock > store.clock)) store.clock = s.clock;
+      eachView(function (v) { v.summary(s); });
+      changed("summary");
+    },
+    config: function (cfg) {
+      store.config = cfg;
+      var waiting = pending; pending = [];
+      waiting.forEach(function (m) { attach(m); });
+    },
+    isOpen: function (a) {
+      if (store.acked.has(a.alert_id)) return false;
+      var clock = clockOf(), win = (store.summary && store.summary.open_s) || 3600;
+      return clock == null || clock - a.ts <= win;
+    },
+    setLayers: function (mapId, on) { var v = views[mapId]; if (v) v.setLayers(on || []); },
+    flyTo: function (mapId, lat, lon, zoom) {
+      var v = views[mapId];
+      if (v && isFinite(lat) && isFinite(lon)) v.map.flyTo([lat, lon], Math.max(zoom || 17, v.map.getZoom()), {duration: 0.8});
+    },
+    invalidate: function () { eachView(function (v) { v.map.invalidateSize(); }); }
+  };
+
+  function eachView(fn) { Object.keys(views).forEach(function (k) { if (views[k].alive()) fn(views[k]); else delete views[k]; }); }
+
+  /* ---------------------------------------------------------------- canvas vehicle badges */
+  var Badge = L.CircleMarker.extend({
+    _updatePath: function () {
+      var r = this._renderer; if (!r._ctx || this._empty()) return;
+      var ctx = r._ctx, p = this._point, o = this.options, s = o.size || 9;
+      ctx.beginPath();
+      if (o.count) {
+        ctx.arc(p.x, p.y, s, 0, Math.PI * 2);
+        ctx.fillStyle = "rgba(0,188,212,0.85)"; ctx.fill();
+        ctx.lineWidth = 2; ctx.strokeStyle = "rgba(255,255,255,0.75)"; ctx.stroke();
+        ctx.fillStyle = "#02131c"; ctx.font = "bold 12px sans-serif"; ctx.textAlign = "center"; ctx.textBaseline = "middle";
+        ctx.fillText(String(o.count), p.x, p.y + 0.5);
+        return;
+      }
+      var c = CATS[o.category] || CATS[""];
+      if (ctx.roundRect) ctx.roundRect(p.x - s, p.y - s, 2 * s, 2 * s, 3); else ctx.rect(p.x - s, p.y - s, 2 * s, 2 * s);
+      ctx.fillStyle = c[1]; ctx.fill();
+      ctx.lineWidth = o.watch ? 2.5 : 1; ctx.strokeStyle = o.watch ? "#ff3b3b" : "rgba(0,0,0,0.6)"; ctx.stroke();
+      ctx.fillStyle = "#fff"; ctx.font = "bold 11px sans-serif"; ctx.textAlign = "center"; ctx.textBaseline = "middle";
+      ctx.fillText(c[0], p.x, p.y + 0.5);
+    }
+  });
+
+  function unitIcon(row, unit, status) {
+    var name = unit ? OM.bi(unit.zh, unit.en) : OM.esc(row[0]);
+    var rot = row[7] == null ? 0 : row[7];
+    return L.divIcon({
+      className: "om-unit om-unit-" + status, iconSize: [26, 26], iconAnchor: [13, 13],
+      html: '<div class="om-unit-arrow" style="transform:rotate(' + rot + 'deg)"></div>' +
+            '<div class="om-unit-label">' + name + "</div>"
+    });
+  }
+
+  function alertIcon(a) {
+    return L.divIcon({className: "om-alert om-sev-" + a.severity, iconSize: [22, 22], iconAnchor: [11, 11],
+                      html: '<span class="om-pulse"></span><span class="om-dot"></span>'});
+  }
+
+  /* ---------------------------------------------------------------- one map view */
+  function View(map, opts) {
+    var self = this, cfg = store.config;
+    this.map = map; this.opts = opts; this.cfg = cfg;
+    this.units = new Map(); this.vehicles = new Map(); this.clusters = []; this.trailLines = new Map();
+    this.alertMarkers = new Map(); this.cpMarkers = new Map(); this.focusQueue = []; this.focusing = false;
+    ["om-roads", "om-trails", "om-checkpoints", "om-vehicles", "om-units", "om-alerts"].forEach(function (name, i) {
+      var pane = map.getPane(name) || map.createPane(name);
+      pane.style.zIndex = String(380 + i * 10);
+    });
+    map.getPane("om-units").style.zIndex = "620";
+    map.getPane("om-alerts").style.zIndex = "630";
+    this.canvasRoads = L.canvas({pane: "om-roads", padding: 0.3});
+    this.canvasTrails = L.canvas({pane: "om-trails", padding: 0.3});
+    this.canvasVehicles = L.canvas({pane: "om-vehicles", padding: 0.3, tolerance: 3});
+    this.groups = {
+      trails: L.layerGroup().addTo(map), vehicles: L.layerGroup().addTo(map), units: L.layerGroup().addTo(map),
+      alerts: L.layerGroup().addTo(map), checkpoints: L.layerGroup().addTo(map), roads: L.layerGroup().addTo(map)
+    };
+    this.loadRoads(); this.drawCheckpoints();
+    map.on("zoomend moveend", function () { self.vehiclesDirty = true; });
+    this.vehiclesDirty = this.trailsDirty = this.alertsDirty = true;
+    this.positions(null);
+    if (store.summary) this.summary(store.summary);
+    this.timer = setInterval(function () { self.tick(); }, 500);
+  }
+
+  View.prototype.alive = function () {
+    var alive = !!(this.map && this.map._container && document.body.contains(this.map._container));
+    if (!alive && this.timer) { clearInterval(this.timer); this.timer = null; }
+    return alive;
+  };
+
+  View.prototype.select = function (kind, id) {
+    if (!this.opts.interactive || !window.dash_clientside || !window.dash_clientside.set_props) return;
+    window.dash_clientside.set_props("om-selected", {data: {kind: kind, id: id, n: Date.now()}});
+  };
+
+  View.prototype.loadRoads = function () {
+    var self = this, url = this.cfg && this.cfg.roads_url;
+    if (!url) return;
+    fetch(url).then(function (r) { return r.json(); }).then(function (gj) {
+      L.geoJSON(gj, {renderer: self.canvasRoads, interactive: false, pane: "om-roads", style: function (f) {
+        var c = f.properties.c;
+        return {color: c === 0 ? "#6f8fb3" : c === 1 ? "#4d6a8c" : "#34485f", weight: c === 0 ? 3 : c === 1 ? 2 : 1,
+                opacity: 0.9};
+      }}).addTo(self.groups.roads);
+    }).catch(function (e) { console.warn("roads", e); });
+  };
+
+  View.prototype.drawCheckpoints = function () {
+    var self = this;
+    ((this.cfg && this.cfg.checkpoints) || []).forEach(function (cp) {
+      var m = L.marker([cp.lat, cp.lon], {pane: "om-checkpoints", icon: L.divIcon({
+        className: "om-cp" + (cp.station ? " om-cp-station" : ""), iconSize: [16, 16], iconAnchor: [8, 8],
+        html: '<span class="om-cp-box"></span><span class="om-cp-read"></span>'})});
+      m.bindTooltip(function () { return self.cpTip(cp); }, {className: "om-tip", direction: "top", offset: [0, -8]});
+      m.on("click", function () { self.select("checkpoint", cp.id); });
+      m.addTo(self.groups.checkpoints);
+      self.cpMarkers.set(cp.id, m);
+    });
+  };
+
+  View.prototype.cpTip = function (cp) {
+    var read = store.summary && store.summary.reads && store.summary.reads[cp.id];
+    var html = "<b>" + OM.bi(cp.zh, cp.en) + "</b> <small>" + OM.esc(cp.id) + "</small>";
+    if (read) html += "<br>" + OM.bi("最近过车 ", "Last read ") + OM.esc(read[0]) + " · " + OM.fmtTime(read[1]);
+    return html;
+  };
+
+  View.prototype.summary = function (s) {
+    var reads = s.reads || {}, self = this;
+    this.cpMarkers.forEach(function (m, id) {
+      var el = m.getElement && m.getElement(), read = reads[id];
+      if (el) { var span = el.querySelector(".om-cp-read"); if (span) span.textContent = read ? read[0] : ""; }
+    });
+    if (s.unit_status) {
+      this.units.forEach(function (m, uid) {
+        var st = s.unit_status[uid]; if (st && st !== m._omStatus) self.styleUnit(m, st);
+      });
+    }
+    this.alertsDirty = true;
+  };
+
+  View.prototype.styleUnit = function (m, status) {
+    m._omStatus = status;
+    var el = m.getElement && m.getElement();
+    if (el) { el.classList.remove("om-unit-available", "om-unit-busy", "om-unit-offline"); el.classList.add("om-unit-" + status); }
+  };
+
+  /* rows: the changed rows, or null to redraw everything from the store */
+  View.prototype.positions = function (rows) {
+    var self = this, list = rows || Array.from(store.subjects.values());
+    for (var i = 0; i < list.length; i++) {
+      var r = list[i];
+      if (r[1] === "unit") self.placeUnit(r); else self.placeVehicle(r);
+    }
+    this.vehiclesDirty = true; this.trailsDirty = true;
+  };
+
+  View.prototype.placeUnit = function (r) {
+    var self = this, m = this.units.get(r[0]);
+    var status = (store.summary && store.summary.unit_status && store.summary.unit_status[r[0]]) || "available";
+    var unit = this.cfg && this.cfg.units[r[0]];
+    if (!m) {
+      m = L.marker([r[3], r[4]], {pane: "om-units", icon: unitIcon(r, unit, status), riseOnHover: true});
+      m._omStatus = status;
+      m.on("click", function () { self.select("unit", r[0]); });
+      m.addTo(this.groups.units);
+      this.units.set(r[0], m);
+      return;
+    }
+    m.setLatLng([r[3], r[4]]);
+    var el = m.getElement && m.getElement();
+    if (el && r[7] != null) { var a = el.querySelector(".om-unit-arrow"); if (a) a.style.transform = "rotate(" + r[7] + "deg)"; }
+    if (status !== m._omStatus) this.styleUnit(m, status);
+  };
+
+  View.prototype.placeVehicle = function (r) {
+    var self = this, m = this.vehicles.get(r[0]);
+    if (!m) {
+      var watch = this.cfg && this.cfg.watch && this.cfg.watch[r[0]];
+      m = new Badge([r[3], r[4]], {renderer: this.canvasVehicles, pane: "om-vehicles", category: r[2], size: 8,
+                                   watch: !!watch, stroke: true, fill: true, radius: 10});
+      m.on("click", function () { self.select(r[1] === "vehicle" ? "vehicle" : "other", r[0]); });
+      m.bindTooltip(function () { return self.vehicleTip(r[0]); }, {className: "om-tip", direction: "top"});
+      m._omOn = false;
+      this.vehicles.set(r[0], m);
+      if (this.vehicles.size > CAP.subjects) {
+        var first = this.vehicles.keys().next().value, fm = this.vehicles.get(first);
+        if (fm._omOn) this.groups.vehicles.removeLayer(fm);
+        this.vehicles.delete(first);
+      }
+    } else if (m._omOn) {
+      m.setLatLng([r[3], r[4]]);
+    } else {
+      m._latlng = L.latLng(r[3], r[4]);
+    }
+  };
+
+  View.prototype.vehicleTip = function (subject) {
+    var r = store.subjects.get(subject); if (!r) return OM.esc(subject);
+    var c = CATS[r[2]] ? r[2] : "";
+    return "<b>" + OM.esc(subject) + "</b> " + OM.esc(c) + "<br>" + Math.round(r[6] || 0) + " km/h · " + OM.fmtTime(r[5]);
+  };
+
+  /* Screen-grid clustering below CLUSTER_BELOW; a cell with one vehicle shows the vehicle itself. */
+  View.prototype.drawVehicles = function () {
+    var map = this.map, self = this, group = this.groups.vehicles, zoom = map.getZoom();
+    this.clusters.forEach(function (c) { group.removeLayer(c); });
+    this.clusters = [];
+    var show = new Set();
+    if (zoom >= CLUSTER_BELOW) {
+      this.vehicles.forEach(function (m, id) { show.add(id); });
+    } else {
+      var bounds = map.getBounds().pad(0.2), cells = new Map();
+      this.vehicles.forEach(function (m, id) {
+        var ll = m._latlng; if (!bounds.contains(ll)) return;
+        var p = map.project(ll, zoom), key = Math.floor(p.x / CELL_PX) + ":" + Math.floor(p.y / CELL_PX);
+        var cell = cells.get(key); if (!cell) { cell = []; cells.set(key, cell); } cell.push(id);
+      });
+      cells.forEach(function (ids) {
+        if (ids.length === 1) { show.add(ids[0]); return; }
+        var lat = 0, lon = 0;
+        ids.forEach(function (id) { var ll = self.vehicles.get(id)._latlng; lat += ll.lat; lon += ll.lng; });
+        var n = ids.length, c = new Badge([lat / n, lon / n], {renderer: self.canvasVehicles, pane: "om-vehicles",
+          count: n, size: n < 10 ? 11 : n < 100 ? 14 : 17, radius: n < 10 ? 13 : n < 100 ? 16 : 19});
+        c.on("click", function () {
+          var b = L.latLngBounds(ids.map(function (id) { return self.vehicles.get(id)._latlng; }));
+          map.fitBounds(b.pad(0.3), {maxZoom: CLUSTER_BELOW});
+        });
+        group.addLayer(c); self.clusters.push(c);
+      });
+    }
+    this.vehicles.forEach(function (m, id) {
+      var on = show.has(id);
+      if (on && !m._omOn) { group.addLayer(m); m._omOn = true; }
+      else if (!on && m._omOn) { group.removeLayer(m); m._omOn = false; }
+    });
+  };
+
+  /* Trails: per unit, five polylines by age so the line fades out over ten minutes. */
+  View.prototype.drawTrails = function () {
+    var clock = store.clock, self = this, BUCKETS = [0.85, 0.6, 0.4, 0.25, 0.12];
+    if (clock == null) return;
+    store.trails.forEach(function (pts, uid) {
+      var lines = self.trailLines.get(uid);
+      if (!lines) {
+        lines = BUCKETS.map(function (op) {
+          return L.polyline([], {renderer: self.canvasTrails, color: "#00e5ff", weight: 3, opacity: op, interactive: false});
+        });
+        lines.forEach(function (l) { self.groups.trails.addLayer(l); });
+        self.trailLines.set(uid, lines);
+      }
+      var parts = BUCKETS.map(function () { return []; });
+      for (var i = 0; i < pts.length; i++) {
+        var age = clock - pts[i][2]; if (age > TRAIL_S) continue;
+        var b = Math.min(BUCKETS.length - 1, Math.floor(Math.max(0, age) / (TRAIL_S / BUCKETS.length)));
+        parts[b].push([pts[i][0], pts[i][1]]);
+        if (i + 1 < pts.length) { // join buckets so the line has no gaps
+          var nb = Math.min(BUCKETS.length - 1, Math.floor(Math.max(0, clock - pts[i + 1][2]) / (TRAIL_S / BUCKETS.length)));
+          if (nb !== b) parts[b].push([pts[i + 1][0], pts[i + 1][1]]);
+        }
+      }
+      lines.forEach(function (l, k) { l.setLatLngs(parts[k]); });
+    });
+  };
+
+  View.prototype.drawAlerts = function () {
+    var self = this, group = this.groups.alerts, want = new Map(), open = [];
+    store.alerts.forEach(function (a) { if (OM.live.isOpen(a) && isFinite(a.lat) && isFinite(a.lon)) open.push(a); });
+    open.sort(function (a, b) { return (SEV_RANK[a.severity] - SEV_RANK[b.severity]) || (b.ts - a.ts); });
+    open.slice(0, CAP.alertMarkers).forEach(function (a) { want.set(a.alert_id, a); });
+    this.alertMarkers.forEach(function (m, id) { if (!want.has(id)) { group.removeLayer(m); self.alertMarkers.delete(id); } });
+    want.forEach(function (a, id) {
+      if (self.alertMarkers.has(id)) return;
+      var m = L.marker([a.lat, a.lon], {pane: "om-alerts", icon: alertIcon(a), zIndexOffset: 1000 - SEV_RANK[a.severity] * 100});
+      m.bindTooltip(function () { return OM.alertLine(a); }, {className: "om-tip", direction: "top", offset: [0, -10]});
+      m.on("click", function () { self.select("alert", a.alert_id); });
+      group.addLayer(m); self.alertMarkers.set(id, m);
+    });
+  };
+
+  /* Wall: fly to each new red alert for a few seconds, then back to the whole city. */
+  View.prototype.focus = function (fresh) {
+    if (!this.opts.autofocus || !fresh || !fresh.length) return;
+    var self = this;
+    fresh.forEach(function (a) { if (a.severity === "red" && isFinite(a.lat) && self.focusQueue.length < 5) self.focusQueue.push(a); });
+    if (!this.focusing) this.nextFocus();
+  };
+  View.prototype.nextFocus = function () {
+    var self = this, a = this.focusQueue.shift();
+    if (!a) { this.focusing = false; this.home(); return; }
+    this.focusing = true;
+    this.map.flyTo([a.lat, a.lon], 17, {duration: 1.2});
+    if (this.map.getContainer()) this.map.getContainer().setAttribute("data-focus", a.alert_id);
+    setTimeout(function () { if (self.alive()) self.nextFocus(); }, (this.opts.focusMs || 8000));
+  };
+  View.prototype.home = function () {
+    var b = this.cfg && this.cfg.bounds;
+    if (b) this.map.flyToBounds(b, {duration: 1.2, padding: [20, 20]});
+    if (this.map.getContainer()) this.map.getContainer().removeAttribute("data-focus");
+  };
+
+  View.prototype.setLayers = function (on) {
+    var set = new Set(on), map = this.map;
+    var panes = {zones: "om-zones", restricted: "om-restricted", roads: "om-roads", checkpoints: "om-checkpoints",
+                 units: "om-units", trails: "om-trails", vehicles: "om-vehicles", alerts: "om-alerts"};
+    Object.keys(panes).forEach(function (k) {
+      var pane = map.getPane(panes[k]); if (pane) pane.style.display = set.has(k) ? "" : "none";
+    });
+  };
+
+  View.prototype.tick = function () {
+    if (!this.alive()) return;
+    if (this.vehiclesDirty) { this.vehiclesDirty = false; this.drawVehicles(); }
+    var now = Date.now();
+    if (this.trailsDirty && (!this.trailsAt || now - this.trailsAt > 2000)) { this.trailsDirty = false; this.trailsAt = now; this.drawTrails(); }
+    if (this.alertsDirty) { this.alertsDirty = false; this.drawAlerts(); }
+  };
+
+  /* ---------------------------------------------------------------- attaching maps */
+  var OPTIONS = {"om-cmd-map": {interactive: true, autofocus: false}, "om-wall-map": {interactive: false, autofocus: true}};
+  function attach(map) {
+    var id = map._container && map._container.id;
+    if (!id || !OPTIONS[id]) return;
+    if (!store.config) { pending.push(map); return; }
+    views[id] = new View(map, OPTIONS[id]);
+    map._container.setAttribute("data-live", "1");
+  }
+  OM.attach = attach;
+  if (L && !L.Map.__omHook) {
+    L.Map.__omHook = true;
+    L.Map.addInitHook(function () { var m = this; setTimeout(function () { attach(m); }, 0); });
+  }
+
+  OM.fmtTime = function (ts) {
+    if (ts == null) return "--";
+    var tz = store.config && store.config.timezone;
+    try {
+      return new Date(ts * 1000).toLocaleTimeString("en-GB", {hour12: false, timeZone: tz || undefined});
+    } catch (e) { return new Date(ts * 1000).toLocaleTimeString("en-GB", {hour12: false}); }
+  };
+  OM.TYPES = {
+    zone_exit: ["越出巡区", "Zone exit"], restricted_entry: ["闯入禁区", "Restricted entry"], overspeed: ["超速", "Overspeed"],
+    night_ban: ["夜间禁行", "Night ban"], fatigue: ["疲劳驾驶", "Fatigue"], watchlist_hit: ["布控命中", "Watchlist hit"],
+    cloned_plate: ["套牌嫌疑", "Cloned plate"], unit_offline: ["警力离线", "Unit offline"]
+  };
+  OM.alertLine = function (a) {
+    var t = OM.TYPES[a.type] || [a.type, a.type];
+    return '<span class="om-sevdot om-sev-' + OM.esc(a.severity) + '"></span><b>' + OM.bi(t[0], t[1]) + "</b> " +
+           OM.esc(a.subject) + " · " + OM.fmtTime(a.ts) + (a.text ? "<br><small>" + OM.esc(a.text) + "</small>" : "");
+  };
+})();

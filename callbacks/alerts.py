@@ -1,0 +1,100 @@
+"""The alerts tab: refresh the table on every pushed alert batch, filter, chart, acknowledge, export."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dash import ClientsideFunction, Dash, Input, Output, State, dcc, no_update
+
+import ids
+from api import webstore
+from callbacks.context import WebContext
+from layouts.alerts import KEY, columns, create_chart, create_counts, filter_options
+from layouts.i18n import lang_of, t
+from views import alerts as va
+
+__all__ = ["register", "TABLE_MAX", "load_rows"]
+
+TABLE_MAX = 2000  # newest alerts the table considers
+FILTERS = (ids.AL_TYPE, ids.AL_SEVERITY, ids.AL_ZONE, ids.AL_WINDOW, ids.AL_PLATE, ids.AL_STATUS)
+
+
+def load_rows(ctx: WebContext, f: va.AlertFilter, lang: str) -> tuple[list[dict[str, Any]], list[Any]]:
+    """The filtered table rows, and the filtered alerts themselves."""
+    c, k, view = ctx.client, ctx.keys, ctx.view
+    alerts = webstore.recent_alerts(c, k, count=TABLE_MAX)
+    acks = webstore.acks_for(c, k, [a["alert_id"] for a in alerts])
+    clock = webstore.read_clock(c, k)
+    chosen = va.filter_alerts(alerts, f, clock, acks)
+    return va.table_rows(chosen, acks, clock, view.city.timezone, view.zone_names(lang), lang), chosen
+
+
+def register(app: Dash, ctx: WebContext) -> None:
+    tz = ctx.view.city.timezone
+
+    @app.callback(Output(ids.AL_TYPE, "options"), Output(ids.AL_SEVERITY, "options"), Output(ids.AL_ZONE, "options"),
+                  Output(ids.AL_WINDOW, "options"), Output(ids.AL_STATUS, "options"), Output(ids.AL_TABLE, "columns"),
+                  Input(ids.LANG, "data"))
+    def translate(lang: str | None) -> Any:
+        lang = lang_of(lang)
+        o = filter_options(ctx.view, lang)
+        return o["type"], o["severity"], o["zone"], o["window"], o["status"], columns(lang)
+
+    @app.callback(Output(ids.AL_TABLE, "data"), Output(ids.AL_COUNTS, "children"), Output(ids.AL_CHART, "figure"),
+                  *[Input(i, "value") for i in FILTERS], Input(ids.ALERTS_SEEN, "data"),
+                  Input(ids.AL_ACK_DONE, "data"), Input(ids.LANG, "data"), Input(ids.TAB_SELECT, "value"))
+    def refresh(types: Any, sevs: Any, zones: Any, window: Any, plate: Any, status: Any, _seen: Any, _done: Any,
+                lang: str | None, tab: str | None) -> Any:
+        if tab != KEY:
+            return no_update, no_update, no_update
+        lang = lang_of(lang)
+        rows, chosen = load_rows(ctx, va.AlertFilter.from_inputs(types, sevs, zones, window, plate, status), lang)
+        return (rows, create_counts(va.counts(chosen, "severity"), len(chosen), lang),
+                create_chart(va.chart_series(chosen), lang, tz))
+
+    @app.callback(Output(ids.AL_ACK_PICKED, "children"), Input(ids.AL_TABLE, "active_cell"),
+                  State(ids.AL_TABLE, "data"), State(ids.LANG, "data"), prevent_initial_call=True)
+    def pick(cell: dict[str, Any] | None, rows: list[dict[str, Any]] | None, lang: str | None) -> Any:
+        row = _row(cell, rows)
+        if row is None:
+            return t("al.ack.pick", lang_of(lang))
+        return f"{row['time']} · {row['severity']} · {row['type']} · {row['subject']} · {row['status']}"
+
+    @app.callback(Output(ids.AL_ACK_MESSAGE, "children"), Output(ids.AL_ACK_MESSAGE, "className"),
+                  Output(ids.AL_ACK_DONE, "data"), Output(ids.AL_ACK_NOTE, "value"),
+                  Input(ids.AL_ACK_BUTTON, "n_clicks"), State(ids.AL_TABLE, "active_cell"),
+                  State(ids.AL_TABLE, "data"), State(ids.AL_ACK_OFFICER, "value"), State(ids.AL_ACK_NOTE, "value"),
+                  State(ids.AL_ACK_DONE, "data"), State(ids.LANG, "data"), prevent_initial_call=True)
+    def acknowledge(_n: int, cell: Any, rows: Any, officer: Any, note: Any, done: Any, lang: str | None) -> Any:
+        lang = lang_of(lang)
+        row = _row(cell, rows)
+        alert_id = row["id"] if row else None
+        already = bool(alert_id) and bool(webstore.acks_for(ctx.client, ctx.keys, [str(alert_id)]))
+        problem = va.check_ack(alert_id, officer, note, already)
+        if problem is None and not webstore.write_ack(ctx.client, ctx.keys, str(alert_id), str(officer).strip(),
+                                                      str(note).strip()):
+            problem = ("al.ack.already", "alert_id")
+        if problem is not None:
+            return t(problem[0], lang), "om-ack-message om-error", no_update, no_update
+        return f"{t('al.ack.done', lang)}: {alert_id}", "om-ack-message om-ok", (done or 0) + 1, ""
+
+    @app.callback(Output(ids.AL_DOWNLOAD, "data"), Input(ids.AL_EXPORT, "n_clicks"),
+                  *[State(i, "value") for i in FILTERS], State(ids.LANG, "data"), prevent_initial_call=True)
+    def export(_n: int, types: Any, sevs: Any, zones: Any, window: Any, plate: Any, status: Any,
+               lang: str | None) -> Any:
+        lang = lang_of(lang)
+        rows, _ = load_rows(ctx, va.AlertFilter.from_inputs(types, sevs, zones, window, plate, status), lang)
+        return dcc.send_string(va.csv_text(rows, lang), "onemap-alerts.csv", type="text/csv")
+
+    app.clientside_callback(ClientsideFunction("onemap", "tableLocate"),
+                            Output(ids.TAB_SELECT, "value", allow_duplicate=True),
+                            Output(ids.SELECTED, "data", allow_duplicate=True),
+                            Input(ids.AL_TABLE, "active_cell"), State(ids.AL_TABLE, "data"),
+                            prevent_initial_call=True)
+
+
+def _row(cell: Any, rows: Any) -> dict[str, Any] | None:
+    if not isinstance(cell, dict) or not isinstance(rows, list):
+        return None
+    rid = cell.get("row_id")
+    return next((r for r in rows if isinstance(r, dict) and r.get("id") == rid), None)

@@ -1,0 +1,23 @@
+"""What every callback module receives: the city, Redis, key names and the socket bridge."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+
+from api.bridge import Bridge
+from layouts.context import CityView
+from streams.keys import Keys
+
+__all__ = ["WebContext"]
+
+
+@dataclass(frozen=True)
+class WebContext:
+    view: CityView
+    client: redis.Redis
+    keys: Keys
+    bridge: Bridge
+    socketio: Any

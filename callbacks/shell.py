@@ -1,0 +1,63 @@
+"""Page routing, language, tabs, and the socket glue (clientside: no server round trip per push)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dash import ALL, ClientsideFunction, Dash, Input, Output, State, no_update
+from dash import ctx as dash_ctx
+
+import ids
+from callbacks.context import WebContext
+from layouts.shell import create_shell
+from layouts.wall import create_wall
+
+__all__ = ["register", "WALL_PATH"]
+
+WALL_PATH = "/wall"
+
+
+def _cs(name: str) -> ClientsideFunction:
+    return ClientsideFunction(namespace="onemap", function_name=name)
+
+
+def register(app: Dash, ctx: WebContext) -> None:
+    @app.callback(Output(ids.PAGE, "children"), Input(ids.URL, "pathname"))
+    def render_page(pathname: str | None) -> Any:
+        return create_wall(ctx.view) if (pathname or "").rstrip("/") == WALL_PATH else create_shell(ctx.view)
+
+    @app.callback(Output(ids.sink("catchup"), "data"), Input(ids.SOCKET, "socketId"), Input(ids.RESYNC, "data"),
+                  State(ids.LAST_ALERT, "data"), prevent_initial_call=True)
+    def catch_up(sid: str | None, resync: dict[str, Any] | None, last_alert: str | None) -> Any:
+        """A (re)connected client, or one that noticed a gap, gets what it missed."""
+        if not sid:
+            return no_update
+        after = last_alert
+        if isinstance(resync, dict) and resync.get("after") and _triggered(ids.RESYNC):
+            after = str(resync["after"])
+        return ctx.bridge.catch_up(sid, after)
+
+    app.clientside_callback(_cs("config"), Output(ids.sink("config"), "data"), Input(ids.MAP_CONFIG, "data"))
+    app.clientside_callback(_cs("positions"), Output(ids.sink("positions"), "data"),
+                            Input(ids.SOCKET, "data-positions"), prevent_initial_call=True)
+    app.clientside_callback(_cs("tracks"), Output(ids.sink("tracks"), "data"),
+                            Input(ids.SOCKET, "data-tracks"), prevent_initial_call=True)
+    app.clientside_callback(_cs("acks"), Output(ids.sink("acks"), "data"),
+                            Input(ids.SOCKET, "data-acks"), prevent_initial_call=True)
+    app.clientside_callback(_cs("alerts"), Output(ids.LAST_ALERT, "data"), Output(ids.RESYNC, "data"),
+                            Output(ids.ALERTS_SEEN, "data"), Input(ids.SOCKET, "data-alerts"),
+                            State(ids.ALERTS_SEEN, "data"), prevent_initial_call=True)
+    app.clientside_callback(_cs("summary"), Output(ids.live_text(ALL), "children"),
+                            Output(ids.live_text(ALL), "className"), Output(ids.zones(ALL), "hideout"),
+                            Input(ids.SOCKET, "data-summary"), prevent_initial_call=True)
+    app.clientside_callback(_cs("age"), Output(ids.age(ALL), "children"), Output(ids.age(ALL), "className"),
+                            Input(ids.AGE_TICK, "n_intervals"))
+    app.clientside_callback(_cs("link"), Output(ids.link(ALL), "children"), Output(ids.link(ALL), "className"),
+                            Input(ids.SOCKET, "connected"), Input(ids.PAGE, "children"))
+    app.clientside_callback(_cs("lang"), Output(ids.LANG, "data"), Output(ids.ROOT, "className"),
+                            Input(ids.lang_switch(ALL), "value"), Input(ids.URL, "search"))
+    app.clientside_callback(_cs("tabs"), Output(ids.tab_pane(ALL), "style"), Input(ids.TAB_SELECT, "value"))
+
+
+def _triggered(component_id: str) -> bool:
+    return any(t["prop_id"].startswith(component_id + ".") for t in dash_ctx.triggered)

@@ -1,0 +1,107 @@
+"""Every component id of the web app, once: ``layouts/`` and ``callbacks/`` both import from here.
+
+Repeated widgets get dict ids from the small factories at the bottom (for ``MATCH``/``ALL``
+callbacks), never string concatenation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dash import ALL
+
+# --- root (every page) -------------------------------------------------------------------
+URL = "om-url"
+ROOT = "om-root"
+PAGE = "om-page"
+LANG = "om-lang"  # dcc.Store: "zh" | "en", from the header switch or the wall's ?lang=
+SOCKET = "om-socket"  # DashSocketIO
+MAP_CONFIG = "om-map-config"  # dcc.Store: static city data for the clientside map
+LAST_ALERT = "om-last-alert"  # dcc.Store: stream id of the newest alert this screen holds
+RESYNC = "om-resync"  # dcc.Store: set by the client when it missed alerts
+ALERTS_SEEN = "om-alerts-seen"  # dcc.Store: counter bumped on every alerts batch
+AGE_TICK = "om-age-tick"  # dcc.Interval: refreshes the data-age figures once a second
+
+# --- shell (command center page) --------------------------------------------------------
+HEADER = "om-header"
+TAB_SELECT = "om-tab-select"
+
+# --- command map tab ----------------------------------------------------------------------
+CMD_MAP = "om-cmd-map"
+LAYERS = "om-layers"
+RESTRICTED = "om-restricted"
+SELECTED = "om-selected"  # dcc.Store: {"kind", "id", "n"} of what was clicked
+DETAIL = "om-detail"
+DETAIL_TICK = "om-detail-tick"
+TRACK_LINE = "om-track-line"
+FEED = "om-feed"  # live alert list, kept by assets/onemap_ui.js
+
+# --- alerts tab ---------------------------------------------------------------------------
+AL_TYPE = "om-al-type"
+AL_SEVERITY = "om-al-severity"
+AL_ZONE = "om-al-zone"
+AL_WINDOW = "om-al-window"
+AL_PLATE = "om-al-plate"
+AL_STATUS = "om-al-status"
+AL_TABLE = "om-al-table"
+AL_COUNTS = "om-al-counts"
+AL_CHART = "om-al-chart"
+AL_EXPORT = "om-al-export"
+AL_DOWNLOAD = "om-al-download"
+AL_ACK_PICKED = "om-al-ack-picked"
+AL_ACK_OFFICER = "om-al-ack-officer"
+AL_ACK_NOTE = "om-al-ack-note"
+AL_ACK_BUTTON = "om-al-ack-button"
+AL_ACK_MESSAGE = "om-al-ack-message"
+AL_ACK_DONE = "om-al-ack-done"  # dcc.Store: bumped after a successful acknowledgement
+
+# --- wall ---------------------------------------------------------------------------------
+WALL_MAP = "om-wall-map"
+WALL_TICKER = "om-wall-ticker"
+
+
+# --- factories for repeated widgets --------------------------------------------------------
+def tab_pane(key: Any) -> dict[str, Any]:
+    """The content pane of tab ``key``."""
+    return {"type": "om-tab-pane", "key": key}
+
+
+def alert_links() -> dict[str, Any]:
+    """Every alert link on the page (for an ``ALL`` callback)."""
+    return {"type": "om-alert-link", "alert": ALL, "lat": ALL, "lon": ALL}
+
+
+def alert_link(alert_id: str, lat: float | None, lon: float | None) -> dict[str, Any]:
+    """An alert in a list: clicking it flies the map there (position carried in the id)."""
+    return {"type": "om-alert-link", "alert": alert_id, "lat": "" if lat is None else f"{lat:.6f}",
+            "lon": "" if lon is None else f"{lon:.6f}"}
+
+
+def live_text(name: Any) -> dict[str, Any]:
+    """A figure the summary push keeps current (``clock``, ``health``, ``open-red``, ``units-busy``...)."""
+    return {"type": "om-live", "name": name}
+
+
+def age(where: Any) -> dict[str, Any]:
+    """How old the newest pushed data is (header or wall)."""
+    return {"type": "om-age", "where": where}
+
+
+def zones(map_id: Any) -> dict[str, Any]:
+    """The patrol-zone layer of one map (its ``hideout`` carries the zone colors)."""
+    return {"type": "om-zones", "map": map_id}
+
+
+def sink(name: Any) -> dict[str, Any]:
+    """A store that a clientside callback writes only because Dash needs an output."""
+    return {"type": "om-sink", "name": name}
+
+
+def lang_switch(where: Any = "header") -> dict[str, Any]:
+    """The zh / en switch (pattern id: the wall has none)."""
+    return {"type": "om-lang-switch", "where": where}
+
+
+def link(where: Any) -> dict[str, Any]:
+    """The socket connection state (live / reconnecting)."""
+    return {"type": "om-link", "where": where}

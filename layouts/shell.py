@@ -1,0 +1,68 @@
+"""The page frame: the root (socket, stores, page slot) and the command-center shell (header, tabs)."""
+
+from __future__ import annotations
+
+from dash import dcc, html
+from dash_socketio import DashSocketIO
+
+import ids
+from api.bridge import EVENTS
+from layouts.context import CityView
+from layouts.i18n import bi
+from layouts.tabs import TABS
+from views.summary import SEVERITIES
+
+__all__ = ["create_root", "create_shell", "create_header"]
+
+
+def create_root(view: CityView) -> html.Div:
+    """Everything every page shares; the page itself is rendered into ``ids.PAGE`` by path."""
+    return html.Div(id=ids.ROOT, className="om-root lang-zh", children=[
+        dcc.Location(id=ids.URL),
+        dcc.Store(id=ids.LANG, data="zh"),
+        dcc.Store(id=ids.MAP_CONFIG, data=view.config),
+        dcc.Store(id=ids.LAST_ALERT),
+        dcc.Store(id=ids.RESYNC),
+        dcc.Store(id=ids.ALERTS_SEEN, data=0),
+        *[dcc.Store(id=ids.sink(name)) for name in ("config", "positions", "tracks", "acks", "layers", "catchup")],
+        dcc.Interval(id=ids.AGE_TICK, interval=1000),
+        DashSocketIO(id=ids.SOCKET, eventNames=list(EVENTS)),
+        html.Div(id=ids.PAGE, className="om-page"),
+    ])
+
+
+def _counts() -> html.Div:
+    return html.Div([html.Span("0", id=ids.live_text(f"open-{sev}"), className=f"om-live om-count om-sev-{sev}",
+                               title=sev) for sev in SEVERITIES], className="om-counts")
+
+
+def create_header(view: CityView) -> html.Header:
+    zh, en = view.name
+    return html.Header(id=ids.HEADER, className="om-header", children=[
+        html.Div([html.Span("OneMap", className="om-brand-en"), html.Span("一张图", className="om-brand-zh"),
+                  html.Span([html.Span(zh, className="i18n-zh"), html.Span(en, className="i18n-en")],
+                            className="om-city")], className="om-brand"),
+        dcc.RadioItems(id=ids.TAB_SELECT, options=[{"label": bi(tab.label), "value": tab.key} for tab in TABS],
+                       value=TABS[0].key, className="om-tabs", inline=True),
+        html.Div(className="om-status", children=[
+            html.Div([html.Label(bi("hdr.clock")), html.Span("--", id=ids.live_text("clock"), className="om-live")],
+                     className="om-stat"),
+            html.Div([html.Label(bi("hdr.open")), _counts()], className="om-stat"),
+            html.Div([html.Label(bi("hdr.workers")), html.Span("--", id=ids.live_text("health"), className="om-live")],
+                     className="om-stat"),
+            html.Div([html.Label(bi("hdr.age")), html.Span("--", id=ids.age("header"), className="om-age")],
+                     className="om-stat"),
+            html.Span("", id=ids.link("header"), className="om-link"),
+            dcc.RadioItems(id=ids.lang_switch(), options=[{"label": "中文", "value": "zh"},
+                                                          {"label": "EN", "value": "en"}],
+                           value="zh", persistence=True, persistence_type="local", className="om-lang",
+                           inline=True),
+        ]),
+    ])
+
+
+def create_shell(view: CityView) -> html.Div:
+    """The command-center page: header and one pane per tab (all mounted; the map is never rebuilt)."""
+    panes = [html.Div(tab.create(view), id=ids.tab_pane(tab.key), className="om-tab-pane",
+                      style={} if i == 0 else {"display": "none"}) for i, tab in enumerate(TABS)]
+    return html.Div([create_header(view), html.Main(panes, className="om-main")], className="om-shell")
