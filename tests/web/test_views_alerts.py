@@ -1,0 +1,71 @@
+"""Alerts tab logic: filters, rows, counts, chart buckets, CSV, acknowledgement checks."""
+
+from __future__ import annotations
+
+import csv
+import io
+from zoneinfo import ZoneInfo
+
+from views import alerts as va
+
+TZ = ZoneInfo("Asia/Shanghai")
+CLOCK = 1_700_000_000.0
+
+
+def _alert(i: int, **kw: object) -> dict[str, object]:
+    a: dict[str, object] = {"alert_id": f"a-{i}", "type": "overspeed", "severity": "yellow", "subject": f"粤B{i:05d}",
+                            "lat": 22.5, "lon": 114.0, "ts": CLOCK - i * 60, "zone": "Z1", "checkpoint": "",
+                            "text": f"text {i}"}
+    a.update(kw)
+    return a
+
+
+ALERTS = [_alert(0, severity="red", type="watchlist_hit", text="plate 粤BX1234 read at K1", subject="粤BX1234"),
+          _alert(1, zone="Z2"), _alert(2, severity="orange", type="night_ban"),
+          _alert(90, severity="blue", type="unit_offline", subject="P01")]
+
+
+def test_filter_by_type_severity_zone_window_and_plate() -> None:
+    f = va.AlertFilter.from_inputs(["overspeed", "bogus"], None, [], "1h", "", "all")
+    assert [a["alert_id"] for a in va.filter_alerts(ALERTS, f, CLOCK, {})] == ["a-1"]
+    f = va.AlertFilter.from_inputs([], ["red", "orange"], "Z1", "all", "", "all")
+    assert [a["alert_id"] for a in va.filter_alerts(ALERTS, f, CLOCK, {})] == ["a-0", "a-2"]
+    f = va.AlertFilter.from_inputs(None, None, None, "all", "bx12", "all")
+    assert [a["alert_id"] for a in va.filter_alerts(ALERTS, f, CLOCK, {})] == ["a-0"]
+
+
+def test_status_filter_separates_open_acked_and_expired() -> None:
+    acks = {"a-1": {"by": "Li", "note": "ok", "ts": 1.0}}
+    got = {s: [a["alert_id"] for a in va.filter_alerts(ALERTS, va.AlertFilter(status=s), CLOCK, acks)]
+           for s in ("open", "acked", "expired")}
+    assert got == {"open": ["a-0", "a-2"], "acked": ["a-1"], "expired": ["a-90"]}
+
+
+def test_rows_are_newest_first_with_labels_in_the_language() -> None:
+    rows = va.table_rows(va.filter_alerts(ALERTS, va.AlertFilter(), CLOCK, {}), {}, CLOCK, TZ, {"Z1": "West"}, "en")
+    assert [r["id"] for r in rows] == ["a-0", "a-1", "a-2", "a-90"]
+    assert rows[0]["type"] == "Watchlist hit" and rows[0]["severity"] == "Red" and rows[0]["zone"] == "West"
+    assert rows[0]["time"] == "2023-11-15 06:13:20"
+    assert va.table_rows(ALERTS[:1], {}, CLOCK, TZ, {}, "zh")[0]["type"] == "布控命中"
+
+
+def test_chart_series_counts_every_alert_once() -> None:
+    series = va.chart_series(ALERTS)
+    assert sum(sum(v) for v in series["types"].values()) == len(ALERTS)
+    assert series["buckets"] == sorted(series["buckets"])
+    assert all(len(v) == len(series["buckets"]) for v in series["types"].values())
+
+
+def test_csv_round_trips_the_rows_with_chinese_text() -> None:
+    rows = va.table_rows(ALERTS, {}, CLOCK, TZ, {}, "zh")
+    text = va.csv_text(rows, "zh")
+    assert text.startswith("\ufeff")
+    parsed = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert parsed[0][0] == "alert_id" and len(parsed) == len(rows) + 1
+    assert parsed[1][4] == "粤BX1234" and parsed[1][7] == "plate 粤BX1234 read at K1"
+
+
+def test_ack_checks_name_the_field() -> None:
+    assert va.check_ack("a-1", "Li", "", False) == ("al.ack.need_note", "note")
+    assert va.check_ack("a-1", "Li", "x" * 501, False) == ("al.ack.too_long", "note")
+    assert va.check_ack("a-1", "Li", "done", True) == ("al.ack.already", "alert_id")

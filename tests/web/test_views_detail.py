@@ -1,0 +1,58 @@
+"""The detail panel's view models on the mini city (pure)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from streams.citypack import CityPack, load_city_pack
+from views.detail import TRACK_S, alert_detail, checkpoint_detail, subject_detail
+
+MINI = Path(__file__).resolve().parent.parent / "fixtures" / "mini_city"
+CLOCK = 1_700_000_000.0
+
+
+@pytest.fixture(scope="module")
+def mini() -> CityPack:
+    return load_city_pack(MINI)
+
+
+def _fix(ts: float, lat: float = 22.505, lon: float = 114.005) -> dict[str, str]:
+    return {"subject": "P01", "kind": "unit", "lat": str(lat), "lon": str(lon), "ts": str(ts), "speed": "31.6",
+            "heading": "", "zone": "W"}
+
+
+def test_unit_detail_shows_status_zone_and_ten_minutes_of_track(mini: CityPack) -> None:
+    track = [_fix(CLOCK - s) for s in (0, 300, TRACK_S, TRACK_S + 1)]  # newest first, as stored
+    vm = subject_detail("P01", track[0], track, [], mini, CLOCK, "en", "busy")
+    rows = dict(vm["rows"])
+    assert vm["kind"] == "unit" and vm["title"] == "West-1"
+    assert rows["det.status"] == "Busy" and rows["det.zone"] == "West" and rows["det.speed"] == "32 km/h"
+    assert rows["det.heading"] == "--"
+    assert len(vm["track"]) == 3
+
+
+def test_unknown_plate_without_data(mini: CityPack) -> None:
+    vm = subject_detail("粤BZ9999", None, [], [], mini, CLOCK, "zh")
+    rows = dict(vm["rows"])
+    assert vm["kind"] == "other" and rows["det.last_ping"] == "暂无数据" and vm["severity"] == "red"
+    assert vm["center"] is None
+
+
+def test_checkpoint_detail_marks_watchlisted_reads(mini: CityPack) -> None:
+    reads = [{"plate": "粤BT3001", "ts": CLOCK - 5, "confidence": 0.93}, {"plate": "粤BX7001", "ts": CLOCK - 9}]
+    vm = checkpoint_detail("B", reads, [], mini, CLOCK, "en")
+    assert [r["watch"] for r in vm["reads"]] == ["orange", ""]
+    assert vm["reads"][0]["confidence"] == "0.93" and vm["reads"][0]["age"] == "5 s ago"
+    assert dict(vm["rows"])["det.next"] == "C"
+
+
+def test_alert_detail_names_zone_checkpoint_and_ack(mini: CityPack) -> None:
+    alert = {"alert_id": "a-1", "type": "watchlist_hit", "severity": "orange", "subject": "粤BT3001",
+             "lat": 22.505, "lon": 114.007, "ts": CLOCK - 60, "zone": "W", "checkpoint": "B", "text": "hit"}
+    vm = alert_detail(alert, {"by": "Li", "note": "stopped"}, mini, CLOCK, "en")
+    rows = dict(vm["rows"])
+    assert rows["det.zone"] == "West" and rows["det.ack"] == "Li: stopped" and vm["center"] == [22.505, 114.007]
+    assert rows["det.checkpoint"] == "Station B"
+    assert alert_detail(None, None, mini, CLOCK, "en")["center"] is None
