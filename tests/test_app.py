@@ -50,4 +50,19 @@ def test_app_prints_url_serves_page_api_and_osmand_then_stops(tmp_path: Path) ->
         assert _get(f"http://127.0.0.1:{osmand}/?id=NOBODY&lat=22.54&lon=114.02&timestamp=1700000000")[0] == 400
     finally:
         proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=20)
+        assert proc.wait(timeout=20) == 0
+        if proc.stdout is not None:
+            proc.stdout.close()
+    assert not _processes_mentioning(str(tmp_path)), "the embedded Redis must stop with the app"
+
+
+def _processes_mentioning(text: str) -> list[str]:
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            args = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if text in args:
+            found.append(args)
+    return found
