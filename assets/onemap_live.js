@@ -182,6 +182,9 @@
                       html: '<span class="om-pulse"></span><span class="om-dot"></span>'});
   }
 
+  /* the marker's element names what it shows (data-id), for people's tools and the browser tests */
+  function tag(marker, id) { var el = marker.getElement && marker.getElement(); if (el) el.setAttribute("data-id", id); }
+
   /* ---------------------------------------------------------------- one map view */
   function View(map, opts) {
     var self = this, cfg = store.config;
@@ -241,6 +244,7 @@
       m.bindTooltip(function () { return self.cpTip(cp); }, {className: "om-tip", direction: "top", offset: [0, -8]});
       m.on("click", function () { self.select("checkpoint", cp.id); });
       m.addTo(self.groups.checkpoints);
+      tag(m, cp.id);
       self.cpMarkers.set(cp.id, m);
     });
   };
@@ -291,6 +295,7 @@
       m._omStatus = status;
       m.on("click", function () { self.select("unit", r[0]); });
       m.addTo(this.groups.units);
+      tag(m, r[0]);
       this.units.set(r[0], m);
       return;
     }
@@ -402,6 +407,7 @@
       m.bindTooltip(function () { return OM.alertLine(a); }, {className: "om-tip", direction: "top", offset: [0, -10]});
       m.on("click", function () { self.select("alert", a.alert_id); });
       group.addLayer(m); self.alertMarkers.set(id, m);
+      tag(m, id);
     });
   };
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -65,14 +66,14 @@ def create_chart(series: dict[str, Any], lang: str, tz: ZoneInfo) -> go.Figure:
     return fig
 
 
-def create_alerts_tab(view: CityView) -> html.Div:
-    opts = filter_options(view, "zh")
-    table = DataTable(
-        id=ids.AL_TABLE, columns=columns("zh"), data=[], sort_action="native", page_size=18,
+def _table() -> DataTable:
+    """The live alerts table: sortable, one cell click picks the alert, the locate cell flies the map."""
+    return DataTable(
+        id=ids.AL_TABLE, columns=columns("zh"), data=[], sort_action="native", page_size=24,
         row_selectable=False, cell_selectable=True, style_as_list_view=True,
         style_table={"overflowX": "auto"},
         style_cell={"backgroundColor": "#0d1b2a", "color": "#d6e4f0", "border": "1px solid #1d3148",
-                    "fontFamily": "inherit", "fontSize": "14px", "padding": "6px 8px", "textAlign": "left",
+                    "fontFamily": "var(--font)", "fontSize": "14px", "padding": "6px 8px", "textAlign": "left",
                     "maxWidth": "420px", "overflow": "hidden", "textOverflow": "ellipsis"},
         style_header={"backgroundColor": "#13263b", "color": "#8fb3d9", "fontWeight": "bold"},
         style_data_conditional=[
@@ -84,6 +85,15 @@ def create_alerts_tab(view: CityView) -> html.Div:
         ],
         tooltip_duration=None,
     )
+
+
+def create_alerts_tab(view: CityView) -> html.Div:
+    opts = filter_options(view, "zh")
+    with warnings.catch_warnings():
+        # Dash 4 marks DataTable for removal in a future major version; it is pinned (dash 4.4.1) and
+        # works, and dash-ag-grid would be a new dependency. Revisit when Dash is upgraded.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        table = _table()
     return html.Div(className="om-alerts", children=[
         html.Div(className="om-filters", children=[
             _dropdown(ids.AL_TYPE, opts["type"], True, [], "al.filter.type"),
