@@ -191,7 +191,7 @@
     this.map = map; this.opts = opts; this.cfg = cfg;
     this.units = new Map(); this.vehicles = new Map(); this.clusters = []; this.trailLines = new Map();
     this.alertMarkers = new Map(); this.cpMarkers = new Map(); this.focusQueue = []; this.focusing = false;
-    ["om-roads", "om-trails", "om-checkpoints", "om-vehicles", "om-units", "om-alerts"].forEach(function (name, i) {
+    ["om-roads", "om-trails", "om-vehicles", "om-checkpoints", "om-units", "om-alerts"].forEach(function (name, i) {
       var pane = map.getPane(name) || map.createPane(name);
       pane.style.zIndex = String(380 + i * 10);
     });
@@ -204,6 +204,7 @@
       trails: L.layerGroup().addTo(map), vehicles: L.layerGroup().addTo(map), units: L.layerGroup().addTo(map),
       alerts: L.layerGroup().addTo(map), checkpoints: L.layerGroup().addTo(map), roads: L.layerGroup().addTo(map)
     };
+    if (cfg && cfg.bounds) map.fitBounds(cfg.bounds, {padding: [16, 16], animate: false});
     this.loadRoads(); this.drawCheckpoints();
     map.on("zoomend moveend", function () { self.vehiclesDirty = true; });
     this.vehiclesDirty = this.trailsDirty = this.alertsDirty = true;

@@ -52,8 +52,10 @@
       var p = feature.properties;
       var forbid = (p.forbid || []).join(", ");
       var hours = p.hours || "24h";
-      layer.bindTooltip("<b>" + OM.bi(p.zh, p.en) + "</b><br>" + OM.bi("禁行: ", "No entry: ") + esc(forbid) +
-                        " · " + esc(hours), {sticky: true, className: "om-tip"});
+      /* permanent: the vehicle canvas above the zones takes the pointer, so a hover tooltip would never open */
+      layer.bindTooltip("<b>" + OM.bi(p.zh, p.en) + "</b><br>" + OM.bi("禁行 ", "No ") + esc(forbid) +
+                        " · " + esc(hours), {permanent: true, direction: "center", className: "om-restricted-label",
+                                               opacity: 1});
     }
   };
 })();

@@ -1,0 +1,182 @@
+"""The screens in a real Chromium: command map, alerts tab, wall; live push, catch-up, no page errors.
+
+Tests run in order on one app (the mini city); each writes to Redis what the worker would write.
+Waits are generous deadlines, never timing assertions.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+
+import orjson
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import KEYS, T0, Web, fix, shot
+
+pytestmark = pytest.mark.browser
+WAIT = 15_000  # ms: a deadline for the page, not a performance figure
+
+
+def _open(page: Page, web: Web, path: str = "/") -> None:
+    page.goto(web.url + path)
+    expect(page.locator("#om-root")).to_be_attached(timeout=WAIT)
+
+
+def _tab(page: Page, key: str) -> None:
+    page.locator(".om-tabs label", has=page.locator(f"input[value={key}]")).click()
+
+
+def _open_red(web: Web) -> int:
+    acked = {k.decode() for k in web.client.hkeys(KEYS.alert_acks)}
+    return sum(1 for _, f in web.client.xrange(KEYS.alerts)
+               if f[b"severity"] == b"red" and f[b"alert_id"].decode() not in acked)
+
+
+def test_01_command_map_renders_zones_units_vehicles_and_checkpoints(page: Page, web: Web) -> None:
+    _open(page, web)
+    expect(page.locator("#om-cmd-map path.om-zone")).to_have_count(2, timeout=WAIT)
+    expect(page.locator("#om-cmd-map path.om-restricted")).to_have_count(2)
+    expect(page.locator("#om-cmd-map .om-unit")).to_have_count(3, timeout=WAIT)
+    expect(page.locator("#om-cmd-map .om-cp")).to_have_count(4)
+    expect(page.locator(".om-zone-label", has_text="West")).to_have_count(1)
+    expect(page.locator('.om-unit[data-id="P03"] .om-unit-label')).to_contain_text("东01")
+    page.wait_for_function("window.onemap.views['om-cmd-map'].vehicles.size === 3", timeout=WAIT)
+    expect(page.locator(".om-live.om-clock").first).to_have_text("2023-11-15 06:13:20", timeout=WAIT)
+    expect(page.locator(".om-health-ok")).to_have_count(1, timeout=WAIT)
+    # a unit moves: the marker follows without a page reload
+    web.publish(fix("P01", T0 + 5, 22.5065, 114.0045))
+    page.wait_for_function("""() => { const m = window.onemap.views['om-cmd-map'].units.get('P01');
+                                      return Math.abs(m.getLatLng().lat - 22.5065) < 1e-6; }""", timeout=WAIT)
+    shot(page, "01-command-map")
+
+
+def test_02_alert_written_to_redis_appears_on_map_in_feed_and_table(page: Page, web: Web) -> None:
+    _open(page, web)
+    expect(page.locator("#om-cmd-map .om-unit")).to_have_count(3, timeout=WAIT)
+    alert_id = web.alert(1, "red", 22.5035, 114.0075, subject="粤BZ9999")
+    expect(page.locator(f'#om-cmd-map .om-alert.om-sev-red[data-id="{alert_id}"]')).to_have_count(1, timeout=WAIT)
+    expect(page.locator(f'#om-feed .om-feed-item[data-alert="{alert_id}"]')).to_contain_text("粤BZ9999")
+    expect(page.locator(".om-counts .om-sev-red")).to_have_text(str(_open_red(web)), timeout=WAIT)
+    expect(page.locator("#om-cmd-map path.om-zone-red")).to_have_count(1, timeout=WAIT)  # zone W turns red
+    shot(page, "02-alert-on-map")
+    _tab(page, "alerts")
+    row = page.locator("#om-al-table tr", has_text="粤BZ9999")
+    expect(row.first).to_be_visible(timeout=WAIT)
+    expect(row.first).to_contain_text("布控命中")
+    shot(page, "02-alerts-tab")
+
+
+def test_03_detail_panel_opens_on_click(page: Page, web: Web) -> None:
+    _open(page, web)
+    page.locator('#om-cmd-map .om-unit[data-id="P02"]').click(timeout=WAIT)
+    detail = page.locator('#om-detail .om-detail[data-kind="unit"][data-id="P02"]')
+    expect(detail).to_be_visible(timeout=WAIT)
+    expect(detail).to_contain_text("西02")
+    expect(detail).to_contain_text("32 公里/时")
+    page.locator('#om-cmd-map .om-cp[data-id="B"]').click()
+    cp = page.locator('#om-detail .om-detail[data-kind="checkpoint"][data-id="B"]')
+    expect(cp).to_be_visible(timeout=WAIT)
+    expect(cp.locator(".om-plate.om-watch-orange")).to_have_text("粤BT3001")
+    shot(page, "03-detail-panel")
+
+
+def test_04_clicking_an_alert_in_a_list_flies_the_map_to_it(page: Page, web: Web) -> None:
+    _open(page, web)
+    alert_id = web.alert(4, "orange", 22.5092, 114.0185, type_="restricted_entry", subject="粤BT3001", zone="E",
+                         checkpoint="", text="truck entered RT")
+    page.locator(f'#om-feed .om-feed-item[data-alert="{alert_id}"]').click(timeout=WAIT)
+    page.wait_for_function("""() => { const c = window.onemap.views['om-cmd-map'].map.getCenter();
+                                      return Math.abs(c.lat - 22.5092) < 2e-4 && Math.abs(c.lng - 114.0185) < 2e-4; }""",
+                           timeout=WAIT)
+    expect(page.locator(f'#om-detail .om-detail[data-kind="alert"][data-id="{alert_id}"]')).to_be_visible(
+        timeout=WAIT)
+
+
+def test_05_acknowledge_with_a_note_closes_the_alert_everywhere(page: Page, web: Web) -> None:
+    alert_id = web.alert(5, "red", 22.5055, 114.0165, type_="cloned_plate", subject="粤BC1002", zone="E",
+                         checkpoint="C", text="cloned plate 粤BC1002")
+    _open(page, web)
+    expect(page.locator(f'#om-cmd-map .om-alert[data-id="{alert_id}"]')).to_have_count(1, timeout=WAIT)
+    _tab(page, "alerts")
+    page.locator("#om-al-table tr", has_text="粤BC1002").locator('td[data-dash-column="subject"]').click(timeout=WAIT)
+    expect(page.locator("#om-al-ack-picked")).to_contain_text("粤BC1002", timeout=WAIT)
+    page.locator("#om-al-ack-button").click()
+    expect(page.locator(".om-ack-message.om-error")).to_contain_text("officer", timeout=WAIT)  # names the field
+    assert web.client.hget(KEYS.alert_acks, alert_id) is None
+    page.locator("#om-al-ack-officer").fill("李警官")
+    page.locator("#om-al-ack-note").fill("已核实，派车处置")
+    page.locator("#om-al-ack-button").click()
+    expect(page.locator(".om-ack-message.om-ok")).to_contain_text(alert_id, timeout=WAIT)
+    ack = orjson.loads(web.client.hget(KEYS.alert_acks, alert_id))
+    assert ack["by"] == "李警官" and ack["note"] == "已核实，派车处置"
+    audit = [f for _, f in web.client.xrange(KEYS.audit) if f[b"target"] == alert_id.encode()]
+    assert len(audit) == 1 and audit[0][b"action"] == b"alert_ack"
+    _tab(page, "command")
+    expect(page.locator(f'#om-cmd-map .om-alert[data-id="{alert_id}"]')).to_have_count(0, timeout=WAIT)
+
+
+def test_06_csv_export_holds_the_filtered_rows(page: Page, web: Web) -> None:
+    _open(page, web)
+    _tab(page, "alerts")
+    expect(page.locator("#om-al-table tr", has_text="粤BC1002").first).to_be_visible(timeout=WAIT)
+    page.locator("#om-al-plate").fill("BC1002")
+    page.locator("#om-al-plate").press("Enter")
+    expect(page.locator("#om-al-table tbody tr")).to_have_count(2, timeout=WAIT)  # header row + one alert
+    with page.expect_download(timeout=WAIT) as dl:
+        page.locator("#om-al-export").click()
+    text = dl.value.path().read_text(encoding="utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0][0] == "alert_id" and len(rows) == 2 and rows[1][4] == "粤BC1002"
+
+
+def test_07_reconnects_by_itself_and_catches_up(page: Page, web: Web, errors: list[str]) -> None:
+    _open(page, web)
+    expect(page.locator(".om-link.om-link-up")).to_have_count(1, timeout=WAIT)
+    expect(page.locator("#om-cmd-map .om-unit")).to_have_count(3, timeout=WAIT)
+    page.route("**/socket.io/**", lambda route: route.abort())  # the server is "down" for this page
+    eio = web.socketio.server.eio
+    for sock in list(eio.sockets.values()):
+        sock.close(wait=False, abort=True)  # the connection drops without a goodbye
+    expect(page.locator(".om-link.om-link-down")).to_have_count(1, timeout=WAIT)
+    missed = web.alert(7, "red", 22.5045, 114.0125, type_="watchlist_hit", subject="粤BZ9999", zone="E",
+                       checkpoint="C")
+    deadline = time.monotonic() + 10
+    while web.bridge.emitted_alert != web.client.xrevrange(KEYS.alerts, count=1)[0][0].decode():
+        assert time.monotonic() < deadline, "the bridge did not push the alert"
+        time.sleep(0.05)
+    assert page.locator(f'#om-cmd-map .om-alert[data-id="{missed}"]').count() == 0
+    page.unroute("**/socket.io/**")
+    expect(page.locator(".om-link.om-link-up")).to_have_count(1, timeout=30_000)
+    expect(page.locator(f'#om-cmd-map .om-alert[data-id="{missed}"]')).to_have_count(1, timeout=WAIT)
+    errors[:] = [e for e in errors if "socket.io" not in e and "ERR_FAILED" not in e
+                 and "Failed to load resource" not in e]
+
+
+def test_08_wall_renders_tiles_ticker_and_data_age(page: Page, web: Web) -> None:
+    web.publish(fix("P03", web.clock + 1, 22.5052, 114.0152, zone="E"))
+    _open(page, web, "/wall")
+    expect(page.locator(".om-wall")).to_be_visible(timeout=WAIT)
+    expect(page.locator(".om-tile-sev.om-sev-red .om-count")).to_have_text(str(_open_red(web)), timeout=WAIT)
+    expect(page.locator(".om-tile-unit.om-unit-available .om-count")).to_have_text("3", timeout=WAIT)
+    expect(page.locator(".om-tile-unit.om-unit-offline .om-count")).to_have_text("0")
+    expect(page.locator("#om-wall-ticker .om-feed-item").first).to_be_visible(timeout=WAIT)
+    expect(page.locator("#om-wall-map .om-unit")).to_have_count(3, timeout=WAIT)
+    expect(page.locator(".leaflet-control-zoom")).to_have_count(0)  # read-only: no controls
+    expect(page.locator(".om-wall-age .om-age:not(.om-stalled)")).to_have_count(1, timeout=WAIT)
+    red = web.alert(8, "red", 22.5015, 114.0175, type_="restricted_entry", subject="粤BH2002", zone="E",
+                    checkpoint="", text="hazmat entered RT")
+    expect(page.locator(f'#om-wall-map[data-focus="{red}"]')).to_have_count(1, timeout=WAIT)  # focuses it
+    shot(page, "08-wall")
+
+
+def test_09_language_switch_to_english(page: Page, web: Web) -> None:
+    _open(page, web)
+    page.locator(".om-lang label", has_text="EN").click()
+    expect(page.locator("#om-root.lang-en")).to_have_count(1, timeout=WAIT)
+    expect(page.locator(".om-tabs label").first).to_have_text("Command map", use_inner_text=True)
+    expect(page.locator(".om-zone-label .i18n-en", has_text="West")).to_be_visible()
+    expect(page.locator(".om-zone-label .i18n-zh", has_text="西区")).to_be_hidden()
+    shot(page, "09-english")
