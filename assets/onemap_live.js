@@ -152,9 +152,9 @@
       ctx.beginPath();
       if (o.count) {
         ctx.arc(p.x, p.y, s, 0, Math.PI * 2);
-        ctx.fillStyle = "rgba(0,188,212,0.85)"; ctx.fill();
-        ctx.lineWidth = 2; ctx.strokeStyle = "rgba(255,255,255,0.75)"; ctx.stroke();
-        ctx.fillStyle = "#02131c"; ctx.font = "bold 12px sans-serif"; ctx.textAlign = "center"; ctx.textBaseline = "middle";
+        ctx.fillStyle = "rgba(17,45,74,0.92)"; ctx.fill();
+        ctx.lineWidth = 2; ctx.strokeStyle = "rgba(120,190,255,0.9)"; ctx.stroke();
+        ctx.fillStyle = "#e6f2ff"; ctx.font = "bold 12px sans-serif"; ctx.textAlign = "center"; ctx.textBaseline = "middle";
         ctx.fillText(String(o.count), p.x, p.y + 0.5);
         return;
       }
@@ -371,13 +371,14 @@
 
   /* Trails: per unit, five polylines by age so the line fades out over ten minutes. */
   View.prototype.drawTrails = function () {
-    var clock = store.clock, self = this, BUCKETS = [0.85, 0.6, 0.4, 0.25, 0.12];
+    var clock = store.clock, self = this, BUCKETS = [0.8, 0.55, 0.35, 0.2, 0.1];
     if (clock == null) return;
     store.trails.forEach(function (pts, uid) {
       var lines = self.trailLines.get(uid);
       if (!lines) {
         lines = BUCKETS.map(function (op) {
-          return L.polyline([], {renderer: self.canvasTrails, color: "#00e5ff", weight: 3, opacity: op, interactive: false});
+          return L.polyline([], {renderer: self.canvasTrails, color: "#39ff9f", weight: 2.5, opacity: op, interactive: false,
+                                 lineCap: "round", lineJoin: "round"});
         });
         lines.forEach(function (l) { self.groups.trails.addLayer(l); });
         self.trailLines.set(uid, lines);

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from dash import ClientsideFunction, Dash, Input, Output, State, no_update
+from dash import ctx as dash_ctx
 
 import ids
 from api import webstore
@@ -46,6 +47,8 @@ def register(app: Dash, ctx: WebContext) -> None:
                   State(ids.TAB_SELECT, "value"))
     def show_detail(selected: dict[str, Any] | None, _tick: int | None, lang: str | None, tab: str | None) -> Any:
         if not isinstance(selected, dict) or not selected.get("id"):
+            if dash_ctx.triggered_id == ids.DETAIL_TICK:
+                return no_update, no_update
             return create_detail_empty(), []
         if tab not in (None, "command"):
             return no_update, no_update

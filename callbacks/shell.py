@@ -53,7 +53,7 @@ def register(app: Dash, ctx: WebContext) -> None:
     app.clientside_callback(_cs("age"), Output(ids.age(ALL), "children"), Output(ids.age(ALL), "className"),
                             Input(ids.AGE_TICK, "n_intervals"))
     app.clientside_callback(_cs("link"), Output(ids.link(ALL), "children"), Output(ids.link(ALL), "className"),
-                            Input(ids.SOCKET, "connected"), Input(ids.PAGE, "children"))
+                            Input(ids.SOCKET, "connected"), Input(ids.PAGE, "children"), Input(ids.LANG, "data"))
     app.clientside_callback(_cs("lang"), Output(ids.LANG, "data"), Output(ids.ROOT, "className"),
                             Input(ids.lang_switch(ALL), "value"), Input(ids.URL, "search"))
     app.clientside_callback(_cs("tabs"), Output(ids.tab_pane(ALL), "style"), Input(ids.TAB_SELECT, "value"))

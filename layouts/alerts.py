@@ -59,10 +59,11 @@ def create_chart(series: dict[str, Any], lang: str, tz: ZoneInfo) -> go.Figure:
     fig = go.Figure([go.Bar(x=xs, y=counts, name=t(f"type.{typ}", lang),
                             marker_color=TYPE_COLORS[i % len(TYPE_COLORS)])
                      for i, (typ, counts) in enumerate(series["types"].items())])
-    fig.update_layout(barmode="stack", template="plotly_dark", height=260, margin={"l": 36, "r": 8, "t": 8, "b": 30},
+    fig.update_layout(barmode="stack", template="plotly_dark", height=300, margin={"l": 36, "r": 8, "t": 8, "b": 8},
                       paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)", bargap=0.1,
-                      legend={"orientation": "h", "y": -0.25, "font": {"size": 11}}, font={"color": "#b8cde3"},
-                      xaxis={"gridcolor": "#1d3148"}, yaxis={"gridcolor": "#1d3148"})
+                      legend={"orientation": "h", "yanchor": "top", "y": -0.12, "font": {"size": 11}},
+                      font={"color": "#b8cde3"}, xaxis={"gridcolor": "#1d3148", "tickformat": "%H:%M"},
+                      yaxis={"gridcolor": "#1d3148"})
     return fig
 
 

@@ -116,7 +116,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "al.col.text": ("描述", "Text"),
     "al.col.status": ("状态", "Status"),
     "al.col.locate": ("定位", "Locate"),
-    "al.locate": ("⌖ 定位", "⌖ Map"),
+    "al.locate": ("◎ 定位", "◎ Map"),
     "al.count": ("条", "alerts"),
     "al.total": ("共", "Total"),
     "al.chart": ("按类型统计", "By type"),
