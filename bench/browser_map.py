@@ -118,8 +118,8 @@ def main() -> None:
     print(f"{'':24}{'idle':>10}{'loaded':>10}{'ratio':>8}")
     for key, label in (("fps", "frames/s"), ("long_ms_per_s", "long-task ms/s"), ("heap1_mb", "JS heap end MB"),
                        ("server_cpu_pct", "server CPU %")):
-        ratio = loaded[key] / idle[key] if idle[key] else float("inf")
-        print(f"{label:24}{idle[key]:10.1f}{loaded[key]:10.1f}{ratio:8.2f}")
+        ratio = f"{loaded[key] / idle[key]:8.2f}" if idle[key] else f"{'—':>8}"
+        print(f"{label:24}{idle[key]:10.1f}{loaded[key]:10.1f}{ratio}")
     print(f"JS heap during load: {loaded['heap0_mb']:.1f} -> {loaded['heap1_mb']:.1f} MB")
     per_client = (many["server_cpu_pct"] - idle["server_cpu_pct"]) / args.clients
     print(f"server CPU with {args.clients} clients: {many['server_cpu_pct']:.1f}% "
