@@ -38,7 +38,10 @@ def main() -> None:
     from webapp import create_app  # the web side loads after the back end is up
 
     client = redis.Redis.from_url(backend.redis_url, decode_responses=True)
-    app, socketio = create_app(settings, backend.redis_url, blueprints=(create_api(settings, client, city),))
+    # several web processes: CC_MESSAGE_QUEUE=1 shares pushes through Flask-SocketIO's Redis queue
+    shared = (os.environ.get("CC_MESSAGE_QUEUE") or "").lower() in {"1", "true", "yes", "on"}
+    app, socketio = create_app(settings, backend.redis_url, blueprints=(create_api(settings, client, city),),
+                               city=city, message_queue=shared)
     osmand, _ = serve_osmand(settings, client, city, host=os.environ.get("OSMAND_HOST", "127.0.0.1"))
     host = os.environ.get("HOST", "127.0.0.1")
     print(f"OneMap: http://127.0.0.1:{settings.port}", flush=True)
