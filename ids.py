@@ -19,8 +19,7 @@ SOCKET = "om-socket"  # DashSocketIO
 MAP_CONFIG = "om-map-config"  # dcc.Store: static city data for the clientside map
 LAST_ALERT = "om-last-alert"  # dcc.Store: stream id of the newest alert this screen holds
 RESYNC = "om-resync"  # dcc.Store: set by the client when it missed alerts
-ALERTS_SEEN = "om-alerts-seen"  # dcc.Store: counter bumped on every alerts batch
-AGE_TICK = "om-age-tick"  # dcc.Interval: refreshes the data-age figures once a second
+ALERTS_SEEN = "om-alerts-seen"  # dcc.Store: counter bumped when alerts or acknowledgements arrive
 
 # --- shell (command center page) --------------------------------------------------------
 HEADER = "om-header"
@@ -29,7 +28,6 @@ TAB_SELECT = "om-tab-select"
 # --- command map tab ----------------------------------------------------------------------
 CMD_MAP = "om-cmd-map"
 LAYERS = "om-layers"
-RESTRICTED = "om-restricted"
 SELECTED = "om-selected"  # dcc.Store: {"kind", "id", "n"} of what was clicked
 DETAIL = "om-detail"
 DETAIL_TICK = "om-detail-tick"
@@ -75,16 +73,6 @@ def alert_link(alert_id: str, lat: float | None, lon: float | None) -> dict[str,
     """An alert in a list: clicking it flies the map there (position carried in the id)."""
     return {"type": "om-alert-link", "alert": alert_id, "lat": "" if lat is None else f"{lat:.6f}",
             "lon": "" if lon is None else f"{lon:.6f}"}
-
-
-def live_text(name: Any) -> dict[str, Any]:
-    """A figure the summary push keeps current (``clock``, ``health``, ``open-red``, ``units-busy``...)."""
-    return {"type": "om-live", "name": name}
-
-
-def age(where: Any) -> dict[str, Any]:
-    """How old the newest pushed data is (header or wall)."""
-    return {"type": "om-age", "where": where}
 
 
 def zones(map_id: Any) -> dict[str, Any]:

@@ -1,5 +1,10 @@
-/* OneMap clientside callbacks (thin: hand socket data to OM.live, return what Dash shows) and
- * the two DOM lists Dash does not own: the command screen's live alert feed and the wall ticker. */
+/* OneMap in the page: the socket tap (pushed data -> OM.live, the header, the wall), thin clientside
+ * callbacks, and the two DOM lists Dash does not own: the live alert feed and the wall ticker.
+ *
+ * Pushed data never passes through a Dash callback: Dash records every change of a callback input
+ * in its undo history (store.history.past) and never drops it, so a 1 Hz push would grow the page
+ * without bound. The tap instead subscribes to the Dash store and reads the DashSocketIO props
+ * ("data-<event>") as they change, which sees every event, in order, and keeps nothing. */
 (function () {
   "use strict";
   var OM = (window.onemap = window.onemap || {});
@@ -18,48 +23,21 @@
 
   function liveValue(name, s) {
     var lang = OM.lang(), m;
-    if (name === "clock") return [s.clock_text || "--", "om-live om-clock"];
+    if (name === "clock") return [s.clock_text || "--", "om-clock"];
     if (name === "health") {
       var h = s.health || {}, label = HEALTH[h.state] || ["?", "?"];
       return [(lang === "en" ? label[1] : label[0]) + " " + (h.workers || 0) + " · " + (h.covered || 0) + "/" + (h.partitions || 0),
-              "om-live om-health om-health-" + (h.state || "down")];
+              "om-health om-health-" + (h.state || "down")];
     }
-    if ((m = /^open-(\w+)$/.exec(name))) return [String((s.open || {})[m[1]] || 0), "om-live om-count om-sev-" + m[1]];
-    if ((m = /^units-(\w+)$/.exec(name))) return [String((s.units || {})[m[1]] || 0), "om-live om-count om-unit-" + m[1]];
-    if (name === "intercepts") return [String(s.intercepts || 0), "om-live om-count"];
-    if (name === "vehicles") return [String(s.vehicles || 0) + " / " + String(s.vehicles_total || 0), "om-live om-count"];
-    return ["", "om-live"];
+    if ((m = /^open-(\w+)$/.exec(name))) return [String((s.open || {})[m[1]] || 0), "om-count om-sev-" + m[1]];
+    if ((m = /^units-(\w+)$/.exec(name))) return [String((s.units || {})[m[1]] || 0), "om-count om-unit-" + m[1]];
+    if (name === "intercepts") return [String(s.intercepts || 0), "om-count"];
+    if (name === "vehicles") return [String(s.vehicles || 0) + " / " + String(s.vehicles_total || 0), "om-count"];
+    return ["", ""];
   }
 
   dc.onemap = {
     config: function (cfg) { if (cfg) OM.live.config(cfg); return nu(); },
-    positions: function (data) { if (data) OM.live.positions(data); return nu(); },
-    tracks: function (data) { if (data) OM.live.tracks(data); return nu(); },
-    acks: function (data) { if (data) OM.live.acks(data); return nu(); },
-    /* -> [last alert id held, resync request or no_update, batches seen] */
-    alerts: function (data, seen) {
-      if (!data) return [nu(), nu(), nu()];
-      var prev = OM.store.lastAlertId, res = OM.live.alerts(data);
-      return [res.last, res.gap ? {after: prev, n: Date.now()} : nu(), (seen || 0) + 1];
-    },
-    /* -> [texts of every om-live element, their classes, the zone layers' hideout] */
-    summary: function (s) {
-      var a = outs(0), z = outs(2);
-      if (!s) return [a.map(nu), a.map(nu), z.map(nu)];
-      OM.live.summary(s);
-      var vals = a.map(function (o) { return liveValue(o.id.name, s); });
-      var hideout = {status: s.zones || {}};
-      return [vals.map(function (v) { return v[0]; }), vals.map(function (v) { return v[1]; }),
-              z.map(function () { return hideout; })];
-    },
-    /* -> [texts, classes] of the data-age elements, once a second */
-    age: function () {
-      var a = outs(0), last = OM.store.lastData, ms = last ? Date.now() - last : null;
-      var stalled = ms == null || ms > STALL_MS, lang = OM.lang();
-      var text = ms == null ? "--" : (Math.floor(ms / 1000) + (lang === "en" ? " s" : " 秒"));
-      if (stalled && ms != null) text = (lang === "en" ? "STALLED " : "中断 ") + text;
-      return [a.map(function () { return text; }), a.map(function () { return "om-age" + (stalled ? " om-stalled" : ""); })];
-    },
     link: function (connected) {
       var a = outs(0), lang = OM.lang();
       var text = connected ? (lang === "en" ? "Live" : "实时") : (lang === "en" ? "Reconnecting" : "重连中");
@@ -70,7 +48,7 @@
     lang: function (switches, search) {
       var m = /[?&]lang=(zh|en)/.exec(search || ""), lang = m ? m[1] : ((switches || [])[0] || "zh");
       if (lang !== "en") lang = "zh";
-      setTimeout(function () { OM.refreshLists && OM.refreshLists(); }, 0);
+      setTimeout(function () { OM.refreshLists && OM.refreshLists(); OM.onLang && OM.onLang(); }, 0);
       return [lang, "om-root lang-" + lang];
     },
     tabs: function (value) {
@@ -101,6 +79,93 @@
   OM.flyToAlert = function (id, lat, lon) {
     setTimeout(function () { OM.live.invalidate(); OM.live.flyTo("om-cmd-map", lat, lon, 17); }, 60);
   };
+
+  /* ------------------------------------------------------------------ the socket tap */
+  var EVENTS = ["positions", "tracks", "alerts", "acks", "summary"];
+  var held = {}, seen = 0, tapping = false, hideouts = "";
+
+  function later(fn) { setTimeout(fn, 0); }
+  function setProps(id, props) { if (dc.set_props) later(function () { dc.set_props(id, props); }); }
+
+  function onAlerts(data) {
+    var prev = OM.store.lastAlertId, res = OM.live.alerts(data);
+    setProps("om-last-alert", {data: res.last});
+    if (res.gap) setProps("om-resync", {data: {after: prev, n: Date.now()}});
+    setProps("om-alerts-seen", {data: ++seen});
+  }
+
+  function showSummary(s) {
+    document.querySelectorAll(".om-live").forEach(function (el) {
+      var m = /(?:^|\s)om-live-([\w-]+)/.exec(el.className);
+      if (!m) return;
+      var v = liveValue(m[1], s), cls = "om-live om-live-" + m[1] + " " + v[1];
+      if (el.textContent !== v[0]) el.textContent = v[0];
+      if (el.className !== cls) el.className = cls;
+    });
+    var hideout = {status: s.zones || {}}, key = JSON.stringify(hideout) + Object.keys(OM.views).join();
+    if (key !== hideouts) {
+      hideouts = key;
+      Object.keys(OM.views).forEach(function (mapId) { setProps({type: "om-zones", map: mapId}, {hideout: hideout}); });
+    }
+  }
+
+  var HANDLERS = {
+    positions: function (d) { OM.live.positions(d); },
+    tracks: function (d) { OM.live.tracks(d); },
+    alerts: onAlerts,
+    acks: function (d) { OM.live.acks(d); setProps("om-alerts-seen", {data: ++seen}); },
+    summary: function (d) { OM.live.summary(d); showSummary(d); }
+  };
+
+  function tap() {
+    if (tapping) return;
+    var api = window.dash_component_api, node = null;
+    if (!api || !api.getLayout) return;
+    try { node = api.getLayout("om-socket"); } catch (err) { return; } // the layout is not there yet
+    var props = node && (node.props || node);
+    if (!props) return;
+    tapping = true;
+    try {
+      EVENTS.forEach(function (e) {
+        var v = props["data-" + e];
+        if (v && v !== held[e]) {
+          held[e] = v;
+          try { HANDLERS[e](v); } catch (err) { console.warn("onemap", e, err); }
+        }
+      });
+    } finally { tapping = false; }
+  }
+  OM.tap = tap;
+
+  /* Subscribe as soon as the Dash store exists (before the socket connects); a slow poll stays
+   * as a safety net. */
+  var subscribed = false;
+  function subscribe() {
+    var stores = window.dash_stores;
+    if (!subscribed && stores && stores.length && stores[0].subscribe) {
+      stores[0].subscribe(tap);
+      subscribed = true;
+    }
+    if (!subscribed) setTimeout(subscribe, 5);
+  }
+  subscribe();
+  setInterval(tap, 500);
+
+  /* data age, once a second, straight into the page */
+  function showAge() {
+    var last = OM.store.lastData, ms = last ? Date.now() - last : null, lang = OM.lang();
+    var stalled = ms == null || ms > STALL_MS;
+    var text = ms == null ? "--" : (Math.floor(ms / 1000) + (lang === "en" ? " s" : " 秒"));
+    if (stalled && ms != null) text = (lang === "en" ? "STALLED " : "中断 ") + text;
+    document.querySelectorAll(".om-age").forEach(function (el) {
+      if (el.textContent !== text) el.textContent = text;
+      el.classList.toggle("om-stalled", stalled);
+    });
+  }
+  setInterval(showAge, 1000);
+
+  /* summary figures follow a language switch at once */
+  OM.onLang = function () { if (OM.store.summary) showSummary(OM.store.summary); showAge(); };
 
   /* ------------------------------------------------------------------ feed and ticker */
   function renderList(el, items, max) {

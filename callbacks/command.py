@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from dash import ClientsideFunction, Dash, Input, Output, State, no_update
-from dash import ctx as dash_ctx
 
 import ids
 from api import webstore
@@ -43,17 +42,16 @@ def register(app: Dash, ctx: WebContext) -> None:
                             Output(ids.SELECTED, "data"), Input(ids.alert_links(), "n_clicks"), prevent_initial_call=True)
 
     @app.callback(Output(ids.DETAIL, "children"), Output(ids.TRACK_LINE, "positions"),
-                  Input(ids.SELECTED, "data"), Input(ids.DETAIL_TICK, "n_intervals"), Input(ids.LANG, "data"),
+                  Output(ids.DETAIL_TICK, "disabled"), Input(ids.SELECTED, "data"), Input(ids.DETAIL_TICK, "n_intervals"), Input(ids.LANG, "data"),
                   State(ids.TAB_SELECT, "value"))
     def show_detail(selected: dict[str, Any] | None, _tick: int | None, lang: str | None, tab: str | None) -> Any:
+        # the refresh tick runs only while something is selected (see the last output)
         if not isinstance(selected, dict) or not selected.get("id"):
-            if dash_ctx.triggered_id == ids.DETAIL_TICK:
-                return no_update, no_update
-            return create_detail_empty(), []
+            return create_detail_empty(), [], True
         if tab not in (None, "command"):
-            return no_update, no_update
+            return no_update, no_update, no_update
         lang = lang_of(lang)
         vm = detail_model(ctx, str(selected.get("kind")), str(selected["id"]), lang)
         if vm is None:
-            return create_detail_empty(), []
-        return create_detail(vm, lang), vm["track"]
+            return create_detail_empty(), [], True
+        return create_detail(vm, lang), vm["track"], False

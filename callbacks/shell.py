@@ -1,4 +1,10 @@
-"""Page routing, language, tabs, and the socket glue (clientside: no server round trip per push)."""
+"""Page routing, language, tabs, and catch-up on (re)connect.
+
+The pushed data itself (positions, alerts, summary...) reaches the page without any Dash
+callback: ``assets/onemap_ui.js`` reads the socket component's props as they change. Dash keeps
+every change of a callback input in its undo history, so a callback on a 1 Hz push would make the
+page grow for as long as it runs.
+"""
 
 from __future__ import annotations
 
@@ -38,20 +44,6 @@ def register(app: Dash, ctx: WebContext) -> None:
         return ctx.bridge.catch_up(sid, after)
 
     app.clientside_callback(_cs("config"), Output(ids.sink("config"), "data"), Input(ids.MAP_CONFIG, "data"))
-    app.clientside_callback(_cs("positions"), Output(ids.sink("positions"), "data"),
-                            Input(ids.SOCKET, "data-positions"), prevent_initial_call=True)
-    app.clientside_callback(_cs("tracks"), Output(ids.sink("tracks"), "data"),
-                            Input(ids.SOCKET, "data-tracks"), prevent_initial_call=True)
-    app.clientside_callback(_cs("acks"), Output(ids.sink("acks"), "data"),
-                            Input(ids.SOCKET, "data-acks"), prevent_initial_call=True)
-    app.clientside_callback(_cs("alerts"), Output(ids.LAST_ALERT, "data"), Output(ids.RESYNC, "data"),
-                            Output(ids.ALERTS_SEEN, "data"), Input(ids.SOCKET, "data-alerts"),
-                            State(ids.ALERTS_SEEN, "data"), prevent_initial_call=True)
-    app.clientside_callback(_cs("summary"), Output(ids.live_text(ALL), "children"),
-                            Output(ids.live_text(ALL), "className"), Output(ids.zones(ALL), "hideout"),
-                            Input(ids.SOCKET, "data-summary"), prevent_initial_call=True)
-    app.clientside_callback(_cs("age"), Output(ids.age(ALL), "children"), Output(ids.age(ALL), "className"),
-                            Input(ids.AGE_TICK, "n_intervals"))
     app.clientside_callback(_cs("link"), Output(ids.link(ALL), "children"), Output(ids.link(ALL), "className"),
                             Input(ids.SOCKET, "connected"), Input(ids.PAGE, "children"), Input(ids.LANG, "data"))
     app.clientside_callback(_cs("lang"), Output(ids.LANG, "data"), Output(ids.ROOT, "className"),

@@ -29,5 +29,5 @@ def create_command_tab(view: CityView) -> html.Div:
                          className="om-panel om-panel-feed"),
         ]),
         dcc.Store(id=ids.SELECTED),
-        dcc.Interval(id=ids.DETAIL_TICK, interval=3000),
+        dcc.Interval(id=ids.DETAIL_TICK, interval=3000, disabled=True),
     ])

@@ -12,7 +12,17 @@ from layouts.i18n import bi
 from layouts.tabs import TABS
 from views.summary import SEVERITIES
 
-__all__ = ["create_root", "create_shell", "create_header"]
+__all__ = ["create_root", "create_shell", "create_header", "live"]
+
+
+def live(name: str) -> str:
+    """Class names of a figure that ``assets/onemap_ui.js`` keeps current from the summary push
+    (``clock``, ``health``, ``open-red``, ``units-busy``, ``intercepts``, ``vehicles``...).
+
+    Written straight into the page, not through Dash callbacks: Dash keeps every change of a
+    callback input in its undo history, which would grow for as long as a wall runs.
+    """
+    return f"om-live om-live-{name}"
 
 
 def create_root(view: CityView) -> html.Div:
@@ -24,16 +34,15 @@ def create_root(view: CityView) -> html.Div:
         dcc.Store(id=ids.LAST_ALERT),
         dcc.Store(id=ids.RESYNC),
         dcc.Store(id=ids.ALERTS_SEEN, data=0),
-        *[dcc.Store(id=ids.sink(name)) for name in ("config", "positions", "tracks", "acks", "layers", "catchup")],
-        dcc.Interval(id=ids.AGE_TICK, interval=1000),
+        *[dcc.Store(id=ids.sink(name)) for name in ("config", "layers", "catchup")],
         DashSocketIO(id=ids.SOCKET, eventNames=list(EVENTS)),
         html.Div(id=ids.PAGE, className="om-page"),
     ])
 
 
 def _counts() -> html.Div:
-    return html.Div([html.Span("0", id=ids.live_text(f"open-{sev}"), className=f"om-live om-count om-sev-{sev}",
-                               title=sev) for sev in SEVERITIES], className="om-counts")
+    return html.Div([html.Span("0", className=f"{live(f'open-{sev}')} om-count om-sev-{sev}", title=sev)
+                     for sev in SEVERITIES], className="om-counts")
 
 
 def create_header(view: CityView) -> html.Header:
@@ -45,12 +54,12 @@ def create_header(view: CityView) -> html.Header:
         dcc.RadioItems(id=ids.TAB_SELECT, options=[{"label": bi(tab.label), "value": tab.key} for tab in TABS],
                        value=TABS[0].key, className="om-tabs", inline=True),
         html.Div(className="om-status", children=[
-            html.Div([html.Label(bi("hdr.clock")), html.Span("--", id=ids.live_text("clock"), className="om-live")],
+            html.Div([html.Label(bi("hdr.clock")), html.Span("--", className=live("clock") + " om-clock")],
                      className="om-stat"),
             html.Div([html.Label(bi("hdr.open")), _counts()], className="om-stat"),
-            html.Div([html.Label(bi("hdr.workers")), html.Span("--", id=ids.live_text("health"), className="om-live")],
+            html.Div([html.Label(bi("hdr.workers")), html.Span("--", className=live("health"))],
                      className="om-stat"),
-            html.Div([html.Label(bi("hdr.age")), html.Span("--", id=ids.age("header"), className="om-age")],
+            html.Div([html.Label(bi("hdr.age")), html.Span("--", className="om-age")],
                      className="om-stat"),
             html.Span("", id=ids.link("header"), className="om-link"),
             dcc.RadioItems(id=ids.lang_switch(), options=[{"label": "中文", "value": "zh"},

@@ -8,6 +8,7 @@ import ids
 from layouts.context import CityView
 from layouts.i18n import bi
 from layouts.map import create_map
+from layouts.shell import live
 from views.summary import SEVERITIES, UNIT_STATUSES
 
 __all__ = ["create_wall"]
@@ -15,7 +16,7 @@ __all__ = ["create_wall"]
 
 def _tile(name: str, label: str, cls: str = "") -> html.Div:
     return html.Div([html.Div(bi(label), className="om-tile-label"),
-                     html.Div("0", id=ids.live_text(name), className="om-live om-count")],
+                     html.Div("0", className=live(name) + " om-count")],
                     className=f"om-tile {cls}".strip())
 
 
@@ -28,9 +29,9 @@ def create_wall(view: CityView) -> html.Div:
             html.Div([html.Span("OneMap 一张图", className="om-wall-brand"),
                       html.Span([html.Span(zh, className="i18n-zh"), html.Span(en, className="i18n-en")],
                                 className="om-city")]),
-            html.Div([html.Span("--", id=ids.live_text("clock"), className="om-live om-clock")],
+            html.Div([html.Span("--", className=live("clock") + " om-clock")],
                      className="om-wall-clock"),
-            html.Div([html.Span(bi("wall.age")), " ", html.Span("--", id=ids.age("wall"), className="om-age"),
+            html.Div([html.Span(bi("wall.age")), " ", html.Span("--", className="om-age"),
                       " ", html.Span("", id=ids.link("wall"), className="om-link")], className="om-wall-age"),
         ]),
         html.Div(className="om-wall-main", children=[
