@@ -263,8 +263,8 @@ class Bridge:
     # --- catch-up ----------------------------------------------------------------------------
     def catch_up(self, sid: str, last_alert: str | None) -> dict[str, int]:
         """Send one client what it needs after a (re)connect: every latest fix, the units' last
-        10 minutes of track, the alerts it missed since ``last_alert`` (or the recent ones), and
-        the summary. Returns how many of each were sent."""
+        10 minutes of track, the alerts it missed since ``last_alert`` (or the recent ones), which
+        recent alerts are acknowledged, and the summary. Returns how many of each were sent."""
         k = self.keys
         rows = webstore.last_rows(self.client, k)
         clock = webstore.read_clock(self.client, k)
@@ -275,5 +275,7 @@ class Bridge:
         emit("tracks", {"tracks": trails}, to=sid)
         last = alerts[-1]["id"] if alerts else (last_alert if not reset else webstore.stream_tail_id(self.client, k.alerts))
         emit("alerts", {"alerts": alerts, "after": None, "last": last, "reset": reset}, to=sid)
+        acked = webstore.acked_recent(self.client, k)
+        emit("acks", {"ids": acked}, to=sid)  # acknowledged while this client was away
         emit("summary", self.summary or self.build_summary(), to=sid)
-        return {"positions": len(rows), "tracks": len(trails), "alerts": len(alerts)}
+        return {"positions": len(rows), "tracks": len(trails), "alerts": len(alerts), "acks": len(acked)}

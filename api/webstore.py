@@ -17,8 +17,8 @@ from api.alerts import text
 from streams.keys import Keys
 from views.live import Row, alert_row, fix_row, stream_id_key
 
-__all__ = ["RECENT", "read_clock", "recent_alerts", "alerts_after", "acks_for", "write_ack", "last_rows",
-           "last_fix", "track", "tracks", "checkpoint_reads", "workers", "busy_units", "orders",
+__all__ = ["RECENT", "read_clock", "recent_alerts", "alerts_after", "acks_for", "acked_recent", "write_ack",
+           "last_rows", "last_fix", "track", "tracks", "checkpoint_reads", "workers", "busy_units", "orders",
            "alerts_about", "stream_tail_id", "ACK_ACTION"]
 
 RECENT = 300  # alerts a client receives on a first connect
@@ -87,6 +87,13 @@ def alerts_after(client: redis.Redis, keys: Keys, after: str | None, limit: int 
     if len(entries) > limit:
         return recent_alerts(client, keys), True
     return _rows(client, keys, entries), False
+
+
+def acked_recent(client: redis.Redis, keys: Keys, count: int = 1000) -> list[str]:
+    """The ids of the acknowledged alerts among the newest ``count``."""
+    entries = client.xrevrange(keys.alerts, count=count)
+    ids = [text(fields.get(b"alert_id", fields.get("alert_id", ""))) for _, fields in entries]
+    return sorted(acks_for(client, keys, [i for i in ids if i]))
 
 
 def write_ack(client: redis.Redis, keys: Keys, alert_id: str, officer: str, note: str,

@@ -87,11 +87,18 @@
   function later(fn) { setTimeout(fn, 0); }
   function setProps(id, props) { if (dc.set_props) later(function () { dc.set_props(id, props); }); }
 
+  /* The alerts table refreshes on this counter; only a visible table needs it (each change of a
+   * callback input is one more entry in Dash's history). */
+  function tableSeen() {
+    var t = document.getElementById("om-al-table");
+    if (t && t.offsetParent !== null) setProps("om-alerts-seen", {data: ++seen});
+  }
+
   function onAlerts(data) {
     var prev = OM.store.lastAlertId, res = OM.live.alerts(data);
     setProps("om-last-alert", {data: res.last});
     if (res.gap) setProps("om-resync", {data: {after: prev, n: Date.now()}});
-    setProps("om-alerts-seen", {data: ++seen});
+    tableSeen();
   }
 
   function showSummary(s) {
@@ -113,7 +120,7 @@
     positions: function (d) { OM.live.positions(d); },
     tracks: function (d) { OM.live.tracks(d); },
     alerts: onAlerts,
-    acks: function (d) { OM.live.acks(d); setProps("om-alerts-seen", {data: ++seen}); },
+    acks: function (d) { OM.live.acks(d); tableSeen(); },
     summary: function (d) { OM.live.summary(d); showSummary(d); }
   };
 

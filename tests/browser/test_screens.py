@@ -180,3 +180,20 @@ def test_09_language_switch_to_english(page: Page, web: Web) -> None:
     expect(page.locator(".om-zone-label .i18n-en", has_text="West")).to_be_visible()
     expect(page.locator(".om-zone-label .i18n-zh", has_text="西区")).to_be_hidden()
     shot(page, "09-english")
+
+
+def test_10_pushes_leave_no_trace_in_the_page(page: Page, web: Web) -> None:
+    """A wall runs for days: pushed data must not pile up in Dash's store or in the map's lists."""
+    _open(page, web, "/wall")
+    expect(page.locator("#om-wall-map .om-unit")).to_have_count(3, timeout=WAIT)
+    past = "window.dash_stores[0].getState().history.past.length"
+    before = page.evaluate(past)
+    ts = web.clock
+    for batch in range(40):
+        ts += 1
+        web.publish(*[fix(f"粤BQ{i:04d}", ts, 22.501 + i * 1e-5, 114.001 + batch * 1e-5, kind="other")
+                      for i in range(300)])
+    page.wait_for_function(f"window.onemap.store.subjects.get('粤BQ0299')?.[5] === {ts}", timeout=WAIT)
+    assert page.evaluate(past) == before
+    assert page.evaluate("window.onemap.store.subjects.size") == 3 + 3 + 300  # units, vehicles, the new ones
+    assert page.evaluate("window.onemap.views['om-wall-map'].vehicles.size") == 3 + 300

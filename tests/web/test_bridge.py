@@ -151,8 +151,10 @@ def test_catch_up_sends_what_a_client_missed(client: redis.Redis, mini: CityPack
     client.lpush(KEYS.track("P01"), orjson.dumps(_fix("P01", T0 - 30)), orjson.dumps(_fix("P01", T0)))
     ids = [_alert(client, n) for n in range(3)]
     b, rec = _bridge(client, mini)
+    webstore.write_ack(client, KEYS, "a-0", "Li", "seen")
     sent = b.catch_up("sid-1", ids[0])
-    assert sent == {"positions": 1, "tracks": 1, "alerts": 2}
+    assert sent == {"positions": 1, "tracks": 1, "alerts": 2, "acks": 1}
+    assert rec.of("acks", "sid-1") == [{"ids": ["a-0"]}]
     (alerts,) = rec.of("alerts", "sid-1")
     assert [a["id"] for a in alerts["alerts"]] == ids[1:] and alerts["last"] == ids[2] and not alerts["reset"]
     assert rec.of("tracks", "sid-1")[0]["tracks"]["P01"] == [[22.505, 114.005, T0 - 30], [22.505, 114.005, T0]]
