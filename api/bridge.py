@@ -1,9 +1,10 @@
 """The socket bridge: Redis streams -> browsers, batched, with catch-up on (re)connect.
 
 One background task per web process tails ``cc:positions``, ``cc:alerts`` and ``cc:audit``
-(``XREAD BLOCK``), keeps the latest fix per subject and pushes at most ``1 / emit_s`` batches a
-second to every client (Socket.IO events below). Once a second it pushes a ``summary`` (open
-alerts by color, zone colors, units, workers, KPIs; see ``views.summary``).
+(``XREAD BLOCK``), keeps the latest fix per subject and pushes positions at most ``1 / emit_s``
+batches a second to every client (Socket.IO events below); alerts and acknowledgements go out as
+soon as they are read. Once a second it pushes a ``summary`` (open alerts by color, zone colors,
+units, workers, KPIs; see ``views.summary``).
 
 Events (all JSON):
 
@@ -115,6 +116,8 @@ class Bridge:
                     self.started.set()
                 self.read_once()
                 now = self._now()
+                if self._alerts or self._acks:
+                    self.flush_alerts()  # alerts are few and urgent: no batching delay
                 if now - last_emit >= self.emit_s:
                     self.flush()
                     last_emit = now
@@ -210,6 +213,12 @@ class Bridge:
     # --- pushing ---------------------------------------------------------------------------
     def flush(self) -> None:
         """Push what arrived since the last flush: alerts and acks first, then positions."""
+        self.flush_alerts()
+        rows = self.coalescer.drain()
+        if rows:
+            self.socketio.emit("positions", {"rows": rows})
+
+    def flush_alerts(self) -> None:
         if self._alerts:
             batch, self._alerts = self._alerts, []
             payload = {"alerts": batch, "after": self.emitted_alert, "last": batch[-1]["id"], "reset": False}
@@ -218,9 +227,6 @@ class Bridge:
         if self._acks:
             ids, self._acks = self._acks, []
             self.socketio.emit("acks", {"ids": ids})
-        rows = self.coalescer.drain()
-        if rows:
-            self.socketio.emit("positions", {"rows": rows})
 
     def push_summary(self) -> None:
         self.summary = self.build_summary()

@@ -1,0 +1,60 @@
+"""The assembled web app: offline assets, the roads route, the page layout, blueprints."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import flask
+import orjson
+import pytest
+
+from layouts.context import CityView
+from layouts.shell import create_shell
+from layouts.wall import create_wall
+from streams.citypack import load_city_pack
+from streams.settings import DEMO_CITY, Settings
+from webapp import create_app
+
+MINI = Path(__file__).resolve().parent.parent / "fixtures" / "mini_city"
+
+
+@pytest.fixture()
+def demo_app(redis_url: str) -> flask.Flask:
+    settings = Settings(redis_url=redis_url, city_pack=DEMO_CITY, demo=False)
+    bp = flask.Blueprint("probe", __name__)
+    bp.add_url_rule("/probe", "probe", lambda: "ok")
+    app, _ = create_app(settings, redis_url, blueprints=(bp,), start_bridge=False)
+    return app.server
+
+
+def test_every_script_and_stylesheet_is_served_by_the_app(demo_app: flask.Flask) -> None:
+    client = demo_app.test_client()
+    page = client.get("/").get_data(as_text=True)
+    urls = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert urls and all(u.startswith("/") and not u.startswith("//") for u in urls), urls
+    for url in urls:
+        with client.get(url) as resp:
+            assert resp.status_code == 200, url
+    assert "googleapis" not in page and "cdn" not in page.lower()
+
+
+def test_roads_route_and_blueprint(demo_app: flask.Flask) -> None:
+    client = demo_app.test_client()
+    roads = orjson.loads(client.get("/onemap/roads.json").get_data())
+    assert roads["type"] == "FeatureCollection" and len(roads["features"]) > 1000
+    assert client.get("/probe").get_data(as_text=True) == "ok"
+
+
+def test_no_tile_layer_without_tile_url_and_one_with_it() -> None:
+    city = load_city_pack(MINI)
+    for tile_url, expected in (("", 0), ("/tiles/{z}/{x}/{y}.png", 1)):
+        view = CityView.build(city, tile_url)
+        for page in (create_shell(view), create_wall(view)):
+            assert str(page).count("TileLayer(") == expected
+
+
+def test_a_shared_message_queue_makes_the_bridge_elect_a_leader(redis_url: str) -> None:
+    settings = Settings(redis_url=redis_url, city_pack=MINI, demo=False)
+    _, socketio = create_app(settings, redis_url, message_queue=True, start_bridge=False)
+    assert socketio.server.manager.__class__.__name__ == "RedisManager"
