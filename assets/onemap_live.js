@@ -104,7 +104,7 @@
       if (data.last && (!store.lastAlertId || OM.cmpId(data.last, store.lastAlertId) > 0 || data.reset)) store.lastAlertId = data.last;
       if (data.alerts.length) store.lastData = Date.now();
       out.last = store.lastAlertId;
-      eachView(function (v) { v.alertsDirty = true; v.focus(out.fresh); });
+      eachView(function (v) { v.alertsDirty = false; v.drawAlerts(); v.focus(out.fresh); }); // at once: urgent
       changed("alerts");
       return out;
     },
@@ -114,7 +114,7 @@
         var keep = new Set(); store.acked.forEach(function (id) { if (store.alerts.has(id)) keep.add(id); });
         store.acked = keep;
       }
-      eachView(function (v) { v.alertsDirty = true; });
+      eachView(function (v) { v.alertsDirty = false; v.drawAlerts(); });
       changed("alerts");
     },
     summary: function (s) {
