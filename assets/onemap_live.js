@@ -17,7 +17,9 @@
     coach: ["客", "#00bcd4"], bus: ["公", "#26a69a"], school_bus: ["校", "#c0ca33"], hazmat: ["危", "#e040fb"],
     truck: ["货", "#a1887f"], taxi: ["租", "#9ccc65"], private: ["私", "#78909c"], "": ["·", "#546e7a"]
   };
-  var UNIT_COLORS = {available: "#00e676", busy: "#ffab00", offline: "#8a8f98"};
+  var CAT_NAMES = {coach: ["客运", "Coach"], bus: ["公交", "Bus"], school_bus: ["校车", "School bus"],
+                   hazmat: ["危化", "Hazmat"], truck: ["货车", "Truck"], taxi: ["出租", "Taxi"],
+                   private: ["私家车", "Private"]};
   var SEV_RANK = {red: 0, orange: 1, yellow: 2, blue: 3};
 
   var store = (OM.store = {
@@ -330,8 +332,9 @@
 
   View.prototype.vehicleTip = function (subject) {
     var r = store.subjects.get(subject); if (!r) return OM.esc(subject);
-    var c = CATS[r[2]] ? r[2] : "";
-    return "<b>" + OM.esc(subject) + "</b> " + OM.esc(c) + "<br>" + Math.round(r[6] || 0) + " km/h · " + OM.fmtTime(r[5]);
+    var c = CAT_NAMES[r[2]] || ["", ""];
+    return "<b>" + OM.esc(subject) + "</b> " + OM.bi(c[0], c[1]) + "<br>" + Math.round(r[6] || 0) + " km/h · " +
+           OM.fmtTime(r[5]);
   };
 
   /* Screen-grid clustering below CLUSTER_BELOW; a cell with one vehicle shows the vehicle itself. */

@@ -44,4 +44,7 @@ def create_map(map_id: str, view: CityView, *, wall: bool = False) -> dl.Map:
         className="om-map" + (" om-map-wall" if wall else ""), children=children, maxZoom=19, minZoom=10,
         zoomSnap=0.25, preferCanvas=False, bounds=view.config.get("bounds"),
         boundsOptions={"padding": [16, 16]}, style={"width": "100%", "height": "100%"},
+        # the wall is read-only: nobody drags it, and the map follows alerts by itself
+        dragging=not wall, scrollWheelZoom=not wall, doubleClickZoom=not wall, boxZoom=not wall,
+        keyboard=not wall, touchZoom=not wall,
     )

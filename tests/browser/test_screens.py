@@ -170,6 +170,10 @@ def test_08_wall_renders_tiles_ticker_and_data_age(page: Page, web: Web) -> None
                     checkpoint="", text="hazmat entered RT")
     expect(page.locator(f'#om-wall-map[data-focus="{red}"]')).to_have_count(1, timeout=WAIT)  # focuses it
     shot(page, "08-wall")
+    page.evaluate("window.onemap.store.lastData = Date.now() - 31000")  # nothing new for 31 s
+    expect(page.locator(".om-wall-age .om-age.om-stalled")).to_have_count(1, timeout=WAIT)
+    web.publish(fix("P03", web.clock + 1, 22.5053, 114.0153, zone="E"))  # the feed comes back
+    expect(page.locator(".om-wall-age .om-age:not(.om-stalled)")).to_have_count(1, timeout=WAIT)
 
 
 def test_09_language_switch_to_english(page: Page, web: Web) -> None:
