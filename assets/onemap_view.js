@@ -22,25 +22,42 @@
   var SEV_RANK = {red: 0, orange: 1, yellow: 2, blue: 3};
 
   /* ---------------------------------------------------------------- canvas vehicle badges */
+  /* Each category badge is drawn once to a small offscreen canvas; a frame then only copies
+   * pixels (drawImage), which keeps 5,000 visible vehicles cheap to redraw. */
+  var sprites = {};
+  function sprite(category, watch, s) {
+    var key = category + (watch ? "!" : "") + s, hit = sprites[key];
+    if (hit) return hit;
+    var dpr = window.devicePixelRatio || 1, w = 2 * s + 4, cv = document.createElement("canvas");
+    cv.width = cv.height = Math.ceil(w * dpr);
+    var ctx = cv.getContext("2d"), c = CATS[category] || CATS[""];
+    ctx.scale(dpr, dpr);
+    ctx.beginPath();
+    if (ctx.roundRect) ctx.roundRect(2, 2, 2 * s, 2 * s, 3); else ctx.rect(2, 2, 2 * s, 2 * s);
+    ctx.fillStyle = c[1]; ctx.fill();
+    ctx.lineWidth = watch ? 2.5 : 1; ctx.strokeStyle = watch ? "#ff3b3b" : "rgba(0,0,0,0.6)"; ctx.stroke();
+    ctx.fillStyle = "#fff"; ctx.font = "bold 11px sans-serif"; ctx.textAlign = "center"; ctx.textBaseline = "middle";
+    ctx.fillText(c[0], 2 + s, 2 + s + 0.5);
+    sprites[key] = {canvas: cv, w: w};
+    return sprites[key];
+  }
+
   var Badge = L.CircleMarker.extend({
     _updatePath: function () {
-      var r = this._renderer; if (!r._ctx || this._empty()) return;
+      var r = this._renderer;
+      if (!r._drawing || this._empty()) return; // draw only inside the renderer's frame
       var ctx = r._ctx, p = this._point, o = this.options, s = o.size || 9;
-      ctx.beginPath();
-      if (o.count) {
-        ctx.arc(p.x, p.y, s, 0, Math.PI * 2);
-        ctx.fillStyle = "rgba(17,45,74,0.92)"; ctx.fill();
-        ctx.lineWidth = 2; ctx.strokeStyle = "rgba(120,190,255,0.9)"; ctx.stroke();
-        ctx.fillStyle = "#e6f2ff"; ctx.font = "bold 12px sans-serif"; ctx.textAlign = "center"; ctx.textBaseline = "middle";
-        ctx.fillText(String(o.count), p.x, p.y + 0.5);
+      if (!o.count) {
+        var sp = sprite(o.category, o.watch, s);
+        ctx.drawImage(sp.canvas, p.x - s - 2, p.y - s - 2, sp.w, sp.w);
         return;
       }
-      var c = CATS[o.category] || CATS[""];
-      if (ctx.roundRect) ctx.roundRect(p.x - s, p.y - s, 2 * s, 2 * s, 3); else ctx.rect(p.x - s, p.y - s, 2 * s, 2 * s);
-      ctx.fillStyle = c[1]; ctx.fill();
-      ctx.lineWidth = o.watch ? 2.5 : 1; ctx.strokeStyle = o.watch ? "#ff3b3b" : "rgba(0,0,0,0.6)"; ctx.stroke();
-      ctx.fillStyle = "#fff"; ctx.font = "bold 11px sans-serif"; ctx.textAlign = "center"; ctx.textBaseline = "middle";
-      ctx.fillText(c[0], p.x, p.y + 0.5);
+      ctx.beginPath(); // a cluster: its count in a ring
+      ctx.arc(p.x, p.y, s, 0, Math.PI * 2);
+      ctx.fillStyle = "rgba(17,45,74,0.92)"; ctx.fill();
+      ctx.lineWidth = 2; ctx.strokeStyle = "rgba(120,190,255,0.9)"; ctx.stroke();
+      ctx.fillStyle = "#e6f2ff"; ctx.font = "bold 12px sans-serif"; ctx.textAlign = "center"; ctx.textBaseline = "middle";
+      ctx.fillText(String(o.count), p.x, p.y + 0.5);
     }
   });
 
