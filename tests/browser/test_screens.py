@@ -81,6 +81,15 @@ def test_03_detail_panel_opens_on_click(page: Page, web: Web) -> None:
     expect(cp).to_be_visible(timeout=WAIT)
     expect(cp.locator(".om-plate.om-watch-orange")).to_have_text("粤BT3001")
     shot(page, "03-detail-panel")
+    # a vehicle is drawn on the canvas: click where the map puts it
+    point = page.evaluate("""() => { const v = window.onemap.views['om-cmd-map'];
+        const p = v.map.latLngToContainerPoint(v.vehicles.get('粤BC1001').getLatLng()); return [p.x, p.y]; }""")
+    box = page.locator("#om-cmd-map").bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + point[0], box["y"] + point[1])
+    vehicle = page.locator('#om-detail .om-detail[data-kind="vehicle"][data-id="粤BC1001"]')
+    expect(vehicle).to_be_visible(timeout=WAIT)
+    expect(vehicle).to_contain_text("客运")
 
 
 def test_04_clicking_an_alert_in_a_list_flies_the_map_to_it(page: Page, web: Web) -> None:
