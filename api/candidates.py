@@ -26,8 +26,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from streams.citypack import Checkpoint
-from streams.geo import haversine_m
+from city.citypack import Checkpoint
+from city.geo import haversine_m
 
 __all__ = [
     "DETOUR",

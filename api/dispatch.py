@@ -23,11 +23,11 @@ from typing import Any
 import orjson
 import redis
 
-from api.alerts import number
 from api.candidates import INTERCEPT_TYPES, Candidate, Target, UnitFix, rank_candidates
-from streams.citypack import CityPack
-from streams.keys import Keys
-from streams.model import fmt_ts
+from city.citypack import CityPack
+from core.keys import Keys
+from core.model import fmt_ts
+from core.values import as_number as number
 
 __all__ = ["ACK_STATUSES", "CLOSED", "NOTE_MAX", "event_now", "load_units", "target_of", "candidates_for",
            "get_order", "issue_order", "ack_order"]

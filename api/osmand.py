@@ -24,9 +24,9 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from streams.messages import MAX_ID_LEN
-from streams.model import ParseError
-from streams.producer import encode_gps
+from core.model import ParseError
+from core.producer import encode_gps
+from core.values import parse_number, parse_subject
 
 __all__ = ["KNOT_KMH", "MS_KMH", "parse_osmand_time", "decode_params", "decode_json", "decode_osmand"]
 
@@ -66,19 +66,7 @@ def parse_osmand_time(value: object, field: str = "timestamp") -> float:
     return ts
 
 
-def _number(value: object, field: str, lo: float = -math.inf, hi: float = math.inf) -> float | None:
-    """A number, ``None`` when absent or empty; ``ParseError`` naming ``field`` otherwise."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if isinstance(value, bool):
-        raise ParseError(field, f"{value!r} is not a number")
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise ParseError(field, f"{value!r} is not a number") from None
-    if not math.isfinite(number) or not lo <= number <= hi:
-        raise ParseError(field, f"{value!r} is outside {lo:g}..{hi:g}")
-    return number
+_number = parse_number
 
 
 def _required(value: object, field: str, lo: float, hi: float) -> float:
@@ -98,12 +86,9 @@ def _known(value: float | None, hi: float, field: str) -> float | None:
 
 
 def _device(value: object, field: str) -> str:
-    text = str(value).strip() if value is not None else ""
-    if not text:
-        raise ParseError(field, "is missing (the device identifier: a unit id or a vehicle plate)")
-    if len(text) > MAX_ID_LEN:
-        raise ParseError(field, f"is longer than {MAX_ID_LEN} characters")
-    return text
+    subject = parse_subject(value, field, hint=" (the device identifier: a unit id or a vehicle plate)")
+    assert subject is not None
+    return subject
 
 
 def decode_params(params: Mapping[str, str]) -> dict[str, str]:

@@ -21,12 +21,12 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from api.errors import ApiError
 from api.osmand import decode_osmand
-from streams.citypack import CityPack
-from streams.keys import Keys
-from streams.messages import parse_fields
-from streams.model import ParseError
-from streams.producer import Producer
-from streams.settings import Settings
+from city.citypack import CityPack
+from core.keys import Keys
+from core.messages import parse_fields
+from core.model import ParseError
+from core.producer import Producer
+from core.settings import Settings
 
 __all__ = ["osmand_params", "handle_osmand", "json_error", "create_osmand_app", "serve_osmand"]
 

@@ -14,18 +14,18 @@ from typing import Any
 import flask
 import redis
 
-from api import alerts as alert_store
 from api import dispatch as orders
 from api.auth import authenticate, require_role, unit_of_role
 from api.errors import ApiError
 from api.osmand_server import handle_osmand, json_error
-from streams.citypack import CityPack
-from streams.keys import Keys, partition_of
-from streams.messages import parse_fields
-from streams.model import ParseError
-from streams.producer import Producer, subject_of
-from streams.settings import Settings
-from streams.timeutil import parse_ts
+from city.citypack import CityPack
+from core import alerts as alert_store
+from core.keys import Keys, partition_of
+from core.messages import parse_fields
+from core.model import ParseError
+from core.producer import Producer, subject_of
+from core.settings import Settings
+from core.timeutil import parse_ts
 
 __all__ = ["INGEST_MAX", "LIMIT_DEFAULT", "LIMIT_MAX", "create_api", "ingest_fields"]
 

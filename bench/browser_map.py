@@ -28,9 +28,9 @@ from playwright.sync_api import Page, sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from streams.embedded import EmbeddedRedis, free_port  # noqa: E402
-from streams.keys import Keys  # noqa: E402
-from streams.settings import ROOT  # noqa: E402
+from core.keys import Keys  # noqa: E402
+from core.settings import ROOT  # noqa: E402
+from runner.embedded import EmbeddedRedis, free_port  # noqa: E402
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from shapely.geometry import box
 
-from streams.citypack import CityPack, Fatigue, NightBan, Unit, Vehicle, WatchEntry, Zone
+from city.citypack import CityPack, Fatigue, NightBan, Unit, Vehicle, WatchEntry, Zone
 
 __all__ = ["synthetic_city", "synthetic_pings"]
 

@@ -28,14 +28,14 @@ from shapely.geometry import Point
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.synthetic import synthetic_city, synthetic_pings  # noqa: E402
-from streams.citypack import CityPack  # noqa: E402
+from city.citypack import CityPack  # noqa: E402
+from city.geo import ZoneIndex  # noqa: E402
+from core.keys import Keys, partition_of  # noqa: E402
+from core.messages import parse_fields  # noqa: E402
+from core.settings import Settings  # noqa: E402
+from runner.embedded import EmbeddedRedis  # noqa: E402
 from streams.commit import position_fields  # noqa: E402
-from streams.embedded import EmbeddedRedis  # noqa: E402
-from streams.geo import ZoneIndex  # noqa: E402
-from streams.keys import Keys, partition_of  # noqa: E402
-from streams.messages import parse_fields  # noqa: E402
 from streams.pipeline import Entry, Pipeline  # noqa: E402
-from streams.settings import Settings  # noqa: E402
 from streams.worker import Worker  # noqa: E402
 
 PARTITIONS = 4

@@ -6,12 +6,12 @@ from typing import Any
 
 from dash import ClientsideFunction, Dash, Input, Output, State, dcc, no_update
 
-import ids
-from api import webstore
 from callbacks.context import WebContext
 from layouts.alerts import KEY, columns, create_chart, create_counts, filter_options
-from layouts.i18n import lang_of, t
-from views import alerts as va
+from web import ids
+from web import store as webstore
+from web.i18n import lang_of, t
+from web.views import alerts as va
 
 __all__ = ["register", "TABLE_MAX", "load_rows"]
 

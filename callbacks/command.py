@@ -6,13 +6,13 @@ from typing import Any
 
 from dash import ClientsideFunction, Dash, Input, Output, State, no_update
 
-import ids
-from api import webstore
-from api.alerts import find_alert
 from callbacks.context import WebContext
+from core.alerts import find_alert
 from layouts.detail import create_detail, create_detail_empty
-from layouts.i18n import lang_of
-from views import detail as vd
+from web import ids
+from web import store as webstore
+from web.i18n import lang_of
+from web.views import detail as vd
 
 __all__ = ["register", "detail_model"]
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import redis
 
-from api.bridge import Bridge
-from layouts.context import CityView
-from streams.keys import Keys
+from core.keys import Keys
+from web.bridge import Bridge
+from web.cityview import CityView
 
 __all__ = ["WebContext"]
 

@@ -13,10 +13,10 @@ from typing import Any
 from dash import ALL, ClientsideFunction, Dash, Input, Output, State, no_update
 from dash import ctx as dash_ctx
 
-import ids
 from callbacks.context import WebContext
 from layouts.shell import create_shell
 from layouts.wall import create_wall
+from web import ids
 
 __all__ = ["register", "WALL_PATH"]
 

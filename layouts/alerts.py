@@ -11,11 +11,11 @@ import plotly.graph_objects as go
 from dash import dcc, html
 from dash.dash_table.DataTable import DataTable
 
-import ids
-from layouts.context import CityView
-from layouts.i18n import bi, t
-from views.alerts import ALERT_TYPES, COLUMNS, STATUSES, WINDOWS
-from views.summary import SEVERITIES
+from web import ids
+from web.cityview import CityView
+from web.i18n import bi, t
+from web.views.alerts import ALERT_TYPES, COLUMNS, STATUSES, WINDOWS
+from web.views.summary import SEVERITIES
 
 __all__ = ["KEY", "LABEL", "create_alerts_tab", "create_chart", "create_counts", "columns", "filter_options"]
 
@@ -54,7 +54,7 @@ def create_counts(by_severity: dict[str, int], total: int, lang: str) -> list[An
 
 
 def create_chart(series: dict[str, Any], lang: str, tz: ZoneInfo) -> go.Figure:
-    """Stacked bars: alerts per time bucket (``views.alerts.chart_series``), one color per type."""
+    """Stacked bars: alerts per time bucket (``web.views.alerts.chart_series``), one color per type."""
     xs = [datetime.fromtimestamp(b, tz).replace(tzinfo=None) for b in series["buckets"]]
     fig = go.Figure([go.Bar(x=xs, y=counts, name=t(f"type.{typ}", lang),
                             marker_color=TYPE_COLORS[i % len(TYPE_COLORS)])

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dash import dcc, html
 
-import ids
-from layouts.context import CityView
 from layouts.detail import create_detail_empty
-from layouts.i18n import bi
 from layouts.map import LAYER_KEYS, create_map
+from web import ids
+from web.cityview import CityView
+from web.i18n import bi
 
 __all__ = ["KEY", "LABEL", "create_command_tab"]
 

@@ -1,4 +1,4 @@
-"""The detail panel, drawn from a ``views.detail`` view model."""
+"""The detail panel, drawn from a ``web.views.detail`` view model."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from typing import Any
 
 from dash import html
 
-import ids
-from layouts.i18n import bi, t
+from web import ids
+from web.i18n import bi, t
 
 __all__ = ["create_detail", "create_detail_empty", "alert_items"]
 

@@ -11,8 +11,8 @@ from typing import Any
 import dash_leaflet as dl
 from dash_extensions.javascript import Namespace
 
-import ids
-from layouts.context import CityView
+from web import ids
+from web.cityview import CityView
 
 __all__ = ["create_map", "LAYER_KEYS"]
 

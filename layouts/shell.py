@@ -5,12 +5,12 @@ from __future__ import annotations
 from dash import dcc, html
 from dash_socketio import DashSocketIO
 
-import ids
-from api.bridge import EVENTS
-from layouts.context import CityView
-from layouts.i18n import bi
 from layouts.tabs import TABS
-from views.summary import SEVERITIES
+from web import ids
+from web.bridge import EVENTS
+from web.cityview import CityView
+from web.i18n import bi
+from web.views.summary import SEVERITIES
 
 __all__ = ["create_root", "create_shell", "create_header", "live"]
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from layouts import alerts, command
-from layouts.context import CityView
+from web.cityview import CityView
 
 __all__ = ["Tab", "TABS"]
 

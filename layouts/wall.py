@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dash import html
 
-import ids
-from layouts.context import CityView
-from layouts.i18n import bi
 from layouts.map import create_map
 from layouts.shell import live
-from views.summary import SEVERITIES, UNIT_STATUSES
+from web import ids
+from web.cityview import CityView
+from web.i18n import bi
+from web.views.summary import SEVERITIES, UNIT_STATUSES
 
 __all__ = ["create_wall"]
 

@@ -15,8 +15,8 @@ from typing import Any
 import orjson
 from redis.client import Pipeline as RedisPipeline
 
-from streams.keys import Keys
-from streams.model import Alert, Kind, Ping, Read, fmt_ts
+from core.keys import Keys
+from core.model import Alert, Kind, Ping, Read, fmt_ts
 from streams.pipeline import BatchResult
 
 __all__ = ["Scripts", "queue_alerts", "queue_batch", "position_fields", "merge_reads", "MAX_TRACK", "MAX_READS"]

@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from streams.citypack import CityPack
-from streams.geo import ZoneIndex
-from streams.model import Kind, Ping
-from streams.timeutil import local_date, local_minute
+from city.citypack import CityPack
+from city.geo import ZoneIndex
+from core.model import Kind, Ping
+from core.timeutil import local_date, local_minute
 
 __all__ = ["Context", "Enricher", "enrich_identity", "enrich_zones", "enrich_local_time"]
 

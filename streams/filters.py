@@ -13,8 +13,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from streams.geo import haversine_m
-from streams.model import Ping
+from city.geo import haversine_m
+from core.model import Ping
 
 __all__ = [
     "LastFix",

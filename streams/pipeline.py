@@ -17,12 +17,12 @@ from typing import Any
 
 import orjson
 
+from city.citypack import CityPack
+from core.messages import parse_fields
+from core.model import Alert, Kind, ParseError, Ping, Read
 from streams import rules
-from streams.citypack import CityPack
 from streams.enrichers import Context, Enricher, enrich_identity, enrich_local_time, enrich_zones
 from streams.filters import LastFix, derive_speed_kmh, filter_ping
-from streams.messages import parse_fields
-from streams.model import Alert, Kind, ParseError, Ping, Read
 from streams.rules import unit_offline
 
 __all__ = ["ENRICHERS", "GPS_DETECTORS", "ANPR_DETECTORS", "Entry", "DeadLetter", "BatchResult", "Pipeline"]

@@ -20,12 +20,15 @@ from typing import Any
 import orjson
 import redis
 
-from streams.citypack import CityPack, load_city_pack
+from city.citypack import CityPack, load_city_pack
+from core.keys import Keys
+from core.lease import new_token
+from core.redisio import connect
+from core.settings import Settings
+from core.values import text
 from streams.commit import Scripts, merge_reads, queue_alerts, queue_batch
-from streams.keys import Keys
-from streams.leases import Leases
+from streams.partitions import Partitions
 from streams.pipeline import BatchResult, Entry, Pipeline
-from streams.settings import Settings
 
 __all__ = ["Worker", "main"]
 
@@ -39,10 +42,6 @@ OFFLINE_CHECK_S = 0.5
 
 class LostLease(Exception):
     """Another worker owns the partition now; the batch was not committed."""
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
 
 
 class Worker:
@@ -62,10 +61,11 @@ class Worker:
             raise ValueError("Worker needs a client made with decode_responses=True")
         self.client, self.settings = client, settings
         self.keys = Keys(settings.prefix)
-        self.name = name or f"{socket.gethostname()}-{os.getpid()}"
+        self.name = name or settings.worker_name or f"{socket.gethostname()}-{os.getpid()}"
+        self.token = new_token(self.name)  # lease owner and consumer: unique to this process
         self.batch, self.block_ms = batch or settings.batch, block_ms
         self.pipeline = Pipeline(city)
-        self.leases = Leases(client, self.keys, settings.partitions, self.name, lease_ttl_ms)
+        self.leases = Partitions(client, self.keys, settings.partitions, self.token, lease_ttl_ms)
         self.cache: dict[int, dict[str, bytes]] = {}  # partition -> subject -> stored state JSON
         self.recovering: set[int] = set()
         # partitions whose stream has been read to the end: only their units can be judged silent
@@ -119,7 +119,7 @@ class Worker:
         streams = {self.keys.input(p): ">" for p in sorted(self.leases.owned - self.recovering)}
         if streams:
             block = None if handled else self.block_ms
-            reply = self.client.xreadgroup(self.keys.group, self.name, streams, count=self.batch, block=block)
+            reply = self.client.xreadgroup(self.keys.group, self.token, streams, count=self.batch, block=block)
             self.caught_up |= self.leases.owned - self.recovering
             for stream, entries in reply or []:
                 p = self._partition(stream)
@@ -151,7 +151,7 @@ class Worker:
 
     # --- partitions ----------------------------------------------------------------------------
     def _partition(self, stream: bytes | str) -> int:
-        return int(_text(stream).rsplit(":", 1)[1])
+        return int(text(stream).rsplit(":", 1)[1])
 
     def _drop(self, p: int) -> None:
         self.cache.pop(p, None)
@@ -169,13 +169,13 @@ class Worker:
             rows = self.client.xpending_range(key, self.keys.group, start, "+", 1000)
             if not rows:
                 break
-            theirs = [r["message_id"] for r in rows if _text(r["consumer"]) != self.name]
+            theirs = [r["message_id"] for r in rows if text(r["consumer"]) != self.token]
             if theirs:
-                self.client.xclaim(key, self.keys.group, self.name, 0, theirs, justid=True)
+                self.client.xclaim(key, self.keys.group, self.token, 0, theirs, justid=True)
             for row in rows:
                 if row["times_delivered"] >= MAX_DELIVERIES:
-                    self._poison(p, _text(row["message_id"]), row["times_delivered"])
-            start = "(" + _text(rows[-1]["message_id"])
+                    self._poison(p, text(row["message_id"]), row["times_delivered"])
+            start = "(" + text(rows[-1]["message_id"])
 
     def _retry_pending(self) -> None:
         """After an unexpected failure: forget cached state, dead-letter entries delivered too often,
@@ -189,7 +189,7 @@ class Worker:
     def _poison(self, p: int, entry_id: str, deliveries: int) -> None:
         key = self.keys.input(p)
         found = self.client.xrange(key, entry_id, entry_id)
-        raw = orjson.dumps({_text(k): _text(v) for k, v in found[0][1].items()}).decode() if found else "{}"
+        raw = orjson.dumps({text(k): text(v) for k, v in found[0][1].items()}).decode() if found else "{}"
         error = f"delivered {deliveries} times without being committed; giving up"
         log.error("dead-lettering %s %s: %s", key, entry_id, error)
         with self.client.pipeline(transaction=True) as pipe:
@@ -202,7 +202,7 @@ class Worker:
         """Process this consumer's pending entries of ``p`` (history), then switch to new ones."""
         # after a failure, one entry at a time: only the entry that fails collects deliveries
         count = 1 if self._careful else self.batch
-        reply = self.client.xreadgroup(self.keys.group, self.name, {self.keys.input(p): "0"}, count=count)
+        reply = self.client.xreadgroup(self.keys.group, self.token, {self.keys.input(p): "0"}, count=count)
         pending = reply[0][1] if reply else []
         entries = [(eid, fields) for eid, fields in pending if fields]
         trimmed = [eid for eid, fields in pending if not fields]  # deleted from the stream: nothing to do
@@ -253,7 +253,7 @@ class Worker:
         with self.client.pipeline(transaction=True) as pipe:
             try:
                 pipe.watch(lease)
-                if _text(pipe.get(lease) or b"") != self.name:
+                if text(pipe.get(lease) or "") != self.token:
                     raise LostLease
                 reads = self._merged_reads(pipe, result)
                 pipe.multi()
@@ -292,7 +292,7 @@ class Worker:
         for p in sorted(self.leases.owned & self.caught_up):
             due = self.client.zrangebyscore(self.keys.lastseen(p), "-inf", cutoff)
             if due:
-                self._offline(p, [_text(u) for u in due], clock)
+                self._offline(p, [text(u) for u in due], clock)
 
     def _offline(self, p: int, units: list[str], clock: float) -> None:
         blobs = self.client.hmget(self.keys.state(p), units)
@@ -306,7 +306,7 @@ class Worker:
         with self.client.pipeline(transaction=True) as pipe:
             try:
                 pipe.watch(lease)
-                if _text(pipe.get(lease) or b"") != self.name:
+                if text(pipe.get(lease) or "") != self.token:
                     return
                 pipe.multi()
                 queue_alerts(pipe, self.keys, alerts)
@@ -319,17 +319,15 @@ class Worker:
 
 
 def main() -> None:
-    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings.from_env()
+    settings.configure_logging()
     if not settings.redis_url:
         raise SystemExit("streams.worker: set REDIS_URL to the Redis to use (app.py starts an embedded one)")
     city = load_city_pack(settings.city_pack)
-    client = redis.Redis.from_url(settings.redis_url, decode_responses=True)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    Worker(client, city, settings, name=os.environ.get("CC_WORKER_NAME") or None).run(stop)
+    Worker(connect(settings.redis_url), city, settings).run(stop)
 
 
 if __name__ == "__main__":

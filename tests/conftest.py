@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from streams.embedded import EmbeddedRedis
+from runner.embedded import EmbeddedRedis
 
 
 @pytest.fixture(scope="session")

@@ -11,8 +11,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from streams.embedded import free_port
-from streams.settings import ROOT
+from core.settings import ROOT
+from runner.embedded import free_port
 
 
 def _get(url: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:

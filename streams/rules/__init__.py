@@ -27,8 +27,8 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any, NamedTuple
 
-from streams.citypack import CityPack
-from streams.model import Alert, AlertType, Kind
+from city.citypack import CityPack
+from core.model import Alert, AlertType, Kind
 from streams.rules import (
     cloned_plate,
     fatigue,

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from streams.citypack import Checkpoint, CityPack
-from streams.geo import haversine_m
-from streams.model import Alert, AlertType, Kind, Read, Severity, make_alert_id
+from city.citypack import Checkpoint, CityPack
+from city.geo import haversine_m
+from core.model import Alert, AlertType, Kind, Read, Severity, make_alert_id
 
 __all__ = ["TYPE", "applies", "detect", "implied_kmh"]
 

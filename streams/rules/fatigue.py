@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from streams.citypack import CityPack
-from streams.model import Alert, AlertType, Kind, Ping, Severity, fmt_ts, make_alert_id
+from city.citypack import CityPack
+from core.model import Alert, AlertType, Kind, Ping, Severity, fmt_ts, make_alert_id
 
 __all__ = ["TYPE", "applies", "detect"]
 
@@ -28,8 +28,30 @@ def applies(kind: Kind, category: str | None, city: CityPack) -> bool:
 def detect(ping: Ping, state: dict[str, Any], city: CityPack) -> tuple[dict[str, Any], list[Alert]]:
     """Advance the drive/rest state machine by one fix.
 
-    >>> # max 240 min: moving at t=0 starts the drive; moving at t=240 min: nothing;
-    >>> # moving at t=240 min + 1 s: alert; a 20-min run of slow fixes: a new drive next time.
+    >>> from dataclasses import replace
+    >>> from datetime import datetime
+    >>> from city.citypack import load_city_pack
+    >>> from core.model import Kind, Ping
+    >>> from core.settings import ROOT
+    >>> city = load_city_pack(ROOT / "tests" / "fixtures" / "mini_city")
+    >>> t = datetime.fromisoformat("2024-03-01T08:00:00+08:00").timestamp()
+    >>> p = Ping("粤BT3001", 22.505, 114.025, t, kind=Kind.VEHICLE, category="truck", speed_kmh=50.0)
+    >>> state, alerts = detect(p, {}, city)  # moving: the drive starts (max 240 min)
+    >>> state == {"drive": t}, alerts
+    (True, [])
+    >>> state, alerts = detect(replace(p, ts=t + 240 * 60), state, city)  # exactly 240 min: not yet
+    >>> alerts
+    []
+    >>> state, alerts = detect(replace(p, ts=t + 240 * 60 + 1), state, city)  # one second more
+    >>> [a.type.value for a in alerts]
+    ['fatigue']
+    >>> state, _ = detect(replace(p, ts=t + 250 * 60, speed_kmh=0.0), state, city)  # stops...
+    >>> state, _ = detect(replace(p, ts=t + 270 * 60, speed_kmh=0.0), state, city)  # ...for 20 min
+    >>> "drive" in state  # rested: the drive is over
+    False
+    >>> state, _ = detect(replace(p, ts=t + 271 * 60), state, city)  # moving again: a new drive
+    >>> state == {"drive": t + 271 * 60}
+    True
     """
     rule = city.fatigue
     if ping.kind is not Kind.VEHICLE or ping.category not in rule.categories:

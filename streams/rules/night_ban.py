@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from streams.citypack import CityPack
-from streams.model import Alert, AlertType, Kind, Ping, Severity, make_alert_id
-from streams.timeutil import in_window, night_of
+from city.citypack import CityPack
+from core.model import Alert, AlertType, Kind, Ping, Severity, make_alert_id
+from core.timeutil import in_window, night_of
 
 __all__ = ["TYPE", "applies", "detect"]
 
@@ -30,8 +30,25 @@ def _hhmm(minute: int) -> str:
 def detect(ping: Ping, state: dict[str, Any], city: CityPack) -> tuple[dict[str, Any], list[Alert]]:
     """Alert at the first fix of a night that moves above ``min_speed`` inside the window.
 
-    >>> # 02:00-05:00, min 10 km/h: 02:00 at 30 km/h alerts, 03:00 the same night does not,
-    >>> # 05:00 is outside the window, 02:00 the next night alerts again.
+    >>> from dataclasses import replace
+    >>> from datetime import datetime
+    >>> from city.citypack import load_city_pack
+    >>> from core.model import Kind, Ping
+    >>> from core.settings import ROOT
+    >>> city = load_city_pack(ROOT / "tests" / "fixtures" / "mini_city")
+    >>> t = datetime.fromisoformat("2024-03-01T02:00:00+08:00").timestamp()
+    >>> p = Ping("粤BC1001", 22.505, 114.025, t, kind=Kind.VEHICLE, category="coach",
+    ...          speed_kmh=30.0, local_minute=2 * 60)  # a coach at 30 km/h; ban 02:00-05:00 above 10
+    >>> state, alerts = detect(p, {}, city)
+    >>> state, [a.type.value for a in alerts]
+    ({'night': '2024-03-01'}, ['night_ban'])
+    >>> detect(replace(p, ts=t + 3600, local_minute=3 * 60), state, city)  # 03:00, same night
+    ({'night': '2024-03-01'}, [])
+    >>> detect(replace(p, ts=t + 3 * 3600, local_minute=5 * 60), {}, city)  # 05:00: window over
+    ({}, [])
+    >>> state, alerts = detect(replace(p, ts=t + 24 * 3600), state, city)  # 02:00 the next night
+    >>> state, [a.type.value for a in alerts]
+    ({'night': '2024-03-02'}, ['night_ban'])
     """
     ban = city.night_ban
     if ping.kind is not Kind.VEHICLE or ping.category not in ban.categories:

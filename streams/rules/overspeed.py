@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from streams.citypack import CityPack
-from streams.model import Alert, AlertType, Kind, Ping, Severity, make_alert_id
+from city.citypack import CityPack
+from core.model import Alert, AlertType, Kind, Ping, Severity, make_alert_id
 
 __all__ = ["TYPE", "SEVERE_FACTOR", "applies", "detect"]
 
@@ -27,7 +27,25 @@ def applies(kind: Kind, category: str | None, city: CityPack) -> bool:
 def detect(ping: Ping, state: dict[str, Any], city: CityPack) -> tuple[dict[str, Any], list[Alert]]:
     """Count fixes above the limit; the second one in a row alerts, once per episode.
 
-    >>> # limit 60: 70 -> state {"over": 1}; 75 -> alert; 80 -> nothing; 60 -> state {}
+    >>> from dataclasses import replace
+    >>> from datetime import datetime
+    >>> from city.citypack import load_city_pack
+    >>> from core.model import Kind, Ping
+    >>> from core.settings import ROOT
+    >>> city = load_city_pack(ROOT / "tests" / "fixtures" / "mini_city")
+    >>> t = datetime.fromisoformat("2024-03-01T10:00:00+08:00").timestamp()
+    >>> p = Ping("粤BP5001", 22.505, 114.025, t, kind=Kind.VEHICLE, category="private",
+    ...          speed_limit=60.0, speed_kmh=70.0)
+    >>> state, alerts = detect(p, {}, city)  # 70 where the limit is 60: counted, no alert yet
+    >>> state, alerts
+    ({'over': 1, 'alerted': False}, [])
+    >>> state, alerts = detect(replace(p, ts=t + 5, speed_kmh=75.0), state, city)  # second in a row
+    >>> state, [(a.type.value, a.severity.value) for a in alerts]
+    ({'over': 2, 'alerted': True}, [('overspeed', 'yellow')])
+    >>> detect(replace(p, ts=t + 10, speed_kmh=80.0), state, city)  # same episode: nothing
+    ({'over': 2, 'alerted': True}, [])
+    >>> detect(replace(p, ts=t + 15, speed_kmh=60.0), state, city)  # at the limit: episode over
+    ({}, [])
     """
     if ping.kind is Kind.UNIT:
         return state, []

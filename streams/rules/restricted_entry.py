@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from streams.citypack import CityPack, Zone
-from streams.model import Alert, AlertType, Kind, Ping, Severity, make_alert_id
-from streams.timeutil import in_window
+from city.citypack import CityPack, Zone
+from core.model import Alert, AlertType, Kind, Ping, Severity, make_alert_id
+from core.timeutil import in_window
 
 __all__ = ["TYPE", "applies", "detect", "in_force"]
 

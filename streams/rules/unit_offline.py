@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from streams.citypack import CityPack
-from streams.model import Alert, AlertType, Severity, make_alert_id
+from city.citypack import CityPack
+from core.model import Alert, AlertType, Severity, make_alert_id
 
 __all__ = ["TYPE", "detect_silent"]
 
@@ -26,7 +26,18 @@ def detect_silent(
     """Alerts, by unit id, for units whose last fix ``(ts, lat, lon)`` is ``offline_after_s`` or
     more before ``clock`` (exactly ``offline_after_s`` counts as offline).
 
-    >>> # offline_after_s 120, last fix at t: clock t + 119 -> nothing; clock t + 120 -> alert at t + 120
+    >>> from datetime import datetime
+    >>> from city.citypack import load_city_pack
+    >>> from core.settings import ROOT
+    >>> city = load_city_pack(ROOT / "tests" / "fixtures" / "mini_city")  # offline_after_s 120
+    >>> t = datetime.fromisoformat("2024-03-01T10:00:00+08:00").timestamp()
+    >>> last_seen = {"P01": (t, 22.505, 114.005)}  # P01's last fix at 10:00:00
+    >>> detect_silent(last_seen, t + 119, city)
+    []
+    >>> [(a.type.value, a.subject, a.ts - t) for a in detect_silent(last_seen, t + 120, city)]
+    [('unit_offline', 'P01', 120.0)]
+    >>> detect_silent(last_seen, t + 120, city)[0].text
+    'P01 West-1 西01 silent since 10:00:00 (no fix for 120 s of event time)'
     """
     after = city.offline_after_s
     alerts = []

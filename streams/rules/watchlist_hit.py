@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from streams.citypack import CityPack
-from streams.model import Alert, AlertType, Kind, Read, Severity, make_alert_id
+from city.citypack import CityPack
+from core.model import Alert, AlertType, Kind, Read, Severity, make_alert_id
 
 __all__ = ["TYPE", "applies", "detect"]
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from streams.citypack import CityPack
-from streams.model import Alert, AlertType, Kind, Ping, Severity, make_alert_id
+from city.citypack import CityPack
+from core.model import Alert, AlertType, Kind, Ping, Severity, make_alert_id
 
 __all__ = ["TYPE", "applies", "detect"]
 
@@ -26,8 +26,18 @@ def applies(kind: Kind, category: str | None, city: CityPack) -> bool:
 def detect(ping: Ping, state: dict[str, Any], city: CityPack) -> tuple[dict[str, Any], list[Alert]]:
     """Alert when the unit goes from inside to outside its assigned zone.
 
-    >>> # {"inside": True} + a fix outside -> one alert and {"inside": False}
-    >>> # {} + a fix outside -> no alert and {"inside": False}
+    >>> from datetime import datetime
+    >>> from city.citypack import load_city_pack
+    >>> from core.model import Kind, Ping
+    >>> from core.settings import ROOT
+    >>> city = load_city_pack(ROOT / "tests" / "fixtures" / "mini_city")
+    >>> t = datetime.fromisoformat("2024-03-01T10:00:00+08:00").timestamp()
+    >>> outside = Ping("P01", 22.505, 114.025, t, kind=Kind.UNIT, zones=frozenset())  # P01 patrols W
+    >>> state, alerts = detect(outside, {"inside": True}, city)
+    >>> state, [(a.type.value, a.zone) for a in alerts]
+    ({'inside': False}, [('zone_exit', 'W')])
+    >>> detect(outside, {}, city)  # first fix already outside: nothing was left
+    ({'inside': False}, [])
     """
     unit = city.units.get(ping.subject) if ping.kind is Kind.UNIT else None
     if unit is None:

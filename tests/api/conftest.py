@@ -12,10 +12,10 @@ import pytest
 import redis
 
 from api import create_api
-from streams.citypack import CityPack, load_city_pack
-from streams.keys import Keys
-from streams.model import Alert, AlertType, Severity
-from streams.settings import Settings
+from city.citypack import CityPack, load_city_pack
+from core.keys import Keys
+from core.model import Alert, AlertType, Severity
+from core.settings import Settings
 
 MINI_CITY = Path(__file__).resolve().parent.parent / "fixtures" / "mini_city"
 TOKENS = {

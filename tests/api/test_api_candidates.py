@@ -14,8 +14,8 @@ from api.candidates import (
     downstream_stations,
     rank_candidates,
 )
-from streams.citypack import CityPack
-from streams.geo import haversine_m
+from city.citypack import CityPack
+from city.geo import haversine_m
 
 T = 1_700_000_000.0
 

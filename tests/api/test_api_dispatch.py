@@ -11,8 +11,8 @@ import redis
 
 from api import create_api
 from api.candidates import UNIT_KMH, downstream_stations, road_m
-from streams.citypack import CityPack
-from streams.model import AlertType, Severity
+from city.citypack import CityPack
+from core.model import AlertType, Severity
 from tests.api.conftest import (
     INGEST,
     KEYS,

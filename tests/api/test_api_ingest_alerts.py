@@ -12,7 +12,7 @@ import redis
 from api import create_api
 from api.auth import authenticate, require_role, token_of
 from api.errors import ApiError
-from streams.model import AlertType
+from core.model import AlertType
 from tests.api.conftest import (
     INGEST,
     KEYS,

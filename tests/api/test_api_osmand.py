@@ -10,7 +10,7 @@ import pytest
 import redis
 
 from api.osmand import KNOT_KMH, decode_json, decode_params, parse_osmand_time
-from streams.model import ParseError
+from core.model import ParseError
 from tests.api.conftest import KEYS, inputs, snapshot
 
 TS = 1_700_000_000  # 2023-11-14 22:13:20 UTC

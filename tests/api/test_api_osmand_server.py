@@ -1,25 +1,16 @@
-"""The standalone OsmAnd listener (``/`` on its own port), and the api modules' doctest examples."""
+"""The standalone OsmAnd listener (``/`` on its own port)."""
 
 from __future__ import annotations
 
-import doctest
 import socket
 import urllib.request
-from types import ModuleType
 from typing import Any
 
-import pytest
 import redis
 
-import api.alerts
-import api.auth
-import api.candidates
-import api.errors
-import api.osmand
-import api.routes
 from api import create_osmand_app, serve_osmand
-from streams.citypack import CityPack
-from streams.settings import Settings
+from city.citypack import CityPack
+from core.settings import Settings
 from tests.api.conftest import inputs, snapshot
 
 TS = 1_700_000_000
@@ -55,10 +46,3 @@ def test_listener_serves_on_its_own_port(settings: Any, r: redis.Redis, city: Ci
         server.shutdown()
         thread.join(timeout=10)
     assert [(m["id"], m["ts"]) for m in inputs(r)] == [("P03", str(TS))]
-
-
-@pytest.mark.parametrize("module", [api.alerts, api.auth, api.candidates, api.errors, api.osmand, api.routes],
-                         ids=lambda m: m.__name__)
-def test_doctest_examples(module: ModuleType) -> None:
-    result = doctest.testmod(module)
-    assert result.attempted > 0 and result.failed == 0

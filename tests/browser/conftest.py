@@ -22,9 +22,9 @@ import redis
 from playwright.sync_api import Browser, Page, sync_playwright
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from streams.embedded import EmbeddedRedis, free_port
-from streams.keys import Keys
-from streams.settings import Settings
+from core.keys import Keys
+from core.settings import Settings
+from runner.embedded import EmbeddedRedis, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 MINI = ROOT / "tests" / "fixtures" / "mini_city"
@@ -99,7 +99,7 @@ def chromium_path() -> str:
 @pytest.fixture(scope="session")
 def web(redis_server: EmbeddedRedis) -> Iterator[Web]:
     """The web app on the mini city, served by werkzeug in a thread (Socket.IO in threading mode)."""
-    from webapp import create_app
+    from app import create_app
 
     client = redis.Redis.from_url(redis_server.url)
     client.flushall()

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import doctest
 import math
 
 import orjson
 import pytest
 
-from streams import filters
+from city.geo import haversine_m
+from core.model import Ping
 from streams.filters import FILTERS, LastFix, derive_speed_kmh, filter_ping
-from streams.geo import haversine_m
-from streams.model import Ping
 
 T = 1_709_200_000.0
 LAST = LastFix(T, 22.5, 114.0)
@@ -19,10 +17,6 @@ LAST = LastFix(T, 22.5, 114.0)
 
 def ping(dt: float = 30.0, lat: float = 22.5, lon: float = 114.001, speed: float | None = None) -> Ping:
     return Ping("V1", lat, lon, T + dt, speed=speed)
-
-
-def test_doctests() -> None:
-    assert doctest.testmod(filters, optionflags=doctest.ELLIPSIS).failed == 0
 
 
 def test_order_and_names() -> None:

@@ -11,9 +11,9 @@ import orjson
 import pytest
 import redis
 
-from streams.citypack import load_city_pack
-from streams.keys import Keys, partition_of
-from streams.settings import ROOT, Settings
+from city.citypack import load_city_pack
+from core.keys import Keys, partition_of
+from core.settings import ROOT, Settings
 from streams.worker import Worker
 
 MINI = ROOT / "tests" / "fixtures" / "mini_city"

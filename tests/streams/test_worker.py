@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 import redis
 
-from streams.citypack import CityPack, load_city_pack
-from streams.keys import Keys, partition_of
-from streams.settings import ROOT, Settings
+from city.citypack import CityPack, load_city_pack
+from core.keys import Keys, partition_of
+from core.lease import owner_of
+from core.settings import ROOT, Settings
 from streams.worker import Worker
 
 MINI = ROOT / "tests" / "fixtures" / "mini_city"
@@ -128,7 +129,7 @@ def test_two_workers_split_partitions_without_overlap(
         return len(oa) == 2 and len(ob) == 2 and not (oa & ob)
 
     wait_for(split, timeout=20)
-    owners = {p: r.get(KEYS.lease(p)) for p in range(4)}
+    owners = {p: owner_of(r.get(KEYS.lease(p))) for p in range(4)}
     assert sorted(owners.values()) == ["wa", "wa", "wb", "wb"]
 
 
@@ -143,7 +144,7 @@ def spawn_worker(redis_url: str) -> subprocess.Popen[bytes]:
 
 def test_sigterm_stops_within_seconds_and_releases_leases(redis_url: str, r: redis.Redis) -> None:
     proc = spawn_worker(redis_url)
-    wait_for(lambda: r.get(KEYS.lease(0)) == "killme", timeout=20)
+    wait_for(lambda: owner_of(r.get(KEYS.lease(0)) or "") == "killme", timeout=20)
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=8) == 0
     assert all(r.get(KEYS.lease(p)) is None for p in range(4))

@@ -16,10 +16,10 @@ import orjson
 import pytest
 import redis
 
-from api import webstore
-from api.bridge import Bridge
-from streams.citypack import CityPack, load_city_pack
-from streams.keys import Keys
+from city.citypack import CityPack, load_city_pack
+from core.keys import Keys
+from web import store as webstore
+from web.bridge import Bridge
 
 MINI = Path(__file__).resolve().parent.parent / "fixtures" / "mini_city"
 KEYS = Keys("cc")

@@ -6,7 +6,7 @@ import csv
 import io
 from zoneinfo import ZoneInfo
 
-from views import alerts as va
+from web.views import alerts as va
 
 TZ = ZoneInfo("Asia/Shanghai")
 CLOCK = 1_700_000_000.0

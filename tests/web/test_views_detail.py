@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from streams.citypack import CityPack, load_city_pack
-from views.detail import TRACK_S, alert_detail, checkpoint_detail, subject_detail
+from city.citypack import CityPack, load_city_pack
+from web.views.detail import TRACK_S, alert_detail, checkpoint_detail, subject_detail
 
 MINI = Path(__file__).resolve().parent.parent / "fixtures" / "mini_city"
 CLOCK = 1_700_000_000.0

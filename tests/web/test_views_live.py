@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import orjson
 
-from views.live import Coalescer, alert_row, parse_fixes, stream_id_key
+from web.views.live import Coalescer, alert_row, parse_fixes, stream_id_key
 
 
 def _fix(subject: str, ts: float, **kw: str) -> dict[str, str]:

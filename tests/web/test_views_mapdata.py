@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from streams.citypack import CityPack, load_city_pack
-from streams.settings import DEMO_CITY
-from views.mapdata import city_bounds, map_config, roads_geojson, zones_geojson
+from city.citypack import CityPack, load_city_pack
+from core.settings import DEMO_CITY
+from web.views.mapdata import city_bounds, map_config, roads_geojson, zones_geojson
 
 MINI = Path(__file__).resolve().parent.parent / "fixtures" / "mini_city"
 

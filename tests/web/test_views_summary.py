@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from views import summary as vs
+from web.views import summary as vs
 
 
 def test_open_window_is_event_time_and_acked_alerts_are_closed() -> None:

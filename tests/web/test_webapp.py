@@ -9,12 +9,12 @@ import flask
 import orjson
 import pytest
 
-from layouts.context import CityView
+from app import create_app
+from city.citypack import load_city_pack
+from core.settings import DEMO_CITY, Settings
 from layouts.shell import create_shell
 from layouts.wall import create_wall
-from streams.citypack import load_city_pack
-from streams.settings import DEMO_CITY, Settings
-from webapp import create_app
+from web.cityview import CityView
 
 MINI = Path(__file__).resolve().parent.parent / "fixtures" / "mini_city"
 
@@ -55,6 +55,6 @@ def test_no_tile_layer_without_tile_url_and_one_with_it() -> None:
 
 
 def test_a_shared_message_queue_makes_the_bridge_elect_a_leader(redis_url: str) -> None:
-    settings = Settings(redis_url=redis_url, city_pack=MINI, demo=False)
-    _, socketio = create_app(settings, redis_url, message_queue=True, start_bridge=False)
+    settings = Settings(redis_url=redis_url, city_pack=MINI, demo=False, message_queue=True)
+    _, socketio = create_app(settings, redis_url, start_bridge=False)
     assert socketio.server.manager.__class__.__name__ == "RedisManager"

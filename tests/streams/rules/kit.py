@@ -28,10 +28,10 @@ import numpy as np
 import orjson
 from shapely.geometry import box
 
-from streams.citypack import Checkpoint, CityPack, Fatigue, NightBan, Unit, Vehicle, WatchEntry, Zone
-from streams.geo import ZoneIndex
-from streams.model import Alert, Kind, Ping, Read
-from streams.timeutil import local_date, local_minute
+from city.citypack import Checkpoint, CityPack, Fatigue, NightBan, Unit, Vehicle, WatchEntry, Zone
+from city.geo import ZoneIndex
+from core.model import Alert, Kind, Ping, Read
+from core.timeutil import local_date, local_minute
 
 TZ = ZoneInfo("Asia/Shanghai")
 DAY = "2024-03-01"

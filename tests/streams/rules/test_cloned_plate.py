@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 
-from streams.geo import haversine_m
-from streams.model import AlertType, Severity
+from city.geo import haversine_m
+from core.model import AlertType, Severity
 from streams.rules import cloned_plate
 
 from .kit import CITY, TAXI, anpr, feed, local, step, types

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from streams.model import AlertType, Kind, Severity
+from core.model import AlertType, Kind, Severity
 from streams.rules import fatigue
 
 from .kit import CITY, E_IN, HAZMAT, TAXI, feed, gps, local, types

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from streams.citypack import NightBan
-from streams.model import AlertType, Kind, Severity
+from city.citypack import NightBan
+from core.model import AlertType, Kind, Severity
 from streams.rules import night_ban
 
 from .kit import CITY, COACH, E_IN, TAXI, feed, gps, local, step, types

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from streams.model import AlertType, Kind, Severity
+from core.model import AlertType, Kind, Severity
 from streams.rules import overspeed
 
 from .kit import CITY, E_IN, RT_IN, TAXI, W_IN, feed, gps, local, step, types

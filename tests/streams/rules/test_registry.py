@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import doctest
-
+from core.model import AlertType, Kind
 from streams import rules
-from streams.model import AlertType, Kind
 
 from .kit import CITY, COACH, TAXI, W_IN, gps, local
 
@@ -36,9 +34,3 @@ def test_rules_that_do_not_apply_return_the_state_untouched() -> None:
     coach = gps(COACH, local("02:00"), W_IN, 80)
     assert {r.name for r in rules.GPS_RULES if r.applies(coach.kind, coach.category, CITY)} == {
         "restricted_entry", "overspeed", "night_ban", "fatigue"}
-
-
-def test_rule_module_doctests() -> None:
-    for module in rules.RULE_MODULES.values():
-        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
-        assert result.failed == 0, module.__name__

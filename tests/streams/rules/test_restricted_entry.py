@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from streams.model import AlertType, Kind, Severity
+from core.model import AlertType, Kind, Severity
 from streams.rules import restricted_entry
 
 from .kit import (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from streams.model import AlertType, Severity
+from core.model import AlertType, Severity
 from streams.rules import unit_offline
 
 from .kit import CITY, local

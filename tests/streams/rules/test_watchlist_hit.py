@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from streams.model import AlertType, Kind, Severity
+from core.model import AlertType, Kind, Severity
 from streams.rules import watchlist_hit
 
 from .kit import CITY, TAXI, TRUCK, anpr, feed, local, step, types

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from streams.model import AlertType, Kind, Severity
+from core.model import AlertType, Kind, Severity
 from streams.rules import zone_exit
 
 from .kit import CITY, E_IN, OUT, TAXI, W_IN, WE_EDGE, feed, gps, local, step, types

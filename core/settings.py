@@ -1,0 +1,147 @@
+"""Typed settings, read once from the environment (contract section 1).
+
+Every setting has one home here, with its default and what it means; nothing
+else in OneMap reads ``os.environ`` for these names.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["ROOT", "DEMO_CITY", "Settings", "parse_tokens"]
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_CITY = ROOT / "data" / "demo_city"
+
+
+def parse_tokens(raw: str) -> dict[str, str]:
+    """Parse ``CC_API_TOKENS`` (``token:role,token:role``) into ``{token: role}``.
+
+    >>> parse_tokens("abc:officer, u1:unit:P01")
+    {'abc': 'officer', 'u1': 'unit:P01'}
+    """
+    tokens: dict[str, str] = {}
+    for item in raw.split(","):
+        item = item.strip()
+        if not item:
+            continue
+        token, sep, role = item.partition(":")
+        if not sep or not token or not role:
+            raise ValueError(f"CC_API_TOKENS: entry {item!r} is not token:role")
+        tokens[token] = role
+    return tokens
+
+
+def _flag(raw: str | None, default: bool) -> bool:
+    if raw is None or raw == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """OneMap's settings.
+
+    Attributes
+    ----------
+    redis_url:
+        ``REDIS_URL``; ``None`` means: start an embedded server on a free loopback port.
+    city_pack:
+        ``CITY_PACK``; folder of the city pack, default the bundled demo city.
+    demo:
+        ``CC_DEMO``; feed the demo simulator into the input partitions. Default on for
+        the bundled demo city, off for any other pack.
+    prefix:
+        ``CC_PREFIX``; prefix of every Redis key.
+    partitions:
+        ``CC_PARTITIONS``; number of input partitions ``cc:in:{p}``.
+    api_tokens:
+        ``CC_API_TOKENS``; ``{token: role}`` for programs calling the HTTP API.
+    port:
+        ``PORT``; the web app's port.
+    osmand_port:
+        ``OSMAND_PORT``; the OsmAnd listener's own port (Traccar's default 5055).
+    tile_url:
+        ``TILE_URL``; map tile URL template; empty means no tiles (plain background).
+    data_dir:
+        ``CC_DATA_DIR``; where the embedded Redis keeps its append-only file.
+    demo_speed:
+        ``CC_DEMO_SPEED``; event seconds per wall second for the demo simulator.
+    batch:
+        ``CC_BATCH``; entries a worker reads per partition at a time.
+    workers:
+        ``CC_WORKERS``; worker processes ``app.py`` starts beside the web app.
+    worker_name:
+        ``CC_WORKER_NAME``; this worker process's name in logs and health (default: host and pid).
+    message_queue:
+        ``CC_MESSAGE_QUEUE``; several web processes share Socket.IO pushes through Redis.
+    host:
+        ``HOST``; the address the web app listens on (``0.0.0.0`` for a wall PC elsewhere).
+    osmand_host:
+        ``OSMAND_HOST``; the address the OsmAnd listener listens on.
+    log_level:
+        ``LOG_LEVEL``; the level of every process's log.
+    """
+
+    redis_url: str | None = None
+    city_pack: Path = DEMO_CITY
+    demo: bool = True
+    prefix: str = "cc"
+    partitions: int = 4
+    api_tokens: dict[str, str] = field(default_factory=dict)
+    port: int = 8050
+    osmand_port: int = 5055
+    tile_url: str = ""
+    data_dir: Path = ROOT / "var"
+    demo_speed: float = 5.0
+    batch: int = 1000
+    workers: int = 1
+    worker_name: str = ""
+    message_queue: bool = False
+    host: str = "127.0.0.1"
+    osmand_host: str = "127.0.0.1"
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        """Read settings from ``env`` (default ``os.environ``); raise ``ValueError`` naming the variable."""
+        e = dict(os.environ if env is None else env)
+        pack = Path(e["CITY_PACK"]).resolve() if e.get("CITY_PACK") else DEMO_CITY
+        try:
+            partitions = int(e.get("CC_PARTITIONS") or 4)
+            port = int(e.get("PORT") or 8050)
+            osmand_port = int(e.get("OSMAND_PORT") or 5055)
+            demo_speed = float(e.get("CC_DEMO_SPEED") or 5.0)
+            batch = int(e.get("CC_BATCH") or 1000)
+            workers = int(e.get("CC_WORKERS") or 1)
+        except ValueError as exc:
+            raise ValueError(f"a numeric setting is not a number: {exc}") from exc
+        if partitions < 1:
+            raise ValueError("CC_PARTITIONS must be at least 1")
+        return cls(
+            redis_url=e.get("REDIS_URL") or None,
+            city_pack=pack,
+            demo=_flag(e.get("CC_DEMO"), default=pack == DEMO_CITY),
+            prefix=e.get("CC_PREFIX") or "cc",
+            partitions=partitions,
+            api_tokens=parse_tokens(e.get("CC_API_TOKENS", "")),
+            port=port,
+            osmand_port=osmand_port,
+            tile_url=e.get("TILE_URL", ""),
+            data_dir=Path(e.get("CC_DATA_DIR") or ROOT / "var"),
+            demo_speed=demo_speed,
+            batch=batch,
+            workers=workers,
+            worker_name=(e.get("CC_WORKER_NAME") or "").strip(),
+            message_queue=_flag(e.get("CC_MESSAGE_QUEUE"), default=False),
+            host=e.get("HOST") or "127.0.0.1",
+            osmand_host=e.get("OSMAND_HOST") or "127.0.0.1",
+            log_level=(e.get("LOG_LEVEL") or "INFO").upper(),
+        )
+
+    def configure_logging(self) -> None:
+        """Every process logs the same way, at ``LOG_LEVEL``."""
+        logging.basicConfig(level=self.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

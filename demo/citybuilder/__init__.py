@@ -1,0 +1,1 @@
+"""Builds the bundled demo city pack (data/demo_city/) from a real OSM road graph."""

@@ -1,0 +1,70 @@
+"""Start and stop the back end that ``make run`` needs: embedded Redis, workers, demo feed.
+
+Workers and the simulator are separate processes (``python -m streams.worker`` /
+``python -m demo.simulator``), exactly as they run at scale; this module only starts them
+with the right environment and stops them in reverse order.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+
+from core.settings import ROOT, Settings
+from runner.embedded import EmbeddedRedis
+
+__all__ = ["Backend", "start_backend"]
+
+log = logging.getLogger("onemap.supervisor")
+
+
+@dataclass
+class Backend:
+    """The running back end; ``stop()`` ends it all (SIGTERM, then wait)."""
+
+    redis_url: str
+    server: EmbeddedRedis | None = None
+    procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        for proc in reversed(self.procs):
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in reversed(self.procs):
+            try:
+                proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        if self.server is not None:
+            self.server.stop()
+
+
+def _spawn(module: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-m", module], cwd=ROOT, env=env)
+
+
+def start_backend(settings: Settings, workers: int | None = None) -> Backend:
+    """Embedded Redis when ``REDIS_URL`` is unset, ``workers`` (default ``settings.workers``) worker
+    processes, and the demo feed when ``settings.demo`` is on."""
+    workers = settings.workers if workers is None else workers
+    server = None
+    url = settings.redis_url
+    if url is None:
+        server = EmbeddedRedis(data_dir=settings.data_dir / "redis").start()
+        url = server.url
+        log.info("embedded Redis on %s (append-only file in %s)", url, server.data_dir)
+    backend = Backend(redis_url=url, server=server)
+    env = {**os.environ, "REDIS_URL": url, "CITY_PACK": str(settings.city_pack)}
+    try:
+        for i in range(workers):
+            backend.procs.append(_spawn("streams.worker", {**env, "CC_WORKER_NAME": f"worker-{i + 1}"}))
+        if settings.demo:
+            backend.procs.append(_spawn("demo.simulator", env))
+    except Exception:
+        backend.stop()
+        raise
+    return backend

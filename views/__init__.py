@@ -1,5 +1,0 @@
-"""View models: pure functions that turn Redis data and the city pack into what screens show.
-
-No Redis, no Dash, no clock here: the socket bridge (``api/bridge.py``) and the callbacks read
-and write Redis, then call these functions; ``tests/web`` tests them with plain objects.
-"""

@@ -1,0 +1,280 @@
+"""The socket bridge: Redis streams -> browsers, batched, with catch-up on (re)connect.
+
+One background task per web process tails ``cc:positions``, ``cc:alerts`` and ``cc:audit``
+(``XREAD BLOCK``), keeps the latest fix per subject and pushes positions at most ``1 / emit_s``
+batches a second to every client (Socket.IO events below); alerts and acknowledgements go out as
+soon as they are read. Once a second it pushes a ``summary`` (open alerts by color, zone colors,
+units, workers, KPIs; see ``web.views.summary``).
+
+Events (all JSON):
+
+- ``positions`` ``{"rows": [[subject, kind, category, lat, lon, ts, speed, heading, zone], ...]}``
+  (``"snapshot": true`` on catch-up);
+- ``tracks`` ``{"tracks": {unit: [[lat, lon, ts], ...]}}`` (catch-up only: the last 10 minutes);
+- ``alerts`` ``{"alerts": [...], "after": id, "last": id, "reset": bool}``: ``after`` is the stream
+  id of the last alert pushed before this batch, so a client that holds an older id knows it
+  missed some and asks for a catch-up with the id it holds;
+- ``acks`` ``{"ids": [alert_id, ...]}``;
+- ``summary`` (see ``Bridge.summary``).
+
+Several web processes: with a shared Socket.IO message queue every emit reaches every client of
+every process, so only one bridge may push; ``exclusive=True`` makes bridges elect one through a
+Redis lease (``cc:bridge:leader``) and the others stand by. Catch-up needs no leader: any
+process answers its own clients from Redis.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import redis
+
+from city.citypack import CityPack
+from city.geo import ZoneIndex
+from core.keys import Keys
+from core.lease import Lease, new_token
+from core.values import text
+from web import store as webstore
+from web.views import summary as vs
+from web.views.detail import TRACK_S
+from web.views.live import Coalescer, Row, alert_row, parse_fixes
+
+__all__ = ["EVENTS", "Bridge"]
+
+log = logging.getLogger("onemap.bridge")
+
+EVENTS = ("positions", "tracks", "alerts", "acks", "summary")
+MAX_SUBJECTS = 100_000  # latest fixes held for the KPIs
+MAX_OPEN = 5_000  # recent alerts held for open counts and zone colors
+VEHICLE_FRESH_S = 600.0  # a monitored vehicle counts as monitored when it reported in the last 10 min
+LEASE_MS = 5_000
+
+
+class Bridge:
+    """Tails Redis and pushes to Socket.IO clients; ``start()`` runs it as a background task."""
+
+    def __init__(self, socketio: Any, client: redis.Redis, keys: Keys, city: CityPack, partitions: int, *,
+                 emit_s: float = 0.3, summary_s: float = 1.0, block_ms: int = 200, exclusive: bool = False,
+                 now: Callable[[], float] = time.monotonic) -> None:
+        self.socketio = socketio
+        self.client = client
+        self.keys = keys
+        self.city = city
+        self.partitions = partitions
+        self.emit_s, self.summary_s, self.block_ms = emit_s, summary_s, block_ms
+        self.exclusive = exclusive
+        self.lease = Lease(client, keys.bridge_leader, new_token("bridge"), LEASE_MS)
+        self._now = now
+        self._stop = threading.Event()
+        self._patrol = ZoneIndex([z for z in city.zones if z.kind == "patrol"])
+        self.coalescer = Coalescer()
+        self.latest: dict[str, Row] = {}
+        self.open: dict[str, dict[str, Any]] = {}  # alert_id -> alert (+ "_zone"), recent only
+        self.clock: float | None = None
+        self.ids: dict[str, str] = {}
+        self.emitted_alert = ""  # stream id of the last alert pushed
+        self._alerts: list[dict[str, Any]] = []
+        self._acks: list[str] = []
+        self._orders: list[dict[str, Any]] = []
+        self._orders_at = -1e9
+        self.summary: dict[str, Any] = {}
+        self.leader = not exclusive
+        self.started = threading.Event()
+
+    # --- lifecycle -------------------------------------------------------------------------
+    def start(self) -> Bridge:
+        self.socketio.start_background_task(self.run)
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self.exclusive and self.leader:
+            with contextlib.suppress(redis.RedisError):
+                self.lease.release()
+
+    def run(self) -> None:
+        """Loop until ``stop()``: read, coalesce, push; survive Redis restarts."""
+        primed = False
+        last_emit = last_summary = 0.0
+        while not self._stop.is_set():
+            try:
+                if self.exclusive and not self._hold_lease():
+                    primed = False
+                    self._stop.wait(1.0)
+                    continue
+                if not primed:
+                    self.prime()
+                    primed = True
+                    self.started.set()
+                self.read_once()
+                now = self._now()
+                if self._alerts or self._acks:
+                    self.flush_alerts()  # alerts are few and urgent: no batching delay
+                if now - last_emit >= self.emit_s:
+                    self.flush()
+                    last_emit = now
+                if now - last_summary >= self.summary_s:
+                    self.push_summary()
+                    last_summary = now
+            except redis.RedisError as exc:
+                log.warning("bridge: Redis unavailable (%s); retrying in 1 s", exc)
+                primed = False
+                self._stop.wait(1.0)
+            except Exception:  # a bug must not end the pushes of every client
+                log.exception("bridge: unexpected error; going on")
+                self._stop.wait(1.0)
+
+    def _hold_lease(self) -> bool:
+        self.leader = self.lease.acquire()
+        return self.leader
+
+    # --- reading ---------------------------------------------------------------------------
+    def prime(self) -> None:
+        """Start from now: stream positions, latest fixes and the recent alerts."""
+        k = self.keys
+        self.ids = {s: webstore.stream_tail_id(self.client, s) for s in (k.positions, k.alerts, k.audit)}
+        self.emitted_alert = self.ids[k.alerts]
+        self.clock = webstore.read_clock(self.client, k)
+        self.latest = {row[0]: row for row in webstore.last_rows(self.client, k)}
+        self.open = {}
+        for a in webstore.recent_alerts(self.client, k, count=MAX_OPEN):
+            self._hold(a)
+
+    def read_once(self) -> None:
+        """One ``XREAD BLOCK`` over the three streams; results go to the pending batches."""
+        replies = self.client.xread(self.ids, count=1000, block=self.block_ms) or []
+        k = self.keys
+        for stream, entries in replies:
+            name = text(stream)
+            if not entries:
+                continue
+            self.ids[name] = text(entries[-1][0])
+            if name == k.positions:
+                for _, fields in entries:
+                    rows = parse_fixes(fields.get(b"fixes", fields.get("fixes")))
+                    self.take_positions(rows)
+            elif name == k.alerts:
+                self.take_alerts([alert_row(eid, fields) for eid, fields in entries])
+            elif name == k.audit:
+                for _, fields in entries:
+                    f = {text(a): text(b) for a, b in fields.items()}
+                    if f.get("action") == webstore.ACK_ACTION and f.get("target"):
+                        self.take_ack(f["target"])
+
+    def take_positions(self, rows: list[Row]) -> None:
+        self.coalescer.add(rows)
+        latest = self.latest
+        for row in rows:
+            old = latest.get(row[0])
+            if old is None and len(latest) >= MAX_SUBJECTS:
+                continue
+            if old is None or row[5] >= old[5]:
+                latest[row[0]] = row
+            if self.clock is None or row[5] > self.clock:
+                self.clock = row[5]
+
+    def take_alerts(self, alerts: list[dict[str, Any]]) -> None:
+        for a in alerts:
+            self._hold(a)
+        self._alerts.extend(alerts)
+
+    def take_ack(self, alert_id: str) -> None:
+        held = self.open.get(alert_id)
+        if held is not None:
+            held["acked"] = True
+        self._acks.append(alert_id)
+
+    def _hold(self, alert: dict[str, Any]) -> None:
+        zone = str(alert.get("zone") or "")
+        if zone not in self._patrol.by_id:
+            lat, lon = alert.get("lat"), alert.get("lon")
+            zone = ""
+            if isinstance(lat, (int, float)) and isinstance(lon, (int, float)):
+                zone = self._patrol.patrol_zone_of(
+                    self._patrol.membership(np.array([float(lon)]), np.array([float(lat)]))[0])
+        self.open[alert["alert_id"]] = {**alert, "_zone": zone}
+        if len(self.open) > MAX_OPEN:  # dicts keep insertion order: drop the oldest
+            for aid in list(self.open)[: len(self.open) - MAX_OPEN]:
+                del self.open[aid]
+
+    # --- pushing ---------------------------------------------------------------------------
+    def flush(self) -> None:
+        """Push what arrived since the last flush: alerts and acks first, then positions."""
+        self.flush_alerts()
+        rows = self.coalescer.drain()
+        if rows:
+            self.socketio.emit("positions", {"rows": rows})
+
+    def flush_alerts(self) -> None:
+        if self._alerts:
+            batch, self._alerts = self._alerts, []
+            payload = {"alerts": batch, "after": self.emitted_alert, "last": batch[-1]["id"], "reset": False}
+            self.emitted_alert = batch[-1]["id"]
+            self.socketio.emit("alerts", payload)
+        if self._acks:
+            ids, self._acks = self._acks, []
+            self.socketio.emit("acks", {"ids": ids})
+
+    def push_summary(self) -> None:
+        self.summary = self.build_summary()
+        self.socketio.emit("summary", self.summary)
+
+    def build_summary(self) -> dict[str, Any]:
+        """Header and wall figures from what the bridge holds plus a few small Redis reads."""
+        city, k, clock = self.city, self.keys, self.clock
+        stored = webstore.read_clock(self.client, k)
+        if stored is not None and (clock is None or stored > clock):
+            clock = self.clock = stored
+        opened = [a for a in self.open.values() if vs.is_open(a, bool(a.get("acked")), clock)]
+        unit_ids = sorted(city.units)
+        last_ts = {u: (row[5] if (row := self.latest.get(u)) else None) for u in unit_ids}
+        statuses = vs.unit_statuses(last_ts, webstore.busy_units(self.client, k, unit_ids), clock,
+                                    city.offline_after_s)
+        covered = {city.units[u].zone for u, s in statuses.items() if s == "available"}
+        patrol = [z.id for z in city.zones if z.kind == "patrol"]
+        if self._now() - self._orders_at >= 5.0:
+            self._orders, self._orders_at = webstore.orders(self.client, k), self._now()
+        fresh = 0 if clock is None else sum(
+            1 for p in city.vehicles if (row := self.latest.get(p)) is not None and clock - row[5] <= VEHICLE_FRESH_S)
+        return {
+            "clock": clock, "clock_text": vs.clock_text(clock, city.timezone),
+            "open": vs.open_counts(a.get("severity", "") for a in opened),
+            "zones": vs.zone_status(((a["_zone"], a.get("severity", "")) for a in opened if a["_zone"]),
+                                    patrol, covered),
+            "units": vs.status_counts(statuses), "unit_status": statuses,
+            "health": vs.worker_health(webstore.workers(self.client, k), self.partitions),
+            "intercepts": vs.intercepts_today(self._orders, clock, city.timezone),
+            "vehicles": fresh, "vehicles_total": len(city.vehicles),
+            "reads": self._latest_reads(), "open_s": vs.OPEN_WINDOW_S, "last_alert": self.emitted_alert,
+        }
+
+    def _latest_reads(self) -> dict[str, list[Any]]:
+        reads = webstore.checkpoint_reads(self.client, self.keys)
+        return {cp: [str(r[0].get("plate", "")), r[0].get("ts")] for cp, r in reads.items()
+                if r and isinstance(r[0], dict)}
+
+    # --- catch-up ----------------------------------------------------------------------------
+    def catch_up(self, sid: str, last_alert: str | None) -> dict[str, int]:
+        """Send one client what it needs after a (re)connect: every latest fix, the units' last
+        10 minutes of track, the alerts it missed since ``last_alert`` (or the recent ones), which
+        recent alerts are acknowledged, and the summary. Returns how many of each were sent."""
+        k = self.keys
+        rows = webstore.last_rows(self.client, k)
+        clock = webstore.read_clock(self.client, k)
+        trails = webstore.tracks(self.client, k, sorted(self.city.units), None if clock is None else clock - TRACK_S)
+        alerts, reset = webstore.alerts_after(self.client, k, last_alert)
+        emit = self.socketio.emit
+        emit("positions", {"rows": rows, "snapshot": True}, to=sid)
+        emit("tracks", {"tracks": trails}, to=sid)
+        last = alerts[-1]["id"] if alerts else (last_alert if not reset else webstore.stream_tail_id(self.client, k.alerts))
+        emit("alerts", {"alerts": alerts, "after": None, "last": last, "reset": reset}, to=sid)
+        acked = webstore.acked_recent(self.client, k)
+        emit("acks", {"ids": acked}, to=sid)  # acknowledged while this client was away
+        emit("summary", self.summary or self.build_summary(), to=sid)
+        return {"positions": len(rows), "tracks": len(trails), "alerts": len(alerts), "acks": len(acked)}

@@ -1,0 +1,204 @@
+"""Redis reads and writes of the web screens (the socket bridge and the Dash callbacks).
+
+Thin: each function is one or two round trips and returns plain dicts; what the screens make
+of them is in ``views/``. Works with clients that decode responses and with those that do not.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from typing import Any
+
+import orjson
+import redis
+
+from core.health import live_workers
+from core.keys import Keys
+from core.values import text
+from web.views.live import Row, alert_row, fix_row, stream_id_key
+
+__all__ = ["RECENT", "read_clock", "recent_alerts", "alerts_after", "acks_for", "acked_recent", "write_ack",
+           "last_rows", "last_fix", "track", "tracks", "checkpoint_reads", "workers", "busy_units", "orders",
+           "alerts_about", "stream_tail_id", "ACK_ACTION"]
+
+RECENT = 300  # alerts a client receives on a first connect
+ACK_ACTION = "alert_ack"
+
+
+def _json(raw: Any) -> Any:
+    if raw is None:
+        return None
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None
+
+
+def read_clock(client: redis.Redis, keys: Keys) -> float | None:
+    """The event clock (``cc:clock``), ``None`` before any data."""
+    raw = client.get(keys.clock)
+    try:
+        return float(text(raw)) if raw is not None else None
+    except ValueError:
+        return None
+
+
+def stream_tail_id(client: redis.Redis, stream: str) -> str:
+    """The id of the newest entry of ``stream``, ``"0-0"`` when it is empty or missing."""
+    last = client.xrevrange(stream, count=1)
+    return text(last[0][0]) if last else "0-0"
+
+
+def acks_for(client: redis.Redis, keys: Keys, alert_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The acknowledgements of those of ``alert_ids`` that have one."""
+    if not alert_ids:
+        return {}
+    raws = client.hmget(keys.alert_acks, alert_ids)
+    return {aid: ack for aid, raw in zip(alert_ids, raws, strict=True) if (ack := _json(raw)) is not None}
+
+
+def _rows(client: redis.Redis, keys: Keys, entries: list[Any]) -> list[dict[str, Any]]:
+    alerts = [alert_row(eid, fields) for eid, fields in entries]
+    acked = acks_for(client, keys, [a["alert_id"] for a in alerts])
+    for a in alerts:
+        a["acked"] = a["alert_id"] in acked
+    return alerts
+
+
+def recent_alerts(client: redis.Redis, keys: Keys, count: int = RECENT) -> list[dict[str, Any]]:
+    """The newest ``count`` alerts, oldest first, each with its stream ``id`` and ``acked``."""
+    entries = client.xrevrange(keys.alerts, count=count)
+    return _rows(client, keys, list(reversed(entries)))
+
+
+def alerts_after(client: redis.Redis, keys: Keys, after: str | None, limit: int = 2000
+                 ) -> tuple[list[dict[str, Any]], bool]:
+    """The alerts a client that saw up to stream id ``after`` missed, oldest first, and ``reset``.
+
+    ``reset`` is true when ``after`` is unknown, was trimmed away or more than ``limit`` alerts
+    were missed: the client then gets the newest ``RECENT`` alerts instead and starts afresh.
+    """
+    if not after or stream_id_key(after) == (0, 0):
+        return recent_alerts(client, keys), True
+    first = client.xrange(keys.alerts, count=1)
+    if first and stream_id_key(text(first[0][0])) > stream_id_key(after):
+        return recent_alerts(client, keys), True  # the stream was trimmed (or reset) past it
+    entries = client.xrange(keys.alerts, min="(" + after, count=limit + 1)
+    if len(entries) > limit:
+        return recent_alerts(client, keys), True
+    return _rows(client, keys, entries), False
+
+
+def acked_recent(client: redis.Redis, keys: Keys, count: int = 1000) -> list[str]:
+    """The ids of the acknowledged alerts among the newest ``count``."""
+    entries = client.xrevrange(keys.alerts, count=count)
+    ids = [text(fields.get(b"alert_id", fields.get("alert_id", ""))) for _, fields in entries]
+    return sorted(acks_for(client, keys, [i for i in ids if i]))
+
+
+def write_ack(client: redis.Redis, keys: Keys, alert_id: str, officer: str, note: str,
+              wall_ts: float | None = None) -> bool:
+    """Record that ``officer`` acknowledged ``alert_id`` with ``note`` (``cc:alert_acks`` and
+    ``cc:audit``, one transaction). ``False`` when it was already acknowledged (nothing written)."""
+    ts = round(time.time() if wall_ts is None else wall_ts, 3)
+    ack = orjson.dumps({"by": officer, "note": note, "ts": ts})
+    audit = {"actor": officer, "action": ACK_ACTION, "target": alert_id,
+             "detail": orjson.dumps({"note": note}).decode(), "ts": f"{ts:g}"}
+    with client.pipeline(transaction=True) as pipe:
+        while True:
+            try:
+                pipe.watch(keys.alert_acks)
+                if pipe.hexists(keys.alert_acks, alert_id):
+                    pipe.unwatch()
+                    return False
+                pipe.multi()
+                pipe.hset(keys.alert_acks, alert_id, ack)
+                pipe.xadd(keys.audit, audit)
+                pipe.execute()
+                return True
+            except redis.WatchError:
+                continue
+
+
+def last_rows(client: redis.Redis, keys: Keys) -> list[Row]:
+    """Every subject's latest fix (``cc:last``) as compact rows."""
+    rows = []
+    for raw in client.hvals(keys.last):
+        fix = _json(raw)
+        if isinstance(fix, dict) and (row := fix_row(fix)) is not None:
+            rows.append(row)
+    return rows
+
+
+def last_fix(client: redis.Redis, keys: Keys, subject: str) -> dict[str, Any] | None:
+    """One subject's latest fix as the worker wrote it, or ``None``."""
+    fix = _json(client.hget(keys.last, subject))
+    return fix if isinstance(fix, dict) else None
+
+
+def track(client: redis.Redis, keys: Keys, subject: str, count: int = 240) -> list[dict[str, Any]]:
+    """A subject's recent fixes, newest first."""
+    return [f for raw in client.lrange(keys.track(subject), 0, count - 1) if isinstance(f := _json(raw), dict)]
+
+
+def tracks(client: redis.Redis, keys: Keys, subjects: Iterable[str], since: float | None,
+           count: int = 240) -> dict[str, list[list[float]]]:
+    """``{subject: [[lat, lon, ts], ...]}`` oldest first, fixes at or after ``since`` only."""
+    subjects = list(subjects)
+    with client.pipeline(transaction=False) as pipe:
+        for s in subjects:
+            pipe.lrange(keys.track(s), 0, count - 1)
+        replies = pipe.execute()
+    out = {}
+    for s, raws in zip(subjects, replies, strict=True):
+        pts = []
+        for raw in reversed(raws):
+            row = fix_row(f) if isinstance(f := _json(raw), dict) else None
+            if row is not None and (since is None or row[5] >= since):
+                pts.append([row[3], row[4], row[5]])
+        if pts:
+            out[s] = pts
+    return out
+
+
+def checkpoint_reads(client: redis.Redis, keys: Keys, checkpoint: str | None = None) -> Any:
+    """One checkpoint's latest reads (list), or ``{checkpoint: reads}`` for all."""
+    if checkpoint is not None:
+        reads = _json(client.hget(keys.reads, checkpoint))
+        return reads if isinstance(reads, list) else []
+    return {text(k): v for k, raw in client.hgetall(keys.reads).items() if isinstance(v := _json(raw), list)}
+
+
+def workers(client: redis.Redis, keys: Keys) -> list[dict[str, Any]]:
+    """The live workers' health records (``cc:health:*``)."""
+    return live_workers(client, keys)
+
+
+def busy_units(client: redis.Redis, keys: Keys, unit_ids: Iterable[str]) -> set[str]:
+    """The units with at least one open dispatch order."""
+    ids = list(unit_ids)
+    with client.pipeline(transaction=False) as pipe:
+        for uid in ids:
+            pipe.scard(keys.open_orders(uid))
+        counts = pipe.execute()
+    return {uid for uid, n in zip(ids, counts, strict=True) if n}
+
+
+def orders(client: redis.Redis, keys: Keys) -> list[dict[str, Any]]:
+    """Every stored dispatch order (``cc:orders``)."""
+    return [o for raw in client.hvals(keys.orders) if isinstance(o := _json(raw), dict)]
+
+
+def alerts_about(client: redis.Redis, keys: Keys, field: str, value: str, scan: int = 5000,
+                 limit: int = 8) -> list[dict[str, Any]]:
+    """The newest ``limit`` alerts whose ``field`` is ``value`` among the last ``scan`` alerts."""
+    out = []
+    want = value.encode() if isinstance(value, str) else value
+    for eid, fields in client.xrevrange(keys.alerts, count=scan):
+        got = fields.get(field.encode(), fields.get(field))
+        if got in (want, value):
+            out.append(alert_row(eid, fields))
+            if len(out) >= limit:
+                break
+    return out
