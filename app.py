@@ -30,8 +30,10 @@ from core.redisio import connect
 from core.settings import ROOT, Settings
 from layouts.shell import create_root
 from runner.supervisor import start_backend
+from runner.webserver import serve
 from web.bridge import Bridge
 from web.cityview import ROADS_URL, CityView
+from web.pages import NOT_FOUND_HTML, is_page_route, page_of
 from web.views.mapdata import roads_geojson
 
 __all__ = ["create_app", "main"]
@@ -81,6 +83,14 @@ def create_app(settings: Settings, redis_url: str, blueprints: Iterable[flask.Bl
         resp.headers["Cache-Control"] = "public, max-age=3600"
         return resp
 
+    @app.server.before_request
+    def _only_known_paths() -> flask.Response | None:
+        """Dash answers every path with the live page; an unknown one is a 404 instead."""
+        rule = flask.request.url_rule
+        if is_page_route(rule.rule if rule else None) and page_of(flask.request.path) is None:
+            return flask.Response(NOT_FOUND_HTML, status=404, mimetype="text/html")
+        return None
+
     for bp in blueprints:
         app.server.register_blueprint(bp)
     socketio = SocketIO(app.server, async_mode="threading", json=_OrjsonForSocketIO,
@@ -94,27 +104,35 @@ def create_app(settings: Settings, redis_url: str, blueprints: Iterable[flask.Bl
 
 
 def main() -> None:
+    """Start everything, serve until SIGTERM or Ctrl-C, then stop in order: web, workers, Redis."""
     settings = Settings.from_env()
     settings.configure_logging()
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     try:
         city = load_city_pack(settings.city_pack)
     except CityPackError as exc:
         sys.exit(f"OneMap: the city pack {settings.city_pack} is refused: {exc}")
     backend = start_backend(settings)
     atexit.register(backend.stop)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # unwind: stop workers, demo and Redis too
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # until the web server takes the signals over
     client = connect(backend.redis_url)
-    app, socketio = create_app(settings, backend.redis_url, blueprints=(create_api(settings, client, city),),
-                               city=city)
     osmand, _ = serve_osmand(settings, client, city, host=settings.osmand_host)
-    print(f"OneMap: http://127.0.0.1:{settings.port}", flush=True)
+
+    def build() -> flask.Flask:  # runs in the web server's worker process
+        api = create_api(settings, connect(backend.redis_url), city)
+        app, _ = create_app(settings, backend.redis_url, blueprints=(api,), city=city)
+        return app.server
+
+    def ready() -> None:
+        shown = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
+        print(f"OneMap: http://{shown}:{settings.port}", flush=True)
+
     try:
-        socketio.run(app.server, host=settings.host, port=settings.port, allow_unsafe_werkzeug=True,
-                     use_reloader=False, log_output=False)
+        serve(build, settings.host, settings.port, on_ready=ready, log_level=settings.log_level.lower())
     finally:
         osmand.shutdown()
         backend.stop()
+        atexit.unregister(backend.stop)
+        logging.getLogger("onemap").info("OneMap stopped")
 
 
 if __name__ == "__main__":

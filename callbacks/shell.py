@@ -17,10 +17,9 @@ from callbacks.context import WebContext
 from layouts.shell import create_shell
 from layouts.wall import create_wall
 from web import ids
+from web.pages import WALL, page_of
 
-__all__ = ["register", "WALL_PATH"]
-
-WALL_PATH = "/wall"
+__all__ = ["register"]
 
 
 def _cs(name: str) -> ClientsideFunction:
@@ -30,7 +29,7 @@ def _cs(name: str) -> ClientsideFunction:
 def register(app: Dash, ctx: WebContext) -> None:
     @app.callback(Output(ids.PAGE, "children"), Input(ids.URL, "pathname"))
     def render_page(pathname: str | None) -> Any:
-        return create_wall(ctx.view) if (pathname or "").rstrip("/") == WALL_PATH else create_shell(ctx.view)
+        return create_wall(ctx.view) if page_of(pathname) == WALL else create_shell(ctx.view)
 
     @app.callback(Output(ids.sink("catchup"), "data"), Input(ids.SOCKET, "socketId"), Input(ids.RESYNC, "data"),
                   State(ids.LAST_ALERT, "data"), prevent_initial_call=True)

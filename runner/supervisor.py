@@ -44,7 +44,9 @@ class Backend:
 
 
 def _spawn(module: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-m", module], cwd=ROOT, env=env)
+    # a session of its own: Ctrl-C in the terminal reaches only app.py, which stops the children in
+    # order (web, then workers, then Redis) instead of all at once
+    return subprocess.Popen([sys.executable, "-m", module], cwd=ROOT, env=env, start_new_session=True)
 
 
 def start_backend(settings: Settings, workers: int | None = None) -> Backend:

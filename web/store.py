@@ -15,6 +15,7 @@ import redis
 
 from core.health import live_workers
 from core.keys import Keys
+from core.model import fmt_ts
 from core.values import text
 from web.views.live import Row, alert_row, fix_row, stream_id_key
 
@@ -104,7 +105,7 @@ def write_ack(client: redis.Redis, keys: Keys, alert_id: str, officer: str, note
     ts = round(time.time() if wall_ts is None else wall_ts, 3)
     ack = orjson.dumps({"by": officer, "note": note, "ts": ts})
     audit = {"actor": officer, "action": ACK_ACTION, "target": alert_id,
-             "detail": orjson.dumps({"note": note}).decode(), "ts": f"{ts:g}"}
+             "detail": orjson.dumps({"note": note}).decode(), "ts": fmt_ts(ts)}
     with client.pipeline(transaction=True) as pipe:
         while True:
             try:

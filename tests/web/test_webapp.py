@@ -58,3 +58,17 @@ def test_a_shared_message_queue_makes_the_bridge_elect_a_leader(redis_url: str) 
     settings = Settings(redis_url=redis_url, city_pack=MINI, demo=False, message_queue=True)
     _, socketio = create_app(settings, redis_url, start_bridge=False)
     assert socketio.server.manager.__class__.__name__ == "RedisManager"
+
+
+def test_unknown_paths_are_404_and_known_pages_are_served(demo_app: flask.Flask) -> None:
+    client = demo_app.test_client()
+    for path in ("/", "/wall", "/wall/"):
+        resp = client.get(path)
+        assert resp.status_code == 200 and "<script" in resp.get_data(as_text=True), path
+    for path in ("/replay", "/login", "/wall/extra", "/favicon.png"):
+        resp = client.get(path)
+        assert resp.status_code == 404, path
+        assert "no such page" in resp.get_data(as_text=True)
+    for served in ("/_dash-layout", "/assets/onemap.css", "/onemap/roads.json"):
+        with client.get(served) as resp:
+            assert resp.status_code == 200, served
