@@ -7,15 +7,22 @@ text (``core.values.text`` remains for replies of clients made elsewhere, e.g. i
 from __future__ import annotations
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 __all__ = ["connect"]
 
 
-def connect(url: str, **options: object) -> redis.Redis:
+def connect(url: str, *, retry: bool = True, **options: object) -> redis.Redis:
     """A client for ``url`` that decodes replies (UTF-8) and checks idle connections.
 
-    Extra ``options`` go to ``redis.Redis.from_url`` (e.g. ``socket_timeout``).
+    ``retry=False`` turns off redis-py's silent retry of a command whose connection dropped: the
+    worker needs to know, because a retried ``XREADGROUP >`` would skip the batch the lost reply
+    carried (it stays pending) and process newer entries first. Extra ``options`` go to
+    ``redis.Redis.from_url`` (e.g. ``socket_timeout``).
     """
     opts: dict[str, object] = {"decode_responses": True, "health_check_interval": 30}
+    if not retry:
+        opts["retry"] = Retry(NoBackoff(), 0)
     opts.update(options)
     return redis.Redis.from_url(url, **opts)

@@ -84,6 +84,12 @@ class Settings:
         ``OSMAND_HOST``; the address the OsmAnd listener listens on.
     log_level:
         ``LOG_LEVEL``; the level of every process's log.
+    lease_ttl_ms:
+        ``CC_LEASE_TTL_MS``; how long a worker's partition lease lives without renewal: a worker
+        stalled longer than this loses its partitions to another.
+    sweep_idle_ms:
+        ``CC_SWEEP_IDLE_MS``; an input entry pending this long in any consumer (a stalled or lost
+        worker's) is claimed by the partition's owner and processed again.
     """
 
     redis_url: str | None = None
@@ -104,6 +110,8 @@ class Settings:
     host: str = "127.0.0.1"
     osmand_host: str = "127.0.0.1"
     log_level: str = "INFO"
+    lease_ttl_ms: int = 10_000
+    sweep_idle_ms: int = 30_000
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -117,6 +125,8 @@ class Settings:
             demo_speed = float(e.get("CC_DEMO_SPEED") or 5.0)
             batch = int(e.get("CC_BATCH") or 1000)
             workers = int(e.get("CC_WORKERS") or 1)
+            lease_ttl_ms = int(e.get("CC_LEASE_TTL_MS") or 10_000)
+            sweep_idle_ms = int(e.get("CC_SWEEP_IDLE_MS") or 30_000)
         except ValueError as exc:
             raise ValueError(f"a numeric setting is not a number: {exc}") from exc
         if partitions < 1:
@@ -140,6 +150,8 @@ class Settings:
             host=e.get("HOST") or "127.0.0.1",
             osmand_host=e.get("OSMAND_HOST") or "127.0.0.1",
             log_level=(e.get("LOG_LEVEL") or "INFO").upper(),
+            lease_ttl_ms=lease_ttl_ms,
+            sweep_idle_ms=sweep_idle_ms,
         )
 
     def configure_logging(self) -> None:

@@ -42,10 +42,12 @@ class EmbeddedRedis:
     """A Valkey server process on 127.0.0.1: ``EmbeddedRedis(data_dir).start().url`` is its URL;
     ``stop()`` ends it (``tests/runner`` starts and stops real ones)."""
 
-    def __init__(self, data_dir: Path, port: int | None = None, appendonly: bool = True) -> None:
+    def __init__(self, data_dir: Path, port: int | None = None, appendonly: bool = True,
+                 fsync: str = "everysec") -> None:
         self.data_dir = Path(data_dir)
         self.port = port or free_port()
         self.appendonly = appendonly
+        self.fsync = fsync  # appendfsync: everysec (may lose the last second on a crash) or always
         self._proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -60,7 +62,7 @@ class EmbeddedRedis:
             "--bind", "127.0.0.1",
             "--dir", str(self.data_dir),
             "--appendonly", "yes" if self.appendonly else "no",
-            "--appendfsync", "everysec",
+            "--appendfsync", self.fsync,
             "--save", "",
             "--protected-mode", "yes",
             "--loglevel", "warning",
@@ -96,6 +98,12 @@ class EmbeddedRedis:
         try:
             self._proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()
+
+    def kill(self) -> None:
+        """End the server at once (SIGKILL), as a crash would: only the append-only file survives."""
+        if self._proc is not None and self._proc.poll() is None:
             self._proc.kill()
             self._proc.wait()
 

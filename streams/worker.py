@@ -38,6 +38,7 @@ MAX_DELIVERIES = 5  # a pending entry delivered this often is dead-lettered, not
 HEALTH_TTL_S = 10
 MAINTENANCE_S = 2.0
 OFFLINE_CHECK_S = 0.5
+BACKOFF_MIN_S, BACKOFF_MAX_S = 0.25, 8.0  # reconnecting to Redis: doubling waits between these
 
 
 class LostLease(Exception):
@@ -55,7 +56,7 @@ class Worker:
         name: str | None = None,
         batch: int | None = None,
         block_ms: int = 1000,
-        lease_ttl_ms: int = 10_000,
+        lease_ttl_ms: int | None = None,
     ) -> None:
         if not client.connection_pool.connection_kwargs.get("decode_responses"):
             raise ValueError("Worker needs a client made with decode_responses=True")
@@ -65,7 +66,8 @@ class Worker:
         self.token = new_token(self.name)  # lease owner and consumer: unique to this process
         self.batch, self.block_ms = batch or settings.batch, block_ms
         self.pipeline = Pipeline(city)
-        self.leases = Partitions(client, self.keys, settings.partitions, self.token, lease_ttl_ms)
+        self.leases = Partitions(client, self.keys, settings.partitions, self.token,
+                                 lease_ttl_ms or settings.lease_ttl_ms)
         self.cache: dict[int, dict[str, bytes]] = {}  # partition -> subject -> stored state JSON
         self.recovering: set[int] = set()
         # partitions whose stream has been read to the end: only their units can be judged silent
@@ -75,6 +77,7 @@ class Worker:
         self._scripts = Scripts.register(client)
         self._last_maintenance = 0.0
         self._last_offline_check = 0.0
+        self.reconnects = 0
 
     # --- set-up ------------------------------------------------------------------------------
     def ensure_groups(self) -> None:
@@ -90,14 +93,24 @@ class Worker:
     def run(self, stop: threading.Event) -> None:
         self.ensure_groups()
         log.info("worker %s started on %d partitions", self.name, self.settings.partitions)
+        down_since: float | None = None
+        backoff = BACKOFF_MIN_S
         try:
             while not stop.is_set():
                 try:
                     self.step()
-                except redis.ConnectionError as exc:
-                    log.warning("redis unavailable (%s); retrying in 1 s", exc)
-                    self.cache.clear()
-                    stop.wait(1.0)
+                    if down_since is not None:
+                        log.warning("worker %s: Redis is back after %.1f s; resuming pending entries",
+                                    self.name, time.monotonic() - down_since)
+                        down_since, backoff = None, BACKOFF_MIN_S
+                except (redis.ConnectionError, redis.TimeoutError) as exc:
+                    if down_since is None:
+                        down_since = time.monotonic()
+                        self.reconnects += 1
+                    log.warning("worker %s: Redis unavailable (%s); reconnecting in %.1f s", self.name, exc, backoff)
+                    self._after_disconnect()
+                    stop.wait(backoff)
+                    backoff = min(BACKOFF_MAX_S, backoff * 2)
                 except Exception:  # a bug must not stop the worker: retry the batch, boundedly
                     log.exception("worker %s: batch failed; its entries stay pending and are retried", self.name)
                     self._retry_pending()
@@ -133,8 +146,8 @@ class Worker:
     def maintain(self) -> None:
         """Heartbeat, lease renewal and rebalancing."""
         self._last_maintenance = time.monotonic()
-        status = {"worker": self.name, "partitions": sorted(self.leases.owned), "ts": time.time(),
-                  "clock": self.clock}
+        status = {"worker": self.name, "token": self.token, "partitions": sorted(self.leases.owned),
+                  "ts": time.time(), "clock": self.clock, "reconnects": self.reconnects}
         self.client.set(self.keys.health(self.name), orjson.dumps(status), ex=HEALTH_TTL_S)
         gained, lost = self.leases.rebalance()
         for p in lost:
@@ -143,6 +156,31 @@ class Worker:
             log.info("worker %s took partition %d", self.name, p)
             self._claim_pending(p)
             self.recovering.add(p)
+        for p in sorted(self.leases.owned - gained):
+            self._sweep(p)
+
+    def _sweep(self, p: int) -> None:
+        """Claim entries of ``p`` pending too long in any consumer (a stalled worker read them after
+        its lease passed here, or a connection dropped mid-batch) and process them again."""
+        # redis-py hands JUSTID replies back without the cursor: claim from the start until a page
+        # comes back short (claimed entries are no longer idle, so the next page holds new ones)
+        key, claimed = self.keys.input(p), 0
+        while True:
+            ids = self.client.xautoclaim(key, self.keys.group, self.token, self.settings.sweep_idle_ms,
+                                         start_id="0-0", count=1000, justid=True)
+            claimed += len(ids)
+            if len(ids) < 1000:
+                break
+        if claimed:
+            log.warning("worker %s: claimed %d entries of partition %d left pending too long", self.name, claimed, p)
+            self.recovering.add(p)
+
+    def _after_disconnect(self) -> None:
+        """A batch may have been read and not committed: forget cached state and re-read this
+        consumer's pending entries of every owned partition once Redis is back."""
+        self.cache.clear()
+        self.recovering |= self.leases.owned
+        self.caught_up -= self.leases.owned  # nobody is silent until the backlog is read again
 
     def shutdown(self) -> None:
         self.leases.release_all()
@@ -327,7 +365,8 @@ def main() -> None:
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    Worker(connect(settings.redis_url), city, settings).run(stop)
+    # no silent retries: a lost reply must surface so this worker re-reads its pending entries in order
+    Worker(connect(settings.redis_url, retry=False, socket_timeout=30), city, settings).run(stop)
 
 
 if __name__ == "__main__":
