@@ -53,8 +53,13 @@ def encode_anpr(checkpoint: str, plate: str, ts: float, confidence: float | None
 
 
 def subject_of(fields: Mapping[str, str]) -> str:
-    """The partition key of a message: ``plate`` for ``type=anpr``, else ``id``."""
-    return fields.get("plate", "") if fields.get("type") == "anpr" else fields.get("id", "")
+    """The partition key of a message: ``plate`` for ``type=anpr``, else ``id``, trimmed of
+    surrounding whitespace (contract 7.2: the worker keeps state under the trimmed subject).
+
+    >>> subject_of({"type": "anpr", "plate": " 粤B1 ", "checkpoint": "A"}), subject_of({"type": "gps", "id": "P01"})
+    ('粤B1', 'P01')
+    """
+    return (fields.get("plate", "") if fields.get("type") == "anpr" else fields.get("id", "")).strip()
 
 
 class Producer:

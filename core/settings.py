@@ -87,6 +87,10 @@ class Settings:
     lease_ttl_ms:
         ``CC_LEASE_TTL_MS``; how long a worker's partition lease lives without renewal: a worker
         stalled longer than this loses its partitions to another.
+    future_s:
+        ``CC_FUTURE_S``; a fix or plate read more than this many seconds ahead of the wall clock is
+        dropped (counted as ``dropped:future``) and never advances the event clock. The only place
+        where the wall clock meets event time.
     sweep_idle_ms:
         ``CC_SWEEP_IDLE_MS``; an input entry pending this long in any consumer (a stalled or lost
         worker's) is claimed by the partition's owner and processed again.
@@ -112,6 +116,7 @@ class Settings:
     log_level: str = "INFO"
     lease_ttl_ms: int = 10_000
     sweep_idle_ms: int = 30_000
+    future_s: float = 300.0
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -127,6 +132,7 @@ class Settings:
             workers = int(e.get("CC_WORKERS") or 1)
             lease_ttl_ms = int(e.get("CC_LEASE_TTL_MS") or 10_000)
             sweep_idle_ms = int(e.get("CC_SWEEP_IDLE_MS") or 30_000)
+            future_s = float(e.get("CC_FUTURE_S") or 300.0)
         except ValueError as exc:
             raise ValueError(f"a numeric setting is not a number: {exc}") from exc
         if partitions < 1:
@@ -152,6 +158,7 @@ class Settings:
             log_level=(e.get("LOG_LEVEL") or "INFO").upper(),
             lease_ttl_ms=lease_ttl_ms,
             sweep_idle_ms=sweep_idle_ms,
+            future_s=future_s,
         )
 
     def configure_logging(self) -> None:

@@ -36,7 +36,6 @@ from core.redisio import connect
 from core.settings import Settings
 from demo.incidents import INCIDENTS, Incident
 from demo.world import Agent, World
-from streams.filters import MAX_FUTURE_S
 
 __all__ = ["Simulator", "PING_S", "BACKLOG_MIN", "demo_start", "choose_start", "main"]
 
@@ -71,8 +70,9 @@ def demo_start(wall_now: datetime) -> float:
 
 def choose_start(wall_now: datetime, clock: float | None) -> float:
     """The demo's start: ``demo_start(wall_now)``, unless the workers' event clock (``cc:clock``)
-    says an earlier demo fed this Redis. Event time only moves forward, and the workers drop fixes
-    more than ``MAX_FUTURE_S`` past their clock, so the demo then carries on a minute after it.
+    says an earlier demo fed this Redis: event time only moves forward, so the demo then carries on
+    a minute after that clock, but never ahead of the wall clock (the workers believe nothing later
+    than the wall clock plus ``CC_FUTURE_S``).
 
     >>> from zoneinfo import ZoneInfo
     >>> now = datetime(2026, 11, 22, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -80,11 +80,13 @@ def choose_start(wall_now: datetime, clock: float | None) -> float:
     True
     >>> choose_start(now, demo_start(now) + 600) == demo_start(now) + 660
     True
+    >>> choose_start(now, now.timestamp() - 10) == now.timestamp()
+    True
     """
     start = demo_start(wall_now)
-    if clock is None or clock + 60 <= start <= clock + MAX_FUTURE_S - 600:
+    if clock is None or clock + 60 <= start:
         return start
-    return clock + 60
+    return max(clock, min(clock + 60, wall_now.timestamp()))
 
 
 @dataclass(order=True)
@@ -187,7 +189,9 @@ class Simulator:
         wall0 = time.monotonic()
         pending: list[dict[str, str]] = []
         while not stop.is_set():
-            pending.extend(self.step(self.start + (time.monotonic() - wall0) * self.speed))
+            # never ahead of the wall clock: once the demo has caught up with it, it runs in real time
+            target = min(self.start + (time.monotonic() - wall0) * self.speed, time.time())
+            pending.extend(self.step(max(target, self.now)))
             if pending:
                 try:
                     self.producer.send(pending)

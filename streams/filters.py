@@ -1,8 +1,9 @@
 """Position filters (Traccar's FilterHandler): one small function per filter, in order.
 
-Each ``filter_xxx(ping, last, clock)`` returns True when the fix must be dropped; ``last`` is the
-subject's last accepted fix (None for its first) and ``clock`` the newest event time the worker
-has seen (None when unknown). ``filter_ping`` names the first filter that fires, so the worker
+Each ``filter_xxx(ping, last, horizon)`` returns True when the fix must be dropped; ``last`` is the
+subject's last accepted fix (None for its first) and ``horizon`` the latest event time believable
+now: the wall clock plus ``CC_FUTURE_S`` (None: no bound), the one place the wall clock meets event
+time. ``filter_ping`` names the first filter that fires, so the worker
 counts every drop by name (``dropped:{name}`` in ``cc:stats``): never a silent loss.
 """
 
@@ -27,12 +28,10 @@ __all__ = [
     "filter_out_of_order",
     "filter_jump",
     "derive_speed_kmh",
-    "MAX_FUTURE_S",
     "MAX_JUMP_KMH",
     "MIN_JUMP_M",
 ]
 
-MAX_FUTURE_S = 3600.0  # a fix more than an hour past the event clock is from a broken device clock
 MAX_JUMP_KMH = 300.0  # no road vehicle covers more than this between two fixes
 MIN_JUMP_M = 1000.0  # shorter hops are GPS noise, never a jump
 
@@ -57,7 +56,7 @@ class LastFix:
         return cls(float(d["ts"]), float(d["lat"]), float(d["lon"]))
 
 
-def filter_invalid(ping: Ping, last: LastFix | None, clock: float | None) -> bool:
+def filter_invalid(ping: Ping, last: LastFix | None, horizon: float | None) -> bool:
     """Out of range, not a number, or exactly 0,0 (a receiver without a fix)."""
     lat, lon = ping.lat, ping.lon
     if not (math.isfinite(lat) and math.isfinite(lon) and math.isfinite(ping.ts)):
@@ -65,22 +64,22 @@ def filter_invalid(ping: Ping, last: LastFix | None, clock: float | None) -> boo
     return not (-90 <= lat <= 90 and -180 <= lon <= 180) or (lat == 0 and lon == 0)
 
 
-def filter_future(ping: Ping, last: LastFix | None, clock: float | None) -> bool:
-    """More than ``MAX_FUTURE_S`` after the event clock (when the clock is known)."""
-    return clock is not None and ping.ts > clock + MAX_FUTURE_S
+def filter_future(ping: Ping, last: LastFix | None, horizon: float | None) -> bool:
+    """Later than ``horizon``: the wall clock plus ``CC_FUTURE_S`` (a broken or forged device clock)."""
+    return horizon is not None and ping.ts > horizon
 
 
-def filter_duplicate(ping: Ping, last: LastFix | None, clock: float | None) -> bool:
+def filter_duplicate(ping: Ping, last: LastFix | None, horizon: float | None) -> bool:
     """The same time as the last accepted fix."""
     return last is not None and ping.ts == last.ts
 
 
-def filter_out_of_order(ping: Ping, last: LastFix | None, clock: float | None) -> bool:
+def filter_out_of_order(ping: Ping, last: LastFix | None, horizon: float | None) -> bool:
     """Older than the last accepted fix."""
     return last is not None and ping.ts < last.ts
 
 
-def filter_jump(ping: Ping, last: LastFix | None, clock: float | None) -> bool:
+def filter_jump(ping: Ping, last: LastFix | None, horizon: float | None) -> bool:
     """More than ``MIN_JUMP_M`` from the last fix at an implied speed above ``MAX_JUMP_KMH``."""
     if last is None or ping.ts <= last.ts:
         return False
@@ -99,10 +98,10 @@ FILTERS: tuple[tuple[str, Filter], ...] = (
 )
 
 
-def filter_ping(ping: Ping, last: LastFix | None, clock: float | None) -> str | None:
+def filter_ping(ping: Ping, last: LastFix | None, horizon: float | None) -> str | None:
     """The name of the first filter of ``FILTERS`` that drops ``ping``, or None to keep it."""
     for name, drop in FILTERS:
-        if drop(ping, last, clock):
+        if drop(ping, last, horizon):
             return name
     return None
 

@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 
 from city.citypack import CityPack
+from core.keys import partition_of
 from core.messages import parse_fields
 from core.model import Alert, Kind, ParseError, Ping, Read
 from streams import rules
@@ -73,8 +74,9 @@ def _dead(entry: Entry, error: str) -> DeadLetter:
 class Pipeline:
     """Filters, enrichers and detectors over batches of entries of one partition."""
 
-    def __init__(self, city: CityPack) -> None:
+    def __init__(self, city: CityPack, partitions: int | None = None) -> None:
         self.ctx = Context(city)
+        self.partitions = partitions  # with it, an entry whose subject belongs elsewhere is dead-lettered
         self._applicable: dict[tuple[Kind, str | None], tuple[rules.Rule, ...]] = {}
 
     @property
@@ -82,9 +84,11 @@ class Pipeline:
         return self.ctx.city
 
     def process(
-        self, entries: Sequence[Entry], states: Mapping[str, dict[str, Any]], clock: float | None
+        self, entries: Sequence[Entry], states: Mapping[str, dict[str, Any]], horizon: float | None,
+        partition: int | None = None,
     ) -> BatchResult:
-        """Run a batch; ``states`` maps subject -> state (missing subjects start empty).
+        """Run a batch of partition ``partition``; ``states`` maps subject -> state (missing subjects
+        start empty); events later than ``horizon`` (wall clock + ``CC_FUTURE_S``) are dropped.
 
         ``states`` is not modified; the worker compares the returned states with what it stored.
         """
@@ -108,7 +112,15 @@ class Pipeline:
                 out.dead.append(_dead(entry, str(exc)))
                 continue
             event.entry_id, event.stream = entry.entry_id, entry.stream
-            if isinstance(event, Ping) and not self._keep(event, state_of(event.subject), clock, out):
+            if partition is not None and self.partitions and (
+                    home := partition_of(event.subject, self.partitions)) != partition:
+                out.dead.append(_dead(entry, f"partition: subject {event.subject!r} belongs to partition {home}, "
+                                             f"not {partition}; send it to cc:in:{home} (contract section 3)"))
+                continue
+            if isinstance(event, Read) and horizon is not None and event.ts > horizon:
+                out.counters["dropped:future"] += 1
+                continue
+            if isinstance(event, Ping) and not self._keep(event, state_of(event.subject), horizon, out):
                 continue
             events.append(event)
 
@@ -123,10 +135,10 @@ class Pipeline:
         out.counters["processed"] += len(entries)
         return out
 
-    def _keep(self, ping: Ping, st: dict[str, Any], clock: float | None, out: BatchResult) -> bool:
+    def _keep(self, ping: Ping, st: dict[str, Any], horizon: float | None, out: BatchResult) -> bool:
         """Position filters; a kept ping becomes the subject's last fix."""
         last = LastFix.from_dict(st["last"]) if "last" in st else None
-        dropped = filter_ping(ping, last, clock)
+        dropped = filter_ping(ping, last, horizon)
         if dropped is not None:
             out.counters[f"dropped:{dropped}"] += 1
             return False

@@ -23,6 +23,7 @@ import redis
 from city.citypack import CityPack, load_city_pack
 from core.keys import Keys
 from core.lease import new_token
+from core.producer import subject_of
 from core.redisio import connect
 from core.settings import Settings
 from core.values import text
@@ -65,7 +66,7 @@ class Worker:
         self.name = name or settings.worker_name or f"{socket.gethostname()}-{os.getpid()}"
         self.token = new_token(self.name)  # lease owner and consumer: unique to this process
         self.batch, self.block_ms = batch or settings.batch, block_ms
-        self.pipeline = Pipeline(city)
+        self.pipeline = Pipeline(city, settings.partitions)
         self.leases = Partitions(client, self.keys, settings.partitions, self.token,
                                  lease_ttl_ms or settings.lease_ttl_ms)
         self.cache: dict[int, dict[str, bytes]] = {}  # partition -> subject -> stored state JSON
@@ -259,13 +260,12 @@ class Worker:
         if not entries:
             return 0
         cache = self.cache.setdefault(p, {})
-        subjects = {e.fields.get("id") or e.fields.get("plate") or "" for e in entries} - {""}
+        subjects = {subject_of(e.fields) for e in entries} - {""}  # trimmed, as states are keyed
         self._load_states(p, cache, subjects)
         states = {s: orjson.loads(b) for s in subjects if (b := cache.get(s))}
-        # "future" is judged against the later of the wall clock and the event clock: a replay of
-        # history is never in the future, a demo running ahead of the wall is judged by its own
-        # clock, and an event clock left behind by yesterday's data cannot make today's look future.
-        result = self.pipeline.process(entries, states, max(time.time(), self.clock or 0.0))
+        # the one place the wall clock meets event time (contract 7.1, CC_FUTURE_S): nothing later
+        # than now + future_s is believed, so a forged device clock cannot push the event clock
+        result = self.pipeline.process(entries, states, time.time() + self.settings.future_s, partition=p)
         changed = {s: b for s, st in result.states.items() if (b := orjson.dumps(st)) != cache.get(s)}
         try:
             self._commit(p, result, changed, [e.entry_id for e in entries])

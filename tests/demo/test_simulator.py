@@ -88,7 +88,9 @@ def test_the_demo_starts_at_0156_local_and_carries_on_after_an_earlier_demo(city
     assert choose_start(now, demo_start(now) - 1800) == demo_start(now)  # a little before: still 01:56
     assert choose_start(now, demo_start(now) + 3600) == demo_start(now) + 3660  # later: never go back
     yesterday = demo_start(now) - 86400 + 3 * 3600
-    assert choose_start(now, yesterday) == yesterday + 60  # the workers would drop a jump of 20 h
+    assert choose_start(now, yesterday) == demo_start(now)  # a new day: only the wall clock bounds event time
+    just_now = now.timestamp() - 20  # an earlier demo caught up with the wall clock: carry on, never ahead
+    assert choose_start(now, just_now) == now.timestamp()
 
 
 def test_without_backlog_only_live_time_is_sent(city: CityPack) -> None:

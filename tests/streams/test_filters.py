@@ -39,10 +39,11 @@ def test_valid_edges_and_half_zero(lat: float, lon: float) -> None:
     assert filter_ping(ping(lat=lat, lon=lon), None, None) is None
 
 
-def test_future_only_past_an_hour_of_a_known_clock() -> None:
-    assert filter_ping(ping(dt=3600), None, T) is None
-    assert filter_ping(ping(dt=3600.5), None, T) == "future"
-    assert filter_ping(ping(dt=10 * 86400), None, None) is None, "no clock yet: nothing to compare with"
+def test_future_is_past_the_horizon_of_wall_clock_plus_future_s() -> None:
+    horizon = T + 300  # the worker passes wall clock + CC_FUTURE_S
+    assert filter_ping(ping(dt=300), None, horizon) is None
+    assert filter_ping(ping(dt=300.5), None, horizon) == "future"
+    assert filter_ping(ping(dt=10 * 86400), None, None) is None, "no horizon: nothing to compare with"
 
 
 def test_duplicate_and_out_of_order() -> None:

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import orjson
 import pytest
 import redis
 
@@ -255,3 +256,33 @@ def test_a_rule_bug_on_one_message_is_retried_then_dead_lettered(
     assert r.xlen(KEYS.deadletter) == 1, "innocent entries of the failing batch are not dead-lettered"
     send(r, {"type": "gps", "id": "P01", "lat": "22.505", "lon": "114.005", "ts": "1700000000"}, "P01")
     wait_for(lambda: r.hget(KEYS.last, "P01") is not None)
+
+
+def test_a_forged_future_read_or_fix_changes_nothing(r: redis.Redis, start_worker: Callable[..., Running]) -> None:
+    """Contract 7.1: later than wall clock + CC_FUTURE_S (300 s) is dropped and never moves the event clock."""
+    now = time.time()
+    send(r, {"type": "gps", "id": "P01", "lat": "22.505", "lon": "114.005", "ts": f"{now:.0f}"}, "P01")
+    send(r, {"type": "gps", "id": "P01", "lat": "22.505", "lon": "114.005", "ts": f"{now + 3600:.0f}"}, "P01")
+    send(r, {"type": "anpr", "checkpoint": "A", "plate": "粤BZ9999", "ts": f"{now + 400:.0f}"}, "粤BZ9999")
+    start_worker()
+    wait_for(lambda: r.hget(KEYS.stats, "processed") == "3")
+    assert float(r.get(KEYS.clock) or 0) == pytest.approx(round(now), abs=1)
+    assert r.hget(KEYS.stats, "dropped:future") == "2"
+    assert r.xlen(KEYS.alerts) == 0, "a watchlisted plate read from the future raises nothing"
+
+
+def test_subjects_are_trimmed_and_a_wrong_partition_is_dead_lettered(
+    r: redis.Redis, start_worker: Callable[..., Running]
+) -> None:
+    """Contract 7.2: one subject, one partition, one state, whatever whitespace surrounds it."""
+    home = partition_of("P01", 4)
+    wrong = (home + 1) % 4
+    r.xadd(KEYS.input(home), {"type": "gps", "id": " P01 ", "lat": "22.505", "lon": "114.005", "ts": "1700000000"})
+    r.xadd(KEYS.input(wrong), {"type": "gps", "id": "P01", "lat": "22.505", "lon": "114.006", "ts": "1700000010"})
+    start_worker()
+    wait_for(lambda: r.xlen(KEYS.deadletter) == 1 and r.hget(KEYS.last, "P01") is not None)
+    (_, letter), = r.xrange(KEYS.deadletter)
+    assert letter["error"].startswith("partition") and f"cc:in:{home}" in letter["error"]
+    assert letter["stream"] == KEYS.input(wrong)
+    assert r.hkeys(KEYS.last) == ["P01"], "stored under the trimmed subject"
+    assert orjson.loads(r.hget(KEYS.last, "P01"))["ts"] == "1700000000"
