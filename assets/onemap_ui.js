@@ -186,10 +186,10 @@
   }
 
   function incidentRow(inc) {
-    var esc = OM.isEscalated(inc), a = {alert_id: inc.alert_id, type: inc.type, severity: inc.severity,
+    var esc = OM.isEscalated(inc), where = place(inc), a = {alert_id: inc.alert_id, type: inc.type, severity: inc.severity,
       subject: inc.subject, ts: inc.ts, text: inc.text, lat: inc.lat, lon: inc.lon, zone: inc.zone, checkpoint: inc.checkpoint};
     var meta = (inc.count > 1 ? '<span class="om-inc-count">\u00d7' + inc.count + "</span> " : "") +
-               '<span class="om-inc-where">' + place(inc) + "</span> " +
+               (where ? '<span class="om-inc-where">' + where + "</span> · " : "") +
                '<span class="om-inc-age">' + OM.ageText(OM.incidentAge(inc)) + "</span>" + (esc ? " " + OM.overdueBadge() : "");
     return '<div class="om-feed-item om-incident om-sev-' + OM.esc(inc.severity) + (esc ? " om-escalated" : "") +
            '" data-incident="' + OM.esc(inc.id) + '" data-alert="' + OM.esc(inc.alert_id) + '" data-count="' + inc.count +

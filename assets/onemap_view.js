@@ -318,6 +318,7 @@
       m.on("click", function () { self.select("alert", m._omInc.alert_id); });
       if (inc.trail && inc.trail.length > 1) {
         m._omTrail = L.polyline(inc.trail, {pane: "om-alerts", interactive: false, weight: 3, opacity: 0.85, dashArray: "6 5",
+                                            smoothFactor: 0, // every sighting stays a vertex
                                             color: OM.COLORS[inc.severity] || OM.COLORS[""],
                                             className: "om-incident-trail om-sev-" + inc.severity});
         group.addLayer(m._omTrail);
