@@ -299,7 +299,7 @@ class Bridge:
         stored = webstore.read_clock(self.client, k)
         if stored is not None and (clock is None or stored > clock):
             clock = self.clock = stored
-        views = vi.open_views(self.incidents(), self.closed, self.escalate_s, clock, zone_key="_zone")
+        ranked = vi.standing(self.incidents(), self.closed, self.escalate_s, clock, zone_key="_zone")
         unit_ids = sorted(city.units)
         last_ts = {u: (row[5] if (row := self.latest.get(u)) else None) for u in unit_ids}
         statuses = vs.unit_statuses(last_ts, webstore.busy_units(self.client, k, unit_ids), clock,
@@ -312,10 +312,11 @@ class Bridge:
             1 for p in city.vehicles if (row := self.latest.get(p)) is not None and clock - row[5] <= VEHICLE_FRESH_S)
         return {
             "clock": clock, "clock_text": vs.clock_text(clock, city.timezone),
-            "open": vi.counts_by_color(views), "overdue": sum(1 for v in views if v["escalated"]),
+            "open": vi.counts_by_color(ranked), "overdue": sum(1 for s in ranked if s.escalated),
             "open_alerts": len(self.open), "open_capped": self.dropped > 0,
-            "incidents": views[:INCIDENTS_PUSH],
-            "zones": vs.zone_status(vi.zone_colors(views), patrol, covered),
+            "incidents": [vi.view(s.incident, self.closed, self.escalate_s, clock, "_zone")
+                          for s in ranked[:INCIDENTS_PUSH]],
+            "zones": vs.zone_status(vi.zone_colors(ranked), patrol, covered),
             "units": vs.status_counts(statuses), "unit_status": statuses,
             "health": vs.worker_health(webstore.workers(self.client, k), self.partitions),
             "intercepts": vs.intercepts_today(self._orders, clock, city.timezone),

@@ -36,8 +36,7 @@ def _open_red(web: Web) -> int:
     """Open incidents whose worst open alert is red (the header and the wall count incidents)."""
     acked = {k.decode() for k in web.client.hkeys(KEYS.alert_acks)}
     alerts = [alert_json(f) for _, f in web.client.xrange(KEYS.alerts)]
-    views = vi.open_views(vi.group(alerts, 1800), acked, DEFAULT_ESCALATE_S, web.clock)
-    return vi.counts_by_color(views)["red"]
+    return vi.counts_by_color(vi.standing(vi.group(alerts, 1800), acked, DEFAULT_ESCALATE_S, web.clock))["red"]
 
 
 def test_01_command_map_renders_zones_units_vehicles_and_checkpoints(page: Page, web: Web) -> None:

@@ -70,9 +70,10 @@ def test_acknowledging_every_alert_closes_the_incident_and_a_new_sighting_reopen
 def test_colors_count_incidents_not_alerts_and_zones_take_the_latest_sighting() -> None:
     flood = [_read(n, ts=T0 + n * 60, zone="W") for n in range(9)] + [_read(9, ts=T0 + 600, zone="E")]
     quiet = [_read(0, plate="粤BY0001", ts=T0, severity="blue", zone="W")]
-    views = vi.open_views(vi.group(flood + quiet, 1800), set(), ESC, T0 + 600)
-    assert vi.counts_by_color(views) == {"red": 1, "orange": 0, "yellow": 0, "blue": 1}
-    assert sorted(vi.zone_colors(views)) == [("E", "red"), ("W", "blue")]  # the plate is in E now
+    ranked = vi.standing(vi.group(flood + quiet, 1800), set(), ESC, T0 + 600)
+    assert vi.counts_by_color(ranked) == {"red": 1, "orange": 0, "yellow": 0, "blue": 1}
+    assert sorted(vi.zone_colors(ranked)) == [("E", "red"), ("W", "blue")]  # the plate is in E now
+    assert [v["count"] for v in vi.open_views(vi.group(flood + quiet, 1800), set(), ESC, T0 + 600, limit=1)] == [10]
 
 
 def test_open_until_acknowledged_however_old_and_escalated_by_severity() -> None:

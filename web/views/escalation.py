@@ -44,7 +44,8 @@ def due_at(alert: Mapping[str, Any], escalate_s: Mapping[str, float]) -> float |
     >>> due_at({"ts": 1000, "severity": "red"}, {"red": 300.0}), due_at({"ts": 1000, "severity": "pink"}, {})
     (1300.0, None)
     """
-    ts = as_float(alert.get("ts"))
+    raw = alert.get("ts")
+    ts = float(raw) if isinstance(raw, (int, float)) and not isinstance(raw, bool) else as_float(raw)
     limit = escalate_s.get(str(alert.get("severity", "")))
     if ts is None or limit is None:
         return None

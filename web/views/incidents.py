@@ -23,15 +23,15 @@ open alert is (``web.views.escalation``).
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from core.values import as_float
 from web.views.escalation import due_at, is_open
 
-__all__ = ["SEVERITIES", "TRAIL_MAX", "Incident", "group", "worst", "incident_of", "view", "open_views",
-           "counts_by_color", "zone_colors"]
+__all__ = ["SEVERITIES", "TRAIL_MAX", "Incident", "Standing", "group", "worst", "incident_of", "standing",
+           "view", "open_views", "counts_by_color", "zone_colors"]
 
 SEVERITIES = ("red", "orange", "yellow", "blue")
 TRAIL_MAX = 50  # sightings drawn on the map per incident (the newest)
@@ -39,7 +39,10 @@ _RANK = {s: i for i, s in enumerate(SEVERITIES)}
 
 
 def _ts(alert: Mapping[str, Any]) -> float:
-    return as_float(alert.get("ts")) or 0.0
+    value = alert.get("ts")
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)  # the common case (alert_json gives numbers): no parsing
+    return as_float(value) or 0.0
 
 
 def worst(severities: Iterable[str]) -> str:
@@ -57,6 +60,7 @@ class Incident:
     """One subject's alerts close together in time, oldest first."""
 
     alerts: list[Mapping[str, Any]] = field(default_factory=list)
+    last_ts: float = 0.0  # event time of the latest sighting
 
     @property
     def id(self) -> str:
@@ -99,10 +103,12 @@ def group(alerts: Iterable[Mapping[str, Any]], window_s: float) -> list[Incident
     for alert in ordered:
         subject = str(alert.get("subject") or "").strip()
         inc = current.get(subject) if subject else None
-        if inc is not None and _ts(alert) - _ts(inc.latest) <= window_s:
+        ts = _ts(alert)
+        if inc is not None and ts - inc.last_ts <= window_s:
             inc.alerts.append(alert)
+            inc.last_ts = ts
             continue
-        inc = Incident([alert])
+        inc = Incident([alert], ts)
         out.append(inc)
         if subject:
             current[subject] = inc
@@ -117,6 +123,45 @@ def incident_of(incidents: Iterable[Incident]) -> dict[str, Incident]:
     ('a', 2)
     """
     return {aid: inc for inc in incidents for aid in inc.ids()}
+
+
+@dataclass(frozen=True)
+class Standing:
+    """An open incident at one clock: enough to count, color and order it (``view`` for the rest)."""
+
+    incident: Incident
+    severity: str
+    due: float | None
+    escalated: bool
+    patrol_zone: str
+    since: float
+
+
+def _standing(inc: Incident, acked: Container[str], escalate_s: Mapping[str, float], clock: float | None,
+              zone_key: str) -> Standing | None:
+    opened = inc.open_alerts(acked)
+    if not opened:
+        return None
+    severity = worst(str(a.get("severity", "")) for a in opened)
+    dues = [d for a in opened if (d := due_at(a, escalate_s)) is not None]
+    due = min(dues) if dues else None
+    latest = inc.latest
+    return Standing(inc, severity, due, due is not None and clock is not None and clock >= due,
+                    str(latest.get(zone_key) or latest.get("zone") or ""), min(_ts(a) for a in opened))
+
+
+def standing(incidents: Iterable[Incident], acked: Container[str], escalate_s: Mapping[str, float],
+             clock: float | None, zone_key: str = "zone") -> list[Standing]:
+    """The open incidents: overdue first, then by color, then the newest sighting first.
+
+    >>> a = lambda i, s, sev, ts: {"alert_id": i, "subject": s, "severity": sev, "ts": ts}
+    >>> incs = group([a("1", "A", "blue", 0), a("2", "B", "red", 3000), a("3", "C", "yellow", 3500)], 1800)
+    >>> [(s.incident.id, s.escalated) for s in standing(incs, set(), {"red": 300.0, "yellow": 1800.0, "blue": 3600.0}, 3400.0)]
+    [('2', True), ('3', False), ('1', False)]
+    """
+    out = [s for inc in incidents if (s := _standing(inc, acked, escalate_s, clock, zone_key)) is not None]
+    out.sort(key=lambda s: (not s.escalated, _RANK.get(s.severity, 9), -s.incident.last_ts))
+    return out
 
 
 def view(inc: Incident, acked: Container[str], escalate_s: Mapping[str, float], clock: float | None,
@@ -138,30 +183,27 @@ def view(inc: Incident, acked: Container[str], escalate_s: Mapping[str, float], 
     [[22.5, 114.0], [22.5, 114.01], [22.5, 114.02]]
     """
     latest = inc.latest
-    opened = inc.open_alerts(acked)
-    dues = [d for a in opened if (d := due_at(a, escalate_s)) is not None]
-    due = min(dues) if dues else None
+    st = _standing(inc, acked, escalate_s, clock, zone_key)
     trail = []
     for a in inc.alerts[-TRAIL_MAX:]:
         lat, lon = as_float(a.get("lat")), as_float(a.get("lon"))
         if lat is not None and lon is not None:
             trail.append([lat, lon])
     return {
-        "id": inc.id, "subject": inc.subject, "count": inc.count, "open": len(opened),
-        "severity": inc.severity(acked), "alert_id": str(latest.get("alert_id", "")),
+        "id": inc.id, "subject": inc.subject, "count": inc.count, "open": len(inc.open_alerts(acked)),
+        "severity": st.severity if st else inc.severity(acked), "alert_id": str(latest.get("alert_id", "")),
         "type": str(latest.get("type", "")), "ts": _ts(latest), "lat": as_float(latest.get("lat")),
         "lon": as_float(latest.get("lon")), "zone": str(latest.get("zone") or ""),
         "patrol_zone": str(latest.get(zone_key) or latest.get("zone") or ""),
         "checkpoint": str(latest.get("checkpoint") or ""), "text": str(latest.get("text") or ""),
-        "since": min(_ts(a) for a in opened) if opened else None, "due": due,
-        "escalated": bool(opened) and due is not None and clock is not None and clock >= due,
+        "since": st.since if st else None, "due": st.due if st else None, "escalated": bool(st and st.escalated),
         "trail": trail,
     }
 
 
 def open_views(incidents: Iterable[Incident], acked: Container[str], escalate_s: Mapping[str, float],
-               clock: float | None, zone_key: str = "zone") -> list[dict[str, Any]]:
-    """Views of the open incidents: overdue first, then by color, then the newest sighting first.
+               clock: float | None, zone_key: str = "zone", limit: int | None = None) -> list[dict[str, Any]]:
+    """Views of the (first ``limit``) open incidents in ``standing`` order.
 
     >>> a = lambda i, s, sev, ts: {"alert_id": i, "subject": s, "severity": sev, "ts": ts}
     >>> incs = group([a("1", "A", "blue", 0), a("2", "B", "red", 3000), a("3", "C", "yellow", 3500)], 1800)
@@ -170,28 +212,31 @@ def open_views(incidents: Iterable[Incident], acked: Container[str], escalate_s:
     >>> [v["id"] for v in open_views(incs, {"1"}, {"red": 300.0, "yellow": 1800.0, "blue": 3600.0}, 3100.0)]
     ['2', '3']
     """
-    views = [view(inc, acked, escalate_s, clock, zone_key) for inc in incidents if inc.open_alerts(acked)]
-    views.sort(key=lambda v: (not v["escalated"], _RANK.get(v["severity"], 9), -v["ts"]))
-    return views
+    ranked = standing(incidents, acked, escalate_s, clock, zone_key)
+    return [view(s.incident, acked, escalate_s, clock, zone_key) for s in ranked[:limit]]
 
 
-def counts_by_color(views: Sequence[Mapping[str, Any]]) -> dict[str, int]:
+def counts_by_color(open_incidents: Iterable[Standing]) -> dict[str, int]:
     """Open incidents per color (all four present).
 
-    >>> counts_by_color([{"severity": "red"}, {"severity": "red"}, {"severity": "blue"}])
-    {'red': 2, 'orange': 0, 'yellow': 0, 'blue': 1}
+    >>> incs = group([{"alert_id": "1", "subject": "A", "severity": "red", "ts": 0},
+    ...               {"alert_id": "2", "subject": "A", "severity": "red", "ts": 60}], 1800)
+    >>> counts_by_color(standing(incs, set(), {}, 60.0))
+    {'red': 1, 'orange': 0, 'yellow': 0, 'blue': 0}
     """
     counts = dict.fromkeys(SEVERITIES, 0)
-    for v in views:
-        if v.get("severity") in counts:
-            counts[str(v["severity"])] += 1
+    for s in open_incidents:
+        if s.severity in counts:
+            counts[s.severity] += 1
     return counts
 
 
-def zone_colors(views: Iterable[Mapping[str, Any]]) -> list[tuple[str, str]]:
+def zone_colors(open_incidents: Iterable[Standing]) -> list[tuple[str, str]]:
     """``(patrol zone, color)`` of each open incident last seen in a patrol zone.
 
-    >>> zone_colors([{"patrol_zone": "W", "severity": "red"}, {"patrol_zone": "", "severity": "blue"}])
+    >>> incs = group([{"alert_id": "1", "subject": "A", "severity": "red", "ts": 0, "zone": "W"},
+    ...               {"alert_id": "2", "subject": "B", "severity": "blue", "ts": 0}], 1800)
+    >>> zone_colors(standing(incs, set(), {}, 0.0))
     [('W', 'red')]
     """
-    return [(str(v["patrol_zone"]), str(v.get("severity", ""))) for v in views if v.get("patrol_zone")]
+    return [(s.patrol_zone, s.severity) for s in open_incidents if s.patrol_zone]
