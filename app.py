@@ -95,7 +95,8 @@ def create_app(settings: Settings, redis_url: str, blueprints: Iterable[flask.Bl
         app.server.register_blueprint(bp)
     socketio = SocketIO(app.server, async_mode="threading", json=_OrjsonForSocketIO,
                         message_queue=redis_url if settings.message_queue else None, cors_allowed_origins=None)
-    bridge = Bridge(socketio, client, keys, city, settings.partitions, exclusive=settings.message_queue)
+    bridge = Bridge(socketio, client, keys, city, settings.partitions, exclusive=settings.message_queue,
+                    escalate_s=settings.escalate_s, incident_window_s=settings.incident_window_s)
     register_all(app, WebContext(view, client, keys, bridge, socketio))
     app.server.extensions["onemap.bridge"] = bridge
     if start_bridge:

@@ -117,11 +117,10 @@
       var waiting = pending; pending = [];
       waiting.forEach(function (m) { attach(m); });
     },
-    isOpen: function (a) {
-      if (store.acked.has(a.alert_id)) return false;
-      var clock = clockOf(), win = (store.summary && store.summary.open_s) || 3600;
-      return clock == null || clock - a.ts <= win;
-    },
+    /* open until acknowledged, however old (web/views/escalation.py) */
+    isOpen: function (a) { return !store.acked.has(a.alert_id); },
+    /* the open incidents of the last summary (web/views/incidents.py), overdue first */
+    incidents: function () { return (store.summary && store.summary.incidents) || []; },
     setLayers: function (mapId, on) { var v = views[mapId]; if (v) v.setLayers(on || []); },
     flyTo: function (mapId, lat, lon, zoom) {
       var v = views[mapId];
@@ -154,6 +153,25 @@
       return new Date(ts * 1000).toLocaleTimeString("en-GB", {hour12: false, timeZone: tz || undefined});
     } catch (e) { return new Date(ts * 1000).toLocaleTimeString("en-GB", {hour12: false}); }
   };
+  /* An incident's age (event clock minus its oldest open alert) and whether it is overdue now:
+   * the server sends "since" and "due" (web/views/incidents.py); the clock moves here. */
+  OM.incidentAge = function (inc) {
+    var clock = clockOf();
+    return clock == null || inc.since == null ? null : Math.max(0, clock - inc.since);
+  };
+  OM.isEscalated = function (inc) {
+    var clock = clockOf();
+    return !!inc.escalated || (clock != null && inc.due != null && clock >= inc.due);
+  };
+  OM.ageText = function (s) { // as web/views/escalation.py age_text, in both languages
+    if (s == null) return "--";
+    s = Math.floor(s);
+    if (s < 60) return OM.bi(s + " 秒", s + " s");
+    if (s < 3600) return OM.bi(Math.floor(s / 60) + " 分钟", Math.floor(s / 60) + " min");
+    var h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60);
+    return OM.bi(h + " 小时 " + m + " 分钟", h + " h " + m + " min");
+  };
+  OM.overdueBadge = function () { return '<span class="om-overdue">' + OM.bi("超时", "overdue") + "</span>"; };
   OM.TYPES = {
     zone_exit: ["越出巡区", "Zone exit"], restricted_entry: ["闯入禁区", "Restricted entry"], overspeed: ["超速", "Overspeed"],
     night_ban: ["夜间禁行", "Night ban"], fatigue: ["疲劳驾驶", "Fatigue"], watchlist_hit: ["布控命中", "Watchlist hit"],

@@ -175,27 +175,40 @@
   OM.onLang = function () { if (OM.store.summary) showSummary(OM.store.summary); showAge(); };
 
   /* ------------------------------------------------------------------ feed and ticker */
+  /* One row per open incident (web/views/incidents.py): its latest sighting's line, then the count
+   * (x7), where it was last seen, how long it has been open and, when overdue, om-escalated + a badge. */
+  function place(inc) {
+    var cfg = OM.store.config || {}, cp = null, zone = (cfg.zones || {})[inc.zone];
+    (cfg.checkpoints || []).forEach(function (c) { if (c.id === inc.checkpoint) cp = c; });
+    if (cp) return OM.bi(cp.zh, cp.en);
+    if (zone) return OM.bi(zone.zh, zone.en);
+    return OM.esc(inc.checkpoint || inc.zone || "");
+  }
+
+  function incidentRow(inc) {
+    var esc = OM.isEscalated(inc), where = place(inc), a = {alert_id: inc.alert_id, type: inc.type, severity: inc.severity,
+      subject: inc.subject, ts: inc.ts, text: inc.text, lat: inc.lat, lon: inc.lon, zone: inc.zone, checkpoint: inc.checkpoint};
+    var meta = (inc.count > 1 ? '<span class="om-inc-count">\u00d7' + inc.count + "</span> " : "") +
+               (where ? '<span class="om-inc-where">' + where + "</span> · " : "") +
+               '<span class="om-inc-age">' + OM.ageText(OM.incidentAge(inc)) + "</span>" + (esc ? " " + OM.overdueBadge() : "");
+    return '<div class="om-feed-item om-incident om-sev-' + OM.esc(inc.severity) + (esc ? " om-escalated" : "") +
+           '" data-incident="' + OM.esc(inc.id) + '" data-alert="' + OM.esc(inc.alert_id) + '" data-count="' + inc.count +
+           '" data-lat="' + inc.lat + '" data-lon="' + inc.lon + '">' + OM.alertLine(a) +
+           '<div class="om-inc-meta">' + meta + "</div></div>";
+  }
+
   function renderList(el, items, max) {
-    var html = items.slice(0, max).map(function (a) {
-      return '<div class="om-feed-item om-sev-' + OM.esc(a.severity) + '" data-alert="' + OM.esc(a.alert_id) +
-             '" data-lat="' + a.lat + '" data-lon="' + a.lon + '">' + OM.alertLine(a) + "</div>";
-    }).join("");
+    var html = items.slice(0, max).map(incidentRow).join("");
     if (el._omHtml !== html) { el.innerHTML = html; el._omHtml = html; }
   }
 
-  function newest(filter) {
-    var list = [];
-    OM.store.alerts.forEach(function (a) { if (filter(a)) list.push(a); });
-    list.sort(function (a, b) { return b.ts - a.ts; });
-    return list;
-  }
-
   OM.refreshLists = function () {
+    var all = OM.live.incidents();
     var feed = document.getElementById("om-feed");
-    if (feed) renderList(feed, newest(function (a) { return OM.live.isOpen(a); }), FEED_MAX);
+    if (feed) renderList(feed, all.slice().sort(function (a, b) { return b.ts - a.ts; }), FEED_MAX);
     var ticker = document.getElementById("om-wall-ticker");
-    if (ticker) renderList(ticker, newest(function (a) {
-      return (a.severity === "red" || a.severity === "orange") && OM.live.isOpen(a);
+    if (ticker) renderList(ticker, all.filter(function (i) { // already overdue first, then by color and newest
+      return i.severity === "red" || i.severity === "orange" || OM.isEscalated(i);
     }), TICKER_MAX);
   };
   var queued = false;

@@ -2,7 +2,8 @@
  *
  * Units are DOM markers moved with setLatLng (arrow turned to the heading, status color); vehicles
  * are canvas badges by category, clustered on a screen grid below CLUSTER_BELOW; trails fade by age
- * over ten minutes; open alerts pulse by severity. Created by OM.attach (onemap_live.js). */
+ * over ten minutes; open incidents pulse by severity at their latest sighting, with the trail of
+ * their sightings (one marker per incident, not per alert). Created by OM.attach (onemap_live.js). */
 (function () {
   "use strict";
   var OM = (window.onemap = window.onemap || {});
@@ -71,9 +72,13 @@
     });
   }
 
-  function alertIcon(a) {
-    return L.divIcon({className: "om-alert om-sev-" + a.severity, iconSize: [22, 22], iconAnchor: [11, 11],
-                      html: '<span class="om-pulse"></span><span class="om-dot"></span>'});
+  /* an open incident: its worst color, its count (x7) and, when overdue, the class om-escalated and a badge */
+  function incidentIcon(inc, escalated) {
+    var html = '<span class="om-pulse"></span><span class="om-dot"></span>';
+    if (inc.count > 1) html += '<span class="om-inc-count">\u00d7' + inc.count + "</span>";
+    if (escalated) html += OM.overdueBadge();
+    return L.divIcon({className: "om-alert om-incident om-sev-" + inc.severity + (escalated ? " om-escalated" : ""),
+                      iconSize: [22, 22], iconAnchor: [11, 11], html: html});
   }
 
   /* the marker's element names what it shows (data-id), for people's tools and the browser tests */
@@ -292,20 +297,46 @@
     });
   };
 
+  /* Open incidents (OM.live.incidents): one marker at the latest sighting (data-id = incident id,
+   * data-latest = its newest alert) and, with two or more sightings, a line through them in time order. */
   View.prototype.drawAlerts = function () {
-    var self = this, group = this.groups.alerts, want = new Map(), open = [];
-    store.alerts.forEach(function (a) { if (OM.live.isOpen(a) && isFinite(a.lat) && isFinite(a.lon)) open.push(a); });
-    open.sort(function (a, b) { return (SEV_RANK[a.severity] - SEV_RANK[b.severity]) || (b.ts - a.ts); });
-    open.slice(0, CAP.alertMarkers).forEach(function (a) { want.set(a.alert_id, a); });
-    this.alertMarkers.forEach(function (m, id) { if (!want.has(id)) { group.removeLayer(m); self.alertMarkers.delete(id); } });
-    want.forEach(function (a, id) {
-      if (self.alertMarkers.has(id)) return;
-      var m = L.marker([a.lat, a.lon], {pane: "om-alerts", icon: alertIcon(a), zIndexOffset: 1000 - SEV_RANK[a.severity] * 100});
-      m.bindTooltip(function () { return OM.alertLine(a); }, {className: "om-tip", direction: "top", offset: [0, -10]});
-      m.on("click", function () { self.select("alert", a.alert_id); });
+    var self = this, group = this.groups.alerts, want = new Map();
+    OM.live.incidents().forEach(function (inc) {
+      if (want.size < CAP.alertMarkers && isFinite(inc.lat) && isFinite(inc.lon) && inc.lat !== null) want.set(inc.id, inc);
+    });
+    function drop(m) { group.removeLayer(m); if (m._omTrail) group.removeLayer(m._omTrail); m._omTrail = null; }
+    this.alertMarkers.forEach(function (m, id) { if (!want.has(id)) { drop(m); self.alertMarkers.delete(id); } });
+    want.forEach(function (inc, id) {
+      var esc = OM.isEscalated(inc), m = self.alertMarkers.get(id);
+      var sig = [inc.severity, inc.count, esc, inc.lat, inc.lon, inc.alert_id].join("|");
+      if (m && m._omSig === sig) { m._omInc = inc; return; }
+      if (m) drop(m);
+      m = L.marker([inc.lat, inc.lon], {pane: "om-alerts", icon: incidentIcon(inc, esc),
+                                         zIndexOffset: 1000 - (SEV_RANK[inc.severity] || 0) * 100 + (esc ? 500 : 0)});
+      m._omInc = inc; m._omSig = sig;
+      m.bindTooltip(function () { return self.incidentTip(m._omInc); }, {className: "om-tip", direction: "top", offset: [0, -10]});
+      m.on("click", function () { self.select("alert", m._omInc.alert_id); });
+      if (inc.trail && inc.trail.length > 1) {
+        m._omTrail = L.polyline(inc.trail, {pane: "om-alerts", interactive: false, weight: 3, opacity: 0.85, dashArray: "6 5",
+                                            smoothFactor: 0, // every sighting stays a vertex
+                                            color: OM.COLORS[inc.severity] || OM.COLORS[""],
+                                            className: "om-incident-trail om-sev-" + inc.severity});
+        group.addLayer(m._omTrail);
+        var path = m._omTrail.getElement && m._omTrail.getElement();
+        if (path) path.setAttribute("data-id", id);
+      }
       group.addLayer(m); self.alertMarkers.set(id, m);
       tag(m, id);
+      var el = m.getElement && m.getElement();
+      if (el) { el.setAttribute("data-latest", inc.alert_id); el.setAttribute("data-count", String(inc.count)); }
     });
+  };
+
+  View.prototype.incidentTip = function (inc) {
+    var line = OM.alertLine({alert_id: inc.alert_id, type: inc.type, severity: inc.severity, subject: inc.subject,
+                             ts: inc.ts, text: inc.text, zone: inc.zone, checkpoint: inc.checkpoint});
+    return line + "<br>" + (inc.count > 1 ? "\u00d7" + inc.count + " · " : "") + OM.ageText(OM.incidentAge(inc)) +
+           (OM.isEscalated(inc) ? " " + OM.overdueBadge() : "");
   };
 
   /* Wall: fly to each new red alert for a few seconds, then back to the whole city. */

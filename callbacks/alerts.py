@@ -12,21 +12,30 @@ from web import ids
 from web import store as webstore
 from web.i18n import lang_of, t
 from web.views import alerts as va
+from web.views import incidents as vi
 
-__all__ = ["register", "TABLE_MAX", "load_rows"]
+__all__ = ["register", "TABLE_MAX", "load_alerts", "load_rows"]
 
 TABLE_MAX = 2000  # newest alerts the table considers
 FILTERS = (ids.AL_TYPE, ids.AL_SEVERITY, ids.AL_ZONE, ids.AL_WINDOW, ids.AL_PLATE, ids.AL_STATUS)
 
 
+def load_alerts(ctx: WebContext) -> tuple[list[Any], dict[str, Any], dict[str, vi.Incident]]:
+    """The table's alerts (the newest ``TABLE_MAX`` plus every older open one the bridge holds),
+    their acknowledgements, and alert id -> incident."""
+    c, k = ctx.client, ctx.keys
+    alerts = va.merge_alerts(webstore.recent_alerts(c, k, count=TABLE_MAX), ctx.bridge.held_alerts())
+    acks = webstore.acks_for(c, k, [str(a["alert_id"]) for a in alerts])
+    return alerts, acks, vi.incident_of(vi.group(alerts, ctx.bridge.incident_window_s))
+
+
 def load_rows(ctx: WebContext, f: va.AlertFilter, lang: str) -> tuple[list[dict[str, Any]], list[Any]]:
     """The filtered table rows, and the filtered alerts themselves."""
-    c, k, view = ctx.client, ctx.keys, ctx.view
-    alerts = webstore.recent_alerts(c, k, count=TABLE_MAX)
-    acks = webstore.acks_for(c, k, [a["alert_id"] for a in alerts])
-    clock = webstore.read_clock(c, k)
-    chosen = va.filter_alerts(alerts, f, clock, acks)
-    return va.table_rows(chosen, acks, clock, view.city.timezone, view.zone_names(lang), lang), chosen
+    view, esc = ctx.view, ctx.bridge.escalate_s
+    alerts, acks, incidents = load_alerts(ctx)
+    clock = webstore.read_clock(ctx.client, ctx.keys)
+    chosen = va.filter_alerts(alerts, f, clock, acks, esc)
+    return va.table_rows(chosen, acks, clock, view.city.timezone, view.zone_names(lang), lang, esc, incidents), chosen
 
 
 def register(app: Dash, ctx: WebContext) -> None:
@@ -58,25 +67,37 @@ def register(app: Dash, ctx: WebContext) -> None:
         row = _row(cell, rows)
         if row is None:
             return t("al.ack.pick", lang_of(lang))
-        return f"{row['time']} · {row['severity']} · {row['type']} · {row['subject']} · {row['status']}"
+        inc = f" · {t('al.col.incident', lang_of(lang))} {row['incident']}" if row.get("incident") else ""
+        return f"{row['time']} · {row['severity']} · {row['type']} · {row['subject']} · {row['status']}{inc}"
 
     @app.callback(Output(ids.AL_ACK_MESSAGE, "children"), Output(ids.AL_ACK_MESSAGE, "className"),
                   Output(ids.AL_ACK_DONE, "data"), Output(ids.AL_ACK_NOTE, "value"),
                   Input(ids.AL_ACK_BUTTON, "n_clicks"), State(ids.AL_TABLE, "active_cell"),
                   State(ids.AL_TABLE, "data"), State(ids.AL_ACK_OFFICER, "value"), State(ids.AL_ACK_NOTE, "value"),
-                  State(ids.AL_ACK_DONE, "data"), State(ids.LANG, "data"), prevent_initial_call=True)
-    def acknowledge(_n: int, cell: Any, rows: Any, officer: Any, note: Any, done: Any, lang: str | None) -> Any:
+                  State(ids.AL_ACK_WHOLE, "value"), State(ids.AL_ACK_DONE, "data"), State(ids.LANG, "data"),
+                  prevent_initial_call=True)
+    def acknowledge(_n: int, cell: Any, rows: Any, officer: Any, note: Any, whole: Any, done: Any,
+                    lang: str | None) -> Any:
         lang = lang_of(lang)
         row = _row(cell, rows)
-        alert_id = row["id"] if row else None
-        already = bool(alert_id) and bool(webstore.acks_for(ctx.client, ctx.keys, [str(alert_id)]))
+        alert_id = str(row["id"]) if row else ""
+        targets, incident = [alert_id], ""
+        if alert_id:
+            _, _, incidents = load_alerts(ctx)
+            targets, incident = va.ack_targets(alert_id, incidents, "incident" in (whole or []))
+        already = bool(alert_id) and len(webstore.acks_for(ctx.client, ctx.keys, targets)) == len(targets)
         problem = va.check_ack(alert_id, officer, note, already)
-        if problem is None and not webstore.write_ack(ctx.client, ctx.keys, str(alert_id), str(officer).strip(),
-                                                      str(note).strip()):
-            problem = ("al.ack.already", "alert_id")
+        written: list[str] = []
+        if problem is None:
+            written = webstore.write_acks(ctx.client, ctx.keys, targets, str(officer).strip(), str(note).strip(),
+                                          incident=incident)
+            if not written:
+                problem = ("al.ack.already", "alert_id")
         if problem is not None:
             return t(problem[0], lang), "om-ack-message om-error", no_update, no_update
-        return f"{t('al.ack.done', lang)}: {alert_id}", "om-ack-message om-ok", (done or 0) + 1, ""
+        shown = ", ".join(written[:5]) + (" …" if len(written) > 5 else "")
+        count = f" (×{len(written)})" if len(written) > 1 else ""
+        return f"{t('al.ack.done', lang)}{count}: {shown}", "om-ack-message om-ok", (done or 0) + 1, ""
 
     @app.callback(Output(ids.AL_DOWNLOAD, "data"), Input(ids.AL_EXPORT, "n_clicks"),
                   *[State(i, "value") for i in FILTERS], State(ids.LANG, "data"), prevent_initial_call=True)

@@ -11,10 +11,12 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["ROOT", "DEMO_CITY", "Settings", "parse_tokens"]
+__all__ = ["ROOT", "DEMO_CITY", "DEFAULT_ESCALATE_S", "Settings", "parse_tokens", "parse_escalation"]
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_CITY = ROOT / "data" / "demo_city"
+# seconds of event time an alert may stay unacknowledged before the screens mark it overdue
+DEFAULT_ESCALATE_S: dict[str, float] = {"red": 300.0, "orange": 900.0, "yellow": 1800.0, "blue": 3600.0}
 
 
 def parse_tokens(raw: str) -> dict[str, str]:
@@ -33,6 +35,36 @@ def parse_tokens(raw: str) -> dict[str, str]:
             raise ValueError(f"CC_API_TOKENS: entry {item!r} is not token:role")
         tokens[token] = role
     return tokens
+
+
+def parse_escalation(raw: str) -> dict[str, float]:
+    """Parse ``CC_ESCALATE_S`` (``severity:seconds,...``) over the defaults of ``DEFAULT_ESCALATE_S``.
+
+    Colors left out keep their default; an unknown color or a time that is not a positive number
+    is refused with a ``ValueError`` naming the variable.
+
+    >>> parse_escalation("red:120, blue:7200")
+    {'red': 120.0, 'orange': 900.0, 'yellow': 1800.0, 'blue': 7200.0}
+    >>> parse_escalation("pink:1")
+    Traceback (most recent call last):
+    ...
+    ValueError: CC_ESCALATE_S: 'pink:1' is not severity:seconds (red, orange, yellow, blue; seconds > 0)
+    """
+    out = dict(DEFAULT_ESCALATE_S)
+    for item in raw.split(","):
+        item = item.strip()
+        if not item:
+            continue
+        sev, _, secs = item.partition(":")
+        try:
+            value = float(secs)
+        except ValueError:
+            value = -1.0
+        if sev.strip() not in out or not value > 0 or value == float("inf"):
+            raise ValueError(f"CC_ESCALATE_S: {item!r} is not severity:seconds (red, orange, yellow, blue; "
+                             "seconds > 0)")
+        out[sev.strip()] = value
+    return out
 
 
 def _flag(raw: str | None, default: bool) -> bool:
@@ -94,6 +126,15 @@ class Settings:
     sweep_idle_ms:
         ``CC_SWEEP_IDLE_MS``; an input entry pending this long in any consumer (a stalled or lost
         worker's) is claimed by the partition's owner and processed again.
+    escalate_s:
+        ``CC_ESCALATE_S``; per severity, the seconds of event time an alert may stay unacknowledged
+        before the screens mark it (and its incident) overdue: ``red:300,orange:900,yellow:1800,
+        blue:3600`` by default; colors left out keep their default. Alerts stay open until someone
+        acknowledges them, however old; this only decides when they escalate.
+    incident_window_s:
+        ``CC_INCIDENT_WINDOW_S``; alerts of one subject (plate or unit) form one incident on the
+        screens while each comes within this many seconds of event time of the previous one
+        (default 1800). ``cc:alerts`` keeps one entry per alert; incidents are a view.
     """
 
     redis_url: str | None = None
@@ -117,6 +158,8 @@ class Settings:
     lease_ttl_ms: int = 10_000
     sweep_idle_ms: int = 30_000
     future_s: float = 300.0
+    escalate_s: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_ESCALATE_S))
+    incident_window_s: float = 1800.0
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -133,10 +176,13 @@ class Settings:
             lease_ttl_ms = int(e.get("CC_LEASE_TTL_MS") or 10_000)
             sweep_idle_ms = int(e.get("CC_SWEEP_IDLE_MS") or 30_000)
             future_s = float(e.get("CC_FUTURE_S") or 300.0)
+            incident_window_s = float(e.get("CC_INCIDENT_WINDOW_S") or 1800.0)
         except ValueError as exc:
             raise ValueError(f"a numeric setting is not a number: {exc}") from exc
         if partitions < 1:
             raise ValueError("CC_PARTITIONS must be at least 1")
+        if not 0 < incident_window_s < float("inf"):
+            raise ValueError("CC_INCIDENT_WINDOW_S must be a positive number of seconds")
         return cls(
             redis_url=e.get("REDIS_URL") or None,
             city_pack=pack,
@@ -159,6 +205,8 @@ class Settings:
             lease_ttl_ms=lease_ttl_ms,
             sweep_idle_ms=sweep_idle_ms,
             future_s=future_s,
+            escalate_s=parse_escalation(e.get("CC_ESCALATE_S", "")),
+            incident_window_s=incident_window_s,
         )
 
     def configure_logging(self) -> None:

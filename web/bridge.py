@@ -3,8 +3,15 @@
 One background task per web process tails ``cc:positions``, ``cc:alerts`` and ``cc:audit``
 (``XREAD BLOCK``), keeps the latest fix per subject and pushes positions at most ``1 / emit_s``
 batches a second to every client (Socket.IO events below); alerts and acknowledgements go out as
-soon as they are read. Once a second it pushes a ``summary`` (open alerts by color, zone colors,
-units, workers, KPIs; see ``web.views.summary``).
+soon as they are read. Once a second (and at once after new alerts or acknowledgements) it
+pushes a ``summary``: open incidents by color, zone colors, the open incidents themselves, units,
+workers, KPIs (see ``web.views.summary`` and ``web.views.incidents``).
+
+Open alerts: an alert stays open until someone acknowledges it, so the bridge holds every
+unacknowledged alert it knows of, up to ``MAX_OPEN`` (beyond it the oldest unacknowledged ones
+leave the screens' counts; ``open_capped`` in the summary and a warning in the log say so), and the
+newest ``MAX_RECENT`` acknowledged ones so an incident keeps its earlier sightings. At start it
+reads ``cc:alerts`` back (at most ``PRIME_SCAN`` entries) for the unacknowledged alerts.
 
 Events (all JSON):
 
@@ -15,7 +22,8 @@ Events (all JSON):
   id of the last alert pushed before this batch, so a client that holds an older id knows it
   missed some and asks for a catch-up with the id it holds;
 - ``acks`` ``{"ids": [alert_id, ...]}``;
-- ``summary`` (see ``Bridge.summary``).
+- ``summary`` (see ``Bridge.build_summary``); its ``incidents`` are the open incidents
+  (``web.views.incidents.view``), overdue first, at most ``INCIDENTS_PUSH``.
 
 Several web processes: with a shared Socket.IO message queue every emit reaches every client of
 every process, so only one bridge may push; ``exclusive=True`` makes bridges elect one through a
@@ -29,7 +37,7 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -39,8 +47,10 @@ from city.citypack import CityPack
 from city.geo import ZoneIndex
 from core.keys import Keys
 from core.lease import Lease, new_token
+from core.settings import DEFAULT_ESCALATE_S
 from core.values import text
 from web import store as webstore
+from web.views import incidents as vi
 from web.views import summary as vs
 from web.views.detail import TRACK_S
 from web.views.live import Coalescer, Row, alert_row, parse_fixes
@@ -51,7 +61,11 @@ log = logging.getLogger("onemap.bridge")
 
 EVENTS = ("positions", "tracks", "alerts", "acks", "summary")
 MAX_SUBJECTS = 100_000  # latest fixes held for the KPIs
-MAX_OPEN = 5_000  # recent alerts held for open counts and zone colors
+MAX_OPEN = 20_000  # unacknowledged alerts held: each counts until acknowledged
+MAX_RECENT = 5_000  # acknowledged alerts held, so incidents keep their earlier sightings
+PRIME_SCAN = 200_000  # alerts read back at start looking for unacknowledged ones
+INCIDENTS_PUSH = 200  # open incidents in each summary push (the counts cover all of them)
+SUMMARY_SOON_S = 0.25  # after alerts or acknowledgements, the next summary goes out this soon
 VEHICLE_FRESH_S = 600.0  # a monitored vehicle counts as monitored when it reported in the last 10 min
 LEASE_MS = 5_000
 
@@ -61,7 +75,8 @@ class Bridge:
 
     def __init__(self, socketio: Any, client: redis.Redis, keys: Keys, city: CityPack, partitions: int, *,
                  emit_s: float = 0.3, summary_s: float = 1.0, block_ms: int = 200, exclusive: bool = False,
-                 now: Callable[[], float] = time.monotonic) -> None:
+                 now: Callable[[], float] = time.monotonic, escalate_s: Mapping[str, float] | None = None,
+                 incident_window_s: float = 1800.0) -> None:
         self.socketio = socketio
         self.client = client
         self.keys = keys
@@ -75,7 +90,14 @@ class Bridge:
         self._patrol = ZoneIndex([z for z in city.zones if z.kind == "patrol"])
         self.coalescer = Coalescer()
         self.latest: dict[str, Row] = {}
-        self.open: dict[str, dict[str, Any]] = {}  # alert_id -> alert (+ "_zone"), recent only
+        self.escalate_s = dict(DEFAULT_ESCALATE_S if escalate_s is None else escalate_s)
+        self.incident_window_s = incident_window_s
+        self.open: dict[str, dict[str, Any]] = {}  # alert_id -> unacknowledged alert (+ "_zone"), oldest first
+        self.closed: dict[str, dict[str, Any]] = {}  # alert_id -> acknowledged alert, the newest MAX_RECENT
+        self.dropped = 0  # unacknowledged alerts beyond MAX_OPEN (0: every open alert is counted)
+        self._held_lock = threading.Lock()
+        self._version = 0
+        self._grouped: tuple[int, list[vi.Incident]] = (-1, [])
         self.clock: float | None = None
         self.ids: dict[str, str] = {}
         self.emitted_alert = ""  # stream id of the last alert pushed
@@ -116,6 +138,9 @@ class Bridge:
                 now = self._now()
                 if self._alerts or self._acks:
                     self.flush_alerts()  # alerts are few and urgent: no batching delay
+                    if now - last_summary >= SUMMARY_SOON_S:  # the screens' incidents follow at once
+                        self.push_summary()
+                        last_summary = now
                 if now - last_emit >= self.emit_s:
                     self.flush()
                     last_emit = now
@@ -142,9 +167,15 @@ class Bridge:
         self.emitted_alert = self.ids[k.alerts]
         self.clock = webstore.read_clock(self.client, k)
         self.latest = {row[0]: row for row in webstore.last_rows(self.client, k)}
-        self.open = {}
-        for a in webstore.recent_alerts(self.client, k, count=MAX_OPEN):
+        with self._held_lock:
+            self.open, self.closed, self.dropped = {}, {}, 0
+        alerts, complete = webstore.alerts_for_screens(self.client, k, MAX_RECENT, MAX_OPEN, PRIME_SCAN)
+        for a in alerts:
             self._hold(a)
+        if not complete:
+            self.dropped = max(self.dropped, 1)
+            log.warning("bridge: more than %d unacknowledged alerts (or more than %d alerts to read back); "
+                        "the oldest unacknowledged ones are left out of the screens' counts", MAX_OPEN, PRIME_SCAN)
 
     def read_once(self) -> None:
         """One ``XREAD BLOCK`` over the three streams; results go to the pending batches."""
@@ -185,9 +216,12 @@ class Bridge:
         self._alerts.extend(alerts)
 
     def take_ack(self, alert_id: str) -> None:
-        held = self.open.get(alert_id)
-        if held is not None:
-            held["acked"] = True
+        with self._held_lock:
+            held = self.open.pop(alert_id, None)
+            if held is not None:
+                held["acked"] = True
+                self._keep(self.closed, alert_id, held, MAX_RECENT)
+                self._version += 1
         self._acks.append(alert_id)
 
     def _hold(self, alert: dict[str, Any]) -> None:
@@ -198,10 +232,44 @@ class Bridge:
             if isinstance(lat, (int, float)) and isinstance(lon, (int, float)):
                 zone = self._patrol.patrol_zone_of(
                     self._patrol.membership(np.array([float(lon)]), np.array([float(lat)]))[0])
-        self.open[alert["alert_id"]] = {**alert, "_zone": zone}
-        if len(self.open) > MAX_OPEN:  # dicts keep insertion order: drop the oldest
-            for aid in list(self.open)[: len(self.open) - MAX_OPEN]:
-                del self.open[aid]
+        aid = str(alert["alert_id"])
+        with self._held_lock:
+            if alert.get("acked"):
+                self.open.pop(aid, None)
+                self._keep(self.closed, aid, {**alert, "_zone": zone}, MAX_RECENT)
+            elif aid not in self.closed:
+                dropped = self._keep(self.open, aid, {**alert, "_zone": zone}, MAX_OPEN)
+                if dropped and not self.dropped:
+                    log.warning("bridge: more than %d unacknowledged alerts; the oldest leave the screens' counts",
+                                MAX_OPEN)
+                self.dropped += dropped
+            self._version += 1
+
+    @staticmethod
+    def _keep(held: dict[str, dict[str, Any]], aid: str, alert: dict[str, Any], cap: int) -> int:
+        """Hold ``alert``; beyond ``cap`` drop the oldest (dicts keep insertion order). Returns how many."""
+        held[aid] = alert
+        extra = len(held) - cap
+        if extra > 0:
+            for old in list(held)[:extra]:
+                del held[old]
+        return max(0, extra)
+
+    def held_alerts(self) -> list[dict[str, Any]]:
+        """Every alert held (open and recently acknowledged), for the screens' own reads."""
+        with self._held_lock:
+            return [*self.open.values(), *self.closed.values()]
+
+    def incidents(self) -> list[vi.Incident]:
+        """The held alerts grouped into incidents (regrouped only when alerts or acks changed)."""
+        with self._held_lock:
+            version = self._version
+            if self._grouped[0] == version:
+                return self._grouped[1]
+            alerts = [*self.open.values(), *self.closed.values()]
+        grouped = vi.group(alerts, self.incident_window_s)
+        self._grouped = (version, grouped)
+        return grouped
 
     # --- pushing ---------------------------------------------------------------------------
     def flush(self) -> None:
@@ -231,7 +299,7 @@ class Bridge:
         stored = webstore.read_clock(self.client, k)
         if stored is not None and (clock is None or stored > clock):
             clock = self.clock = stored
-        opened = [a for a in self.open.values() if vs.is_open(a, bool(a.get("acked")), clock)]
+        ranked = vi.standing(self.incidents(), self.closed, self.escalate_s, clock, zone_key="_zone")
         unit_ids = sorted(city.units)
         last_ts = {u: (row[5] if (row := self.latest.get(u)) else None) for u in unit_ids}
         statuses = vs.unit_statuses(last_ts, webstore.busy_units(self.client, k, unit_ids), clock,
@@ -244,14 +312,16 @@ class Bridge:
             1 for p in city.vehicles if (row := self.latest.get(p)) is not None and clock - row[5] <= VEHICLE_FRESH_S)
         return {
             "clock": clock, "clock_text": vs.clock_text(clock, city.timezone),
-            "open": vs.open_counts(a.get("severity", "") for a in opened),
-            "zones": vs.zone_status(((a["_zone"], a.get("severity", "")) for a in opened if a["_zone"]),
-                                    patrol, covered),
+            "open": vi.counts_by_color(ranked), "overdue": sum(1 for s in ranked if s.escalated),
+            "open_alerts": len(self.open), "open_capped": self.dropped > 0,
+            "incidents": [vi.view(s.incident, self.closed, self.escalate_s, clock, "_zone")
+                          for s in ranked[:INCIDENTS_PUSH]],
+            "zones": vs.zone_status(vi.zone_colors(ranked), patrol, covered),
             "units": vs.status_counts(statuses), "unit_status": statuses,
             "health": vs.worker_health(webstore.workers(self.client, k), self.partitions),
             "intercepts": vs.intercepts_today(self._orders, clock, city.timezone),
             "vehicles": fresh, "vehicles_total": len(city.vehicles),
-            "reads": self._latest_reads(), "open_s": vs.OPEN_WINDOW_S, "last_alert": self.emitted_alert,
+            "reads": self._latest_reads(), "last_alert": self.emitted_alert,
         }
 
     def _latest_reads(self) -> dict[str, list[Any]]:

@@ -49,6 +49,7 @@ AL_DOWNLOAD = "om-al-download"
 AL_ACK_PICKED = "om-al-ack-picked"
 AL_ACK_OFFICER = "om-al-ack-officer"
 AL_ACK_NOTE = "om-al-ack-note"
+AL_ACK_WHOLE = "om-al-ack-whole"  # dcc.Checklist: acknowledge the picked alert's whole incident
 AL_ACK_BUTTON = "om-al-ack-button"
 AL_ACK_MESSAGE = "om-al-ack-message"
 AL_ACK_DONE = "om-al-ack-done"  # dcc.Store: bumped after a successful acknowledgement

@@ -19,7 +19,8 @@ from core.model import fmt_ts
 from core.values import text
 from web.views.live import Row, alert_row, fix_row, stream_id_key
 
-__all__ = ["RECENT", "read_clock", "recent_alerts", "alerts_after", "acks_for", "acked_recent", "write_ack",
+__all__ = ["RECENT", "read_clock", "recent_alerts", "alerts_for_screens", "alerts_after", "acks_for",
+           "acked_recent", "write_ack", "write_acks",
            "last_rows", "last_fix", "track", "tracks", "checkpoint_reads", "workers", "busy_units", "orders",
            "alerts_about", "stream_tail_id", "ACK_ACTION"]
 
@@ -73,6 +74,34 @@ def recent_alerts(client: redis.Redis, keys: Keys, count: int = RECENT) -> list[
     return _rows(client, keys, list(reversed(entries)))
 
 
+def alerts_for_screens(client: redis.Redis, keys: Keys, recent: int, open_max: int, scan: int
+                       ) -> tuple[list[dict[str, Any]], bool]:
+    """The newest ``recent`` alerts and every older unacknowledged one (newest first up to
+    ``open_max`` of them, reading back at most ``scan`` entries), oldest first, each with ``acked``;
+    and whether that is complete (no unacknowledged alert was left behind for either limit)."""
+    out: list[dict[str, Any]] = []
+    seen = opened = 0
+    start = "+"
+    while True:
+        page = client.xrevrange(keys.alerts, max=start, min="-", count=1000)
+        if not page:
+            return list(reversed(out)), True
+        for alert in _rows(client, keys, page):
+            seen += 1
+            if not alert["acked"]:
+                if opened >= open_max:
+                    return list(reversed(out)), False
+                opened += 1
+                out.append(alert)
+            elif seen <= recent:
+                out.append(alert)
+        if len(page) < 1000:
+            return list(reversed(out)), True
+        if seen >= scan:
+            return list(reversed(out)), False
+        start = "(" + text(page[-1][0])
+
+
 def alerts_after(client: redis.Redis, keys: Keys, after: str | None, limit: int = 2000
                  ) -> tuple[list[dict[str, Any]], bool]:
     """The alerts a client that saw up to stream id ``after`` missed, oldest first, and ``reset``.
@@ -102,22 +131,34 @@ def write_ack(client: redis.Redis, keys: Keys, alert_id: str, officer: str, note
               wall_ts: float | None = None) -> bool:
     """Record that ``officer`` acknowledged ``alert_id`` with ``note`` (``cc:alert_acks`` and
     ``cc:audit``, one transaction). ``False`` when it was already acknowledged (nothing written)."""
+    return bool(write_acks(client, keys, [alert_id], officer, note, wall_ts=wall_ts))
+
+
+def write_acks(client: redis.Redis, keys: Keys, alert_ids: list[str], officer: str, note: str,
+               incident: str = "", wall_ts: float | None = None) -> list[str]:
+    """Acknowledge each of ``alert_ids`` not yet acknowledged, in one transaction: one
+    ``cc:alert_acks`` entry and one ``cc:audit`` entry per alert (``detail`` holds the note and,
+    for an incident, its id). Returns the ids written (those already acknowledged are skipped)."""
     ts = round(time.time() if wall_ts is None else wall_ts, 3)
-    ack = orjson.dumps({"by": officer, "note": note, "ts": ts})
-    audit = {"actor": officer, "action": ACK_ACTION, "target": alert_id,
-             "detail": orjson.dumps({"note": note}).decode(), "ts": fmt_ts(ts)}
+    ids = list(dict.fromkeys(alert_ids))
+    ack = orjson.dumps({"by": officer, "note": note, "ts": ts} | ({"incident": incident} if incident else {}))
+    detail = orjson.dumps({"note": note} | ({"incident": incident} if incident else {})).decode()
     with client.pipeline(transaction=True) as pipe:
         while True:
             try:
                 pipe.watch(keys.alert_acks)
-                if pipe.hexists(keys.alert_acks, alert_id):
+                have = pipe.hmget(keys.alert_acks, ids) if ids else []
+                todo = [aid for aid, got in zip(ids, have, strict=True) if got is None]
+                if not todo:
                     pipe.unwatch()
-                    return False
+                    return []
                 pipe.multi()
-                pipe.hset(keys.alert_acks, alert_id, ack)
-                pipe.xadd(keys.audit, audit)
+                for aid in todo:
+                    pipe.hset(keys.alert_acks, aid, ack)
+                    pipe.xadd(keys.audit, {"actor": officer, "action": ACK_ACTION, "target": aid,
+                                           "detail": detail, "ts": fmt_ts(ts)})
                 pipe.execute()
-                return True
+                return todo
             except redis.WatchError:
                 continue
 

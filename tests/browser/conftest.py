@@ -60,12 +60,14 @@ class Web:
 
     def alert(self, n: int, severity: str = "red", lat: float = 22.505, lon: float = 114.005, *,
               type_: str = "watchlist_hit", subject: str = "粤BZ9999", zone: str = "W", checkpoint: str = "B",
-              text: str = "watchlist plate read") -> str:
-        """XADD one alert with the contract fields (section 4); returns its alert id."""
+              text: str = "watchlist plate read", ts: float | None = None) -> str:
+        """XADD one alert with the contract fields (section 4), at ``ts`` (default: the event
+        clock); returns its alert id."""
         alert_id = f"{type_}-test{n:04d}"
         self.client.xadd(KEYS.alerts, {
             "alert_id": alert_id, "type": type_, "severity": severity, "subject": subject, "lat": f"{lat:.6f}",
-            "lon": f"{lon:.6f}", "ts": f"{self.clock:.0f}", "zone": zone, "checkpoint": checkpoint, "text": text})
+            "lon": f"{lon:.6f}", "ts": f"{self.clock if ts is None else ts:.0f}", "zone": zone,
+            "checkpoint": checkpoint, "text": text})
         self.alerts.append(alert_id)
         return alert_id
 

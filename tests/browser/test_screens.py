@@ -14,7 +14,10 @@ import orjson
 import pytest
 from playwright.sync_api import Page, expect
 
+from core.alerts import alert_json
+from core.settings import DEFAULT_ESCALATE_S
 from tests.browser.conftest import KEYS, T0, Web, fix, shot
+from web.views import incidents as vi
 
 pytestmark = pytest.mark.browser
 WAIT = 15_000  # ms: a deadline for the page, not a performance figure
@@ -30,9 +33,10 @@ def _tab(page: Page, key: str) -> None:
 
 
 def _open_red(web: Web) -> int:
+    """Open incidents whose worst open alert is red (the header and the wall count incidents)."""
     acked = {k.decode() for k in web.client.hkeys(KEYS.alert_acks)}
-    return sum(1 for _, f in web.client.xrange(KEYS.alerts)
-               if f[b"severity"] == b"red" and f[b"alert_id"].decode() not in acked)
+    alerts = [alert_json(f) for _, f in web.client.xrange(KEYS.alerts)]
+    return vi.counts_by_color(vi.standing(vi.group(alerts, 1800), acked, DEFAULT_ESCALATE_S, web.clock))["red"]
 
 
 def test_01_command_map_renders_zones_units_vehicles_and_checkpoints(page: Page, web: Web) -> None:
@@ -156,10 +160,13 @@ def test_07_reconnects_by_itself_and_catches_up(page: Page, web: Web, errors: li
     while web.bridge.emitted_alert != web.client.xrevrange(KEYS.alerts, count=1)[0][0].decode():
         assert time.monotonic() < deadline, "the bridge did not push the alert"
         time.sleep(0.05)
-    assert page.locator(f'#om-cmd-map .om-alert[data-id="{missed}"]').count() == 0
+    # the same plate as alert 1, minutes later: it joins that incident's marker as its latest sighting
+    assert page.locator(f'#om-cmd-map .om-alert[data-latest="{missed}"]').count() == 0
+    assert not page.evaluate(f"window.onemap.store.alerts.has('{missed}')")
     page.unroute("**/socket.io/**")
     expect(page.locator(".om-link.om-link-up")).to_have_count(1, timeout=30_000)
-    expect(page.locator(f'#om-cmd-map .om-alert[data-id="{missed}"]')).to_have_count(1, timeout=WAIT)
+    expect(page.locator(f'#om-cmd-map .om-alert[data-latest="{missed}"]')).to_have_count(1, timeout=WAIT)
+    page.wait_for_function(f"window.onemap.store.alerts.has('{missed}')", timeout=WAIT)  # caught up
     errors[:] = [e for e in errors if "socket.io" not in e and "ERR_FAILED" not in e
                  and "Failed to load resource" not in e]
 

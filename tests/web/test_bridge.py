@@ -188,3 +188,65 @@ def test_running_bridge_pushes_a_new_alert(client: redis.Redis, mini: CityPack) 
         assert [a["id"] for batch in rec.of("alerts") for a in batch["alerts"]] == [aid]
     finally:
         b.stop()
+
+
+def _read(client: redis.Redis, n: int, plate: str, ts: float, severity: str = "red", lat: float = 22.505,
+          lon: float = 114.005) -> str:
+    """A watchlist read of ``plate`` (alert id ``r-{n}``) as the worker writes it."""
+    client.xadd(KEYS.alerts, {"alert_id": f"r-{n}", "type": "watchlist_hit", "severity": severity, "subject": plate,
+                              "lat": f"{lat:.6f}", "lon": f"{lon:.6f}", "ts": f"{ts:.0f}", "zone": "",
+                              "checkpoint": f"K{n}", "text": f"{plate} at K{n}"})
+    return f"r-{n}"
+
+
+def test_summary_counts_incidents_and_acking_the_incident_closes_it(client: redis.Redis, mini: CityPack) -> None:
+    _publish(client, [_fix("P01", T0 + 600)])
+    ids = [_read(client, n, "粤BZ9999", T0 + n * 120, lat=22.505, lon=114.004 + n * 0.002) for n in range(5)]
+    _read(client, 9, "粤BX0001", T0 + 60, severity="orange")
+    b, rec = _bridge(client, mini)
+    s = b.build_summary()
+    assert s["open"] == {"red": 1, "orange": 1, "yellow": 0, "blue": 0} and s["open_alerts"] == 6
+    plate = next(v for v in s["incidents"] if v["subject"] == "粤BZ9999")
+    assert plate["count"] == 5 and plate["alert_id"] == ids[-1] and len(plate["trail"]) == 5
+    assert plate["escalated"] and s["overdue"] == 1  # red since T0, the clock at T0 + 600: past 5 min
+    assert s["zones"]["E"] == "red"  # the last read (lon 114.012) is in E, the first ones in W
+    assert webstore.write_acks(client, KEYS, ids, "Li", "stopped at K4", incident=ids[0], wall_ts=5.0) == ids
+    audit = [f for _, f in client.xrange(KEYS.audit)]
+    assert [f[b"target"].decode() for f in audit] == ids  # one audit entry per alert, naming the incident
+    assert all(orjson.loads(f[b"detail"]) == {"note": "stopped at K4", "incident": ids[0]} for f in audit)
+    assert webstore.write_acks(client, KEYS, ids, "Wang", "again") == []  # nothing written twice
+    b.read_once()
+    s = b.build_summary()
+    assert s["open"] == {"red": 0, "orange": 1, "yellow": 0, "blue": 0} and s["overdue"] == 0
+    assert [v["subject"] for v in s["incidents"]] == ["粤BX0001"]
+
+
+def test_old_unacknowledged_alerts_are_kept_behind_many_newer_ones(client: redis.Redis, mini: CityPack,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    old = _read(client, 0, "粤BZ0001", T0 - 7200, severity="blue")
+    newer = [_read(client, n, f"粤BQ{n:04d}", T0 + n) for n in range(1, 12)]
+    for aid in newer:
+        webstore.write_ack(client, KEYS, aid, "Li", "ok")
+    got, complete = webstore.alerts_for_screens(client, KEYS, recent=3, open_max=100, scan=1000)
+    assert [a["alert_id"] for a in got] == [old, *newer[-3:]] and complete
+    _, complete = webstore.alerts_for_screens(client, KEYS, recent=3, open_max=0, scan=1000)
+    assert not complete
+    monkeypatch.setattr("web.bridge.MAX_RECENT", 3)
+    _publish(client, [_fix("P01", T0 + 20)])
+    b, _ = _bridge(client, mini)
+    s = b.build_summary()
+    assert s["open"]["blue"] == 1 and not s["open_capped"]
+    (v,) = s["incidents"]
+    assert v["alert_id"] == old and v["escalated"] and v["since"] == T0 - 7200
+
+
+def test_unacknowledged_alerts_beyond_the_cap_are_reported(client: redis.Redis, mini: CityPack,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("web.bridge.MAX_OPEN", 3)
+    b, _ = _bridge(client, mini)
+    for n in range(5):
+        _read(client, n, f"粤BQ{n:04d}", T0 + n)
+    b.read_once()
+    assert sorted(b.open) == ["r-2", "r-3", "r-4"] and b.dropped == 2
+    s = b.build_summary()
+    assert s["open_capped"] and s["open"]["red"] == 3

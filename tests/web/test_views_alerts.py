@@ -7,6 +7,7 @@ import io
 from zoneinfo import ZoneInfo
 
 from web.views import alerts as va
+from web.views import incidents as vi
 
 TZ = ZoneInfo("Asia/Shanghai")
 CLOCK = 1_700_000_000.0
@@ -34,11 +35,34 @@ def test_filter_by_type_severity_zone_window_and_plate() -> None:
     assert [a["alert_id"] for a in va.filter_alerts(ALERTS, f, CLOCK, {})] == ["a-0"]
 
 
-def test_status_filter_separates_open_acked_and_expired() -> None:
+def test_status_filter_separates_open_overdue_and_acked() -> None:
+    """Nothing expires: the 90-minute-old blue alert is still open, and overdue (blue allows 60 min);
+    the 2-minute-old orange one is open but not overdue (orange allows 15 min)."""
     acks = {"a-1": {"by": "Li", "note": "ok", "ts": 1.0}}
     got = {s: [a["alert_id"] for a in va.filter_alerts(ALERTS, va.AlertFilter(status=s), CLOCK, acks)]
-           for s in ("open", "acked", "expired")}
-    assert got == {"open": ["a-0", "a-2"], "acked": ["a-1"], "expired": ["a-90"]}
+           for s in ("open", "overdue", "acked")}
+    assert got == {"open": ["a-0", "a-2", "a-90"], "overdue": ["a-90"], "acked": ["a-1"]}
+    strict = {"red": 60.0, "orange": 60.0, "yellow": 60.0, "blue": 60.0}
+    overdue = va.filter_alerts(ALERTS, va.AlertFilter(status="overdue"), CLOCK, acks, strict)
+    assert [a["alert_id"] for a in overdue] == ["a-2", "a-90"]  # a-0 is brand new, a-1 acknowledged
+
+
+def test_rows_carry_incident_age_and_overdue_mark() -> None:
+    plate = [_alert(i, subject="粤BZ9999", severity="red", type="watchlist_hit", checkpoint=f"K{i}")
+             for i in (3, 6, 9)]
+    alerts = [*plate, *ALERTS]
+    incidents = vi.incident_of(vi.group(alerts, 1800))
+    rows = va.table_rows(va.filter_alerts(alerts, va.AlertFilter(), CLOCK, {}), {"a-1": {"by": "Li"}}, CLOCK, TZ,
+                         {}, "en", incidents=incidents)
+    by_id = {r["id"]: r for r in rows}
+    assert [by_id[f"a-{i}"]["incident"] for i in (9, 6, 3)] == ["1/3", "2/3", "3/3"]
+    assert {by_id[f"a-{i}"]["incident_id"] for i in (3, 6, 9)} == {"a-9"}
+    assert by_id["a-0"]["incident"] == "" and by_id["a-0"]["incident_id"] == "a-0"
+    assert by_id["a-9"]["age"] == "9 min" and by_id["a-9"]["esc"] == "1" and by_id["a-9"]["status"] == "Overdue"
+    assert by_id["a-3"]["esc"] == "" and by_id["a-3"]["status"] == "Open"  # red, 3 min: not yet
+    assert by_id["a-1"]["age"] == "" and by_id["a-1"]["status"] == "Acknowledged"
+    assert va.ack_targets("a-6", incidents, whole=True) == (["a-9", "a-6", "a-3"], "a-9")
+    assert va.ack_targets("a-6", incidents, whole=False) == (["a-6"], "")
 
 
 def test_rows_are_newest_first_with_labels_in_the_language() -> None:

@@ -7,13 +7,6 @@ from zoneinfo import ZoneInfo
 from web.views import summary as vs
 
 
-def test_open_window_is_event_time_and_acked_alerts_are_closed() -> None:
-    clock = 10_000.0
-    assert vs.is_open({"ts": clock - vs.OPEN_WINDOW_S}, False, clock)
-    assert not vs.is_open({"ts": clock - vs.OPEN_WINDOW_S - 1}, False, clock)
-    assert not vs.is_open({"ts": clock}, True, clock)
-
-
 def test_zone_takes_the_worst_open_alert_else_blue_when_uncovered() -> None:
     status = vs.zone_status([("Z1", "blue"), ("Z1", "orange"), ("Z2", "yellow")], ["Z1", "Z2", "Z3", "Z4"],
                             covered={"Z1", "Z2", "Z3"})

@@ -2,7 +2,10 @@
 
 Alerts are dicts with the contract fields (``core.alerts.alert_json`` shape, plus the stream
 ``id``); acknowledgements are ``{alert_id: {by, note, ts}}``. Time windows count back from the
-event clock, never from the wall clock.
+event clock, never from the wall clock. The table is the audit view: one row per alert, with its
+incident (``web.views.incidents``; "3/7" is the third of seven sightings), its age and whether
+it is overdue (``web.views.escalation``). Status: ``open`` (unacknowledged, including overdue
+ones), ``overdue`` (open past its severity's time), ``acked``.
 """
 
 from __future__ import annotations
@@ -17,16 +20,20 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from core.model import AlertType
+from core.settings import DEFAULT_ESCALATE_S
 from web.i18n import t
-from web.views.summary import OPEN_WINDOW_S, SEVERITIES, is_open
+from web.views.escalation import age_s, age_text, is_escalated
+from web.views.incidents import Incident
+from web.views.summary import SEVERITIES
 
 __all__ = ["ALERT_TYPES", "WINDOWS", "STATUSES", "COLUMNS", "AlertFilter", "status_of", "filter_alerts",
-           "table_rows", "counts", "chart_series", "bucket_for", "csv_text", "check_ack"]
+           "incident_label", "table_rows", "merge_alerts", "ack_targets", "counts", "chart_series", "bucket_for", "csv_text", "check_ack"]
 
 ALERT_TYPES = tuple(str(a) for a in AlertType)
 WINDOWS: dict[str, float | None] = {"15m": 900.0, "1h": 3600.0, "6h": 21600.0, "24h": 86400.0, "all": None}
-STATUSES = ("all", "open", "acked", "expired")
-COLUMNS = ("time", "severity", "type", "subject", "zone", "checkpoint", "text", "status", "locate")
+STATUSES = ("all", "open", "overdue", "acked")
+COLUMNS = ("time", "severity", "type", "subject", "zone", "checkpoint", "text", "incident", "age", "status",
+           "locate")
 NOTE_MAX = 500
 
 
@@ -56,15 +63,21 @@ class AlertFilter:
                    status if status in STATUSES else "all")
 
 
-def status_of(alert: Mapping[str, Any], acked: bool, clock: float | None) -> str:
-    """``acked``, ``open`` or ``expired`` (unacknowledged, older than the open window).
+def status_of(alert: Mapping[str, Any], acked: bool, clock: float | None,
+              escalate_s: Mapping[str, float] = DEFAULT_ESCALATE_S) -> str:
+    """``acked``, ``overdue`` (open past its severity's time) or ``open``; never expires.
 
-    >>> status_of({"ts": 0}, True, 10.0), status_of({"ts": 0}, False, 10.0), status_of({"ts": 0}, False, 1e6)
-    ('acked', 'open', 'expired')
+    >>> a = {"ts": 0, "severity": "red"}
+    >>> status_of(a, True, 10.0), status_of(a, False, 10.0), status_of(a, False, 1e6)
+    ('acked', 'open', 'overdue')
     """
     if acked:
         return "acked"
-    return "open" if is_open(alert, False, clock, OPEN_WINDOW_S) else "expired"
+    return "overdue" if is_escalated(alert, None, clock, escalate_s) else "open"
+
+
+def _status_matches(status: str, wanted: str) -> bool:
+    return wanted == "all" or status == wanted or (wanted == "open" and status == "overdue")
 
 
 def _ts(alert: Mapping[str, Any]) -> float:
@@ -75,7 +88,8 @@ def _ts(alert: Mapping[str, Any]) -> float:
 
 
 def filter_alerts(alerts: Iterable[Mapping[str, Any]], f: AlertFilter, clock: float | None,
-                  acks: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+                  acks: Mapping[str, Any], escalate_s: Mapping[str, float] = DEFAULT_ESCALATE_S
+                  ) -> list[Mapping[str, Any]]:
     """The alerts ``f`` selects, newest first. The plate search is a case-insensitive substring
     of the subject (or of the text, so a checkpoint read's plate is found too)."""
     span = WINDOWS.get(f.window)
@@ -94,7 +108,8 @@ def filter_alerts(alerts: Iterable[Mapping[str, Any]], f: AlertFilter, clock: fl
         if needle and needle not in str(a.get("subject", "")).casefold() \
                 and needle not in str(a.get("text", "")).casefold():
             continue
-        if f.status != "all" and status_of(a, str(a.get("alert_id")) in acks, clock) != f.status:
+        if f.status != "all" and not _status_matches(
+                status_of(a, str(a.get("alert_id")) in acks, clock, escalate_s), f.status):
             continue
         out.append(a)
     out.sort(key=_ts, reverse=True)
@@ -105,20 +120,39 @@ def _local(ts: float, tz: ZoneInfo) -> str:
     return datetime.fromtimestamp(ts, tz).strftime("%Y-%m-%d %H:%M:%S")
 
 
+def incident_label(alert_id: str, inc: Incident | None) -> str:
+    """``"3/7"``: the alert is the third of its incident's seven sightings; ``""`` when it is alone.
+
+    >>> from web.views.incidents import group
+    >>> inc = group([{"alert_id": f"a{i}", "subject": "P1", "ts": i} for i in range(3)], 1800)[0]
+    >>> incident_label("a1", inc), incident_label("x", None)
+    ('2/3', '')
+    """
+    if inc is None or inc.count < 2:
+        return ""
+    return f"{inc.ids().index(alert_id) + 1}/{inc.count}" if alert_id in inc.ids() else f"?/{inc.count}"
+
+
 def table_rows(alerts: Iterable[Mapping[str, Any]], acks: Mapping[str, Mapping[str, Any]], clock: float | None,
-               tz: ZoneInfo, zone_names: Mapping[str, str], lang: str) -> list[dict[str, Any]]:
-    """One table row per alert (``id`` = alert id; ``lat``/``lon`` kept for the map)."""
+               tz: ZoneInfo, zone_names: Mapping[str, str], lang: str,
+               escalate_s: Mapping[str, float] = DEFAULT_ESCALATE_S,
+               incidents: Mapping[str, Incident] | None = None) -> list[dict[str, Any]]:
+    """One table row per alert (``id`` = alert id; ``lat``/``lon`` kept for the map), with its
+    incident (``incidents``: alert id -> incident), age (open alerts) and ``esc`` ("1" when overdue)."""
     rows = []
     for a in alerts:
         aid = str(a.get("alert_id", ""))
         ack = acks.get(aid)
-        status = status_of(a, ack is not None, clock)
+        status = status_of(a, ack is not None, clock, escalate_s)
+        inc = (incidents or {}).get(aid)
         zone = str(a.get("zone") or "")
         rows.append({
             "id": aid, "time": _local(_ts(a), tz), "ts": _ts(a), "sev": a.get("severity", ""),
             "severity": t(f"sev.{a.get('severity', '')}", lang), "type": t(f"type.{a.get('type', '')}", lang),
             "subject": a.get("subject", ""), "zone": zone_names.get(zone, zone), "checkpoint": a.get("checkpoint", ""),
             "text": a.get("text", ""), "status": t(f"al.status.{status}", lang), "state": status,
+            "incident": incident_label(aid, inc), "incident_id": inc.id if inc else aid,
+            "age": "" if ack is not None else age_text(age_s(a, clock), lang), "esc": "1" if status == "overdue" else "",
             "ack_by": (ack or {}).get("by", ""), "ack_note": (ack or {}).get("note", ""),
             "lat": a.get("lat"), "lon": a.get("lon"), "locate": t("al.locate", lang),
         })
@@ -172,15 +206,43 @@ def chart_series(alerts: Sequence[Mapping[str, Any]], bucket_s: float | None = N
 def csv_text(rows: Iterable[Mapping[str, Any]], lang: str) -> str:
     """The rows as CSV (UTF-8 with a BOM so spreadsheet programs read Chinese), headers in ``lang``."""
     cols = ["id", "time", "severity", "type", "subject", "zone", "checkpoint", "text", "status", "ack_by",
-            "ack_note", "lat", "lon"]
+            "ack_note", "lat", "lon", "incident_id", "incident", "age"]
     head = {"id": "alert_id", "ack_by": t("al.ack.officer", lang), "ack_note": t("al.ack.note", lang),
-            "lat": "lat", "lon": "lon"}
+            "lat": "lat", "lon": "lon", "incident_id": "incident_id"}
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\r\n")
     w.writerow([head.get(c) or t(f"al.col.{c}", lang) for c in cols])
     for row in rows:
         w.writerow(["" if row.get(c) is None else row.get(c) for c in cols])
     return "\ufeff" + out.getvalue()
+
+
+def merge_alerts(*sources: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """Alerts from several reads, each alert once (the first copy seen wins).
+
+    >>> [a["alert_id"] for a in merge_alerts([{"alert_id": "a"}, {"alert_id": "b"}], [{"alert_id": "a"}, {"alert_id": "c"}])]
+    ['a', 'b', 'c']
+    """
+    out: dict[str, Mapping[str, Any]] = {}
+    for source in sources:
+        for a in source:
+            out.setdefault(str(a.get("alert_id", "")), a)
+    return list(out.values())
+
+
+def ack_targets(alert_id: str, incidents: Mapping[str, Incident], whole: bool) -> tuple[list[str], str]:
+    """What acknowledging ``alert_id`` writes: its whole incident's alert ids (``whole``) or itself,
+    and the incident id (``""`` for one alert alone).
+
+    >>> from web.views.incidents import group, incident_of
+    >>> idx = incident_of(group([{"alert_id": f"a{i}", "subject": "P1", "ts": i} for i in range(3)], 1800))
+    >>> ack_targets("a2", idx, True), ack_targets("a2", idx, False), ack_targets("zz", idx, True)
+    ((['a0', 'a1', 'a2'], 'a0'), (['a2'], ''), (['zz'], ''))
+    """
+    inc = incidents.get(alert_id)
+    if not whole or inc is None or inc.count < 2:
+        return [alert_id], ""
+    return inc.ids(), inc.id
 
 
 def check_ack(alert_id: Any, officer: Any, note: Any, already: bool) -> tuple[str, str] | None:

@@ -1,12 +1,12 @@
-"""The situation in numbers: open alerts by color, zone status, unit status, worker health, KPIs.
+"""The situation in numbers: open incidents by color, zone status, unit status, worker health, KPIs.
 
 Every screen's header and the wall's tiles show this; the socket bridge computes it once a
 second for all clients. Everything runs on event time (the newest time the workers have seen).
 
-An alert is *open* while nobody has acknowledged it and it is younger than ``OPEN_WINDOW_S`` of
-event time (an old unacknowledged alert stops coloring the map; it stays in the alerts table).
-A patrol zone's status is the most severe open alert inside it; a zone with no open alert whose
-assigned units are all busy or offline is ``blue`` (not covered); otherwise it is neutral ``""``.
+An alert is *open* until someone acknowledges it, however old (``web.views.escalation``); the
+screens count open *incidents* (``web.views.incidents``), not raw alerts. A patrol zone's status
+is the worst color among the open incidents last seen inside it; a zone with none whose assigned
+units are all busy or offline is ``blue`` (not covered); otherwise it is neutral ``""``.
 """
 
 from __future__ import annotations
@@ -17,10 +17,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 __all__ = [
-    "OPEN_WINDOW_S",
     "SEVERITIES",
     "UNIT_STATUSES",
-    "is_open",
     "open_counts",
     "worst",
     "zone_status",
@@ -31,7 +29,6 @@ __all__ = [
     "clock_text",
 ]
 
-OPEN_WINDOW_S = 3600.0
 SEVERITIES = ("red", "orange", "yellow", "blue")
 UNIT_STATUSES = ("available", "busy", "offline")
 _RANK = {s: i for i, s in enumerate(SEVERITIES)}
@@ -42,22 +39,6 @@ def _num(value: Any) -> float | None:
         return float(value)
     except (TypeError, ValueError):
         return None
-
-
-def is_open(alert: Mapping[str, Any], acked: bool, clock: float | None, window: float = OPEN_WINDOW_S) -> bool:
-    """Not acknowledged and at most ``window`` seconds older than the event clock.
-
-    >>> is_open({"ts": 1000}, False, 4600.0), is_open({"ts": 999}, False, 4600.0)
-    (True, False)
-    >>> is_open({"ts": 1000}, True, 1000.0), is_open({"ts": 1000}, False, None)
-    (False, True)
-    """
-    if acked:
-        return False
-    ts = _num(alert.get("ts"))
-    if clock is None or ts is None:
-        return True
-    return clock - ts <= window
 
 
 def open_counts(severities: Iterable[str]) -> dict[str, int]:
@@ -86,9 +67,9 @@ def worst(severities: Iterable[str]) -> str:
 def zone_status(
     open_by_zone: Iterable[tuple[str, str]], patrol_zones: Iterable[str], covered: set[str]
 ) -> dict[str, str]:
-    """Each patrol zone's color: worst open alert in it, else ``blue`` when not covered, else ``""``.
+    """Each patrol zone's color: worst open incident in it, else ``blue`` when not covered, else ``""``.
 
-    ``open_by_zone`` holds ``(zone id, severity)`` of the open alerts; ``covered`` the zones with
+    ``open_by_zone`` holds ``(zone id, severity)`` of the open incidents; ``covered`` the zones with
     at least one available unit assigned.
 
     >>> zone_status([("A", "yellow"), ("A", "red"), ("X", "red")], ["A", "B", "C"], {"A", "B"})
