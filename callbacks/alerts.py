@@ -26,7 +26,8 @@ def load_rows(ctx: WebContext, f: va.AlertFilter, lang: str) -> tuple[list[dict[
     acks = webstore.acks_for(c, k, [a["alert_id"] for a in alerts])
     clock = webstore.read_clock(c, k)
     chosen = va.filter_alerts(alerts, f, clock, acks)
-    return va.table_rows(chosen, acks, clock, view.city.timezone, view.zone_names(lang), lang), chosen
+    return va.table_rows(chosen, acks, clock, view.city.timezone, view.zone_names(lang), lang,
+                         view.config["names"]), chosen
 
 
 def register(app: Dash, ctx: WebContext) -> None:

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from core.model import AlertType
 from web.i18n import t
+from web.views.alertline import alert_line
 from web.views.summary import OPEN_WINDOW_S, SEVERITIES, is_open
 
 __all__ = ["ALERT_TYPES", "WINDOWS", "STATUSES", "COLUMNS", "AlertFilter", "status_of", "filter_alerts",
@@ -106,8 +107,10 @@ def _local(ts: float, tz: ZoneInfo) -> str:
 
 
 def table_rows(alerts: Iterable[Mapping[str, Any]], acks: Mapping[str, Mapping[str, Any]], clock: float | None,
-               tz: ZoneInfo, zone_names: Mapping[str, str], lang: str) -> list[dict[str, Any]]:
-    """One table row per alert (``id`` = alert id; ``lat``/``lon`` kept for the map)."""
+               tz: ZoneInfo, zone_names: Mapping[str, str], lang: str,
+               names: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+    """One table row per alert (``id`` = alert id; ``lat``/``lon`` kept for the map); ``text`` is the
+    alert's line in ``lang`` (``web.views.alertline``) with the city's ``names``."""
     rows = []
     for a in alerts:
         aid = str(a.get("alert_id", ""))
@@ -118,7 +121,7 @@ def table_rows(alerts: Iterable[Mapping[str, Any]], acks: Mapping[str, Mapping[s
             "id": aid, "time": _local(_ts(a), tz), "ts": _ts(a), "sev": a.get("severity", ""),
             "severity": t(f"sev.{a.get('severity', '')}", lang), "type": t(f"type.{a.get('type', '')}", lang),
             "subject": a.get("subject", ""), "zone": zone_names.get(zone, zone), "checkpoint": a.get("checkpoint", ""),
-            "text": a.get("text", ""), "status": t(f"al.status.{status}", lang), "state": status,
+            "text": alert_line(a, names or {}, lang), "status": t(f"al.status.{status}", lang), "state": status,
             "ack_by": (ack or {}).get("by", ""), "ack_note": (ack or {}).get("note", ""),
             "lat": a.get("lat"), "lon": a.get("lon"), "locate": t("al.locate", lang),
         })
