@@ -116,6 +116,7 @@
       store.config = cfg;
       var waiting = pending; pending = [];
       waiting.forEach(function (m) { attach(m); });
+      changed("config"); // lists drawn before the city's names came redraw with them
     },
     /* open until acknowledged, however old (web/views/escalation.py) */
     isOpen: function (a) { return !store.acked.has(a.alert_id); },
@@ -175,11 +176,54 @@
   OM.TYPES = {
     zone_exit: ["越出巡区", "Zone exit"], restricted_entry: ["闯入禁区", "Restricted entry"], overspeed: ["超速", "Overspeed"],
     night_ban: ["夜间禁行", "Night ban"], fatigue: ["疲劳驾驶", "Fatigue"], watchlist_hit: ["布控命中", "Watchlist hit"],
-    cloned_plate: ["套牌嫌疑", "Cloned plate"], unit_offline: ["警力离线", "Unit offline"]
+    cloned_plate: ["套牌嫌疑", "Cloned plate"], unit_offline: ["警力离线", "Unit offline"],
+    officer_help: ["紧急求助", "Officer help"]
   };
+  /* One line about an alert in lang ("en", else Chinese) from its fields and the city's names
+   * (config.names: {zones|checkpoints|units|reasons: {id: [zh, en]}}). Pure; the same rules as
+   * web/views/alertline.py alert_line (a browser test compares the two): change them together. */
+  OM.alertText = function (a, lang, names) {
+    names = names || {};
+    var en = lang === "en";
+    function name(kind, key) {
+      var p = (names[kind] || {})[key];
+      return p && p.length ? String(en ? p[1] : p[0]) : "";
+    }
+    var kind = String(a.type || ""), subject = String(a.subject || "").trim();
+    var who = name("units", subject) || subject;
+    var zid = String(a.zone || "").trim(), cid = String(a.checkpoint || "").trim();
+    var zone = name("zones", zid) || zid;
+    var cp = name("checkpoints", cid) || (cid ? (en ? "checkpoint " : "卡口 ") + cid : "");
+    var reason = name("reasons", subject);
+    switch (kind) {
+      case "zone_exit":
+        return en ? who + " left its patrol zone" + (zone ? " " + zone : "") : who + " 驶出责任巡区" + (zone ? " " + zone : "");
+      case "restricted_entry":
+        return en ? who + (zone ? " entered restricted zone " + zone : " entered a restricted zone") : who + " 闯入禁区" + (zone ? " " + zone : "");
+      case "overspeed":
+        return en ? who + " speeding" + (zone ? " in " + zone : "") : (zone ? who + " 在 " + zone + " 超速" : who + " 超速");
+      case "night_ban":
+        return en ? who + " on the road during the night ban" + (zone ? " in " + zone : "") : who + " 夜间禁行时段上路" + (zone ? "（" + zone + "）" : "");
+      case "fatigue":
+        return en ? who + " driving too long without a rest" + (zone ? " in " + zone : "") : who + " 疲劳驾驶，超时未休息" + (zone ? "（" + zone + "）" : "");
+      case "watchlist_hit":
+        if (en) return who + " on the watchlist" + (cp ? " at " + cp : "") + (reason ? " (" + reason + ")" : "");
+        return (cp ? who + " 在 " + cp + " 命中布控" : who + " 命中布控") + (reason ? "（" + reason + "）" : "");
+      case "cloned_plate":
+        return en ? who + ": possible cloned plate" + (cp ? ", read at " + cp + " too soon after another checkpoint" : "") : who + " 疑似套牌" + (cp ? "：在 " + cp + " 过车，与另一卡口读数时空矛盾" : "");
+      case "unit_offline":
+        return en ? who + " offline: no position reports" : who + " 离线，无定位回传";
+      case "officer_help":
+        return en ? who + " calls for help" + (zone ? " in " + zone : "") : who + " 请求紧急支援" + (zone ? "（" + zone + "）" : "");
+      default:
+        return (who + " " + kind).trim();
+    }
+  };
+  /* An alert as list HTML: color, type, subject, time, and its line in both languages (CSS shows one). */
   OM.alertLine = function (a) {
-    var t = OM.TYPES[a.type] || [a.type, a.type];
+    var t = OM.TYPES[a.type] || [a.type, a.type], names = store.config && store.config.names;
     return '<span class="om-sevdot om-sev-' + OM.esc(a.severity) + '"></span><b>' + OM.bi(t[0], t[1]) + "</b> " +
-           OM.esc(a.subject) + " · " + OM.fmtTime(a.ts) + (a.text ? "<br><small>" + OM.esc(a.text) + "</small>" : "");
+           OM.esc(a.subject) + " · " + OM.fmtTime(a.ts) + '<br><small class="om-alert-line">' +
+           OM.bi(OM.alertText(a, "zh", names), OM.alertText(a, "en", names)) + "</small>";
   };
 })();

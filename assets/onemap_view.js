@@ -26,6 +26,15 @@
   /* Each category badge is drawn once to a small offscreen canvas; a frame then only copies
    * pixels (drawImage), which keeps 5,000 visible vehicles cheap to redraw. */
   var sprites = {};
+  /* the badges' characters come from the served web font: fetch it now, and draw the badges again
+   * once it is there (a sprite drawn before would show the fallback's empty boxes) */
+  var BADGE_FONT = 'bold 11px "Noto Sans SC", sans-serif';
+  if (document.fonts) {
+    document.fonts.load(BADGE_FONT, "客公校危货租私").then(function () {
+      sprites = {};
+      Object.keys(OM.views).forEach(function (k) { var r = OM.views[k].canvasVehicles; if (r && r._map) r._redraw(); });
+    }, function () {});
+  }
   function sprite(category, watch, s) {
     var key = category + (watch ? "!" : "") + s, hit = sprites[key];
     if (hit) return hit;
@@ -37,7 +46,7 @@
     if (ctx.roundRect) ctx.roundRect(2, 2, 2 * s, 2 * s, 3); else ctx.rect(2, 2, 2 * s, 2 * s);
     ctx.fillStyle = c[1]; ctx.fill();
     ctx.lineWidth = watch ? 2.5 : 1; ctx.strokeStyle = watch ? "#ff3b3b" : "rgba(0,0,0,0.6)"; ctx.stroke();
-    ctx.fillStyle = "#fff"; ctx.font = "bold 11px sans-serif"; ctx.textAlign = "center"; ctx.textBaseline = "middle";
+    ctx.fillStyle = "#fff"; ctx.font = BADGE_FONT; ctx.textAlign = "center"; ctx.textBaseline = "middle";
     ctx.fillText(c[0], 2 + s, 2 + s + 0.5);
     sprites[key] = {canvas: cv, w: w};
     return sprites[key];

@@ -35,7 +35,8 @@ def load_rows(ctx: WebContext, f: va.AlertFilter, lang: str) -> tuple[list[dict[
     alerts, acks, incidents = load_alerts(ctx)
     clock = webstore.read_clock(ctx.client, ctx.keys)
     chosen = va.filter_alerts(alerts, f, clock, acks, esc)
-    return va.table_rows(chosen, acks, clock, view.city.timezone, view.zone_names(lang), lang, esc, incidents), chosen
+    return va.table_rows(chosen, acks, clock, view.city.timezone, view.zone_names(lang), lang,
+                         view.config["names"], escalate_s=esc, incidents=incidents), chosen
 
 
 def register(app: Dash, ctx: WebContext) -> None:

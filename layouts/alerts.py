@@ -62,7 +62,7 @@ def create_chart(series: dict[str, Any], lang: str, tz: ZoneInfo) -> go.Figure:
     fig.update_layout(barmode="stack", template="plotly_dark", height=300, margin={"l": 36, "r": 8, "t": 8, "b": 8},
                       paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)", bargap=0.1,
                       legend={"orientation": "h", "yanchor": "top", "y": -0.12, "font": {"size": 11}},
-                      font={"color": "#b8cde3"}, xaxis={"gridcolor": "#1d3148", "tickformat": "%H:%M"},
+                      font={"color": "#b8cde3", "family": '"Noto Sans SC", sans-serif'}, xaxis={"gridcolor": "#1d3148", "tickformat": "%H:%M"},
                       yaxis={"gridcolor": "#1d3148"})
     return fig
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from city.citypack import CityPack
+from web.views.alertline import line_names
 from web.views.mapdata import map_config, split_name, zones_geojson
 
 __all__ = ["CityView", "ROADS_URL"]
@@ -28,6 +29,7 @@ class CityView:
         config = map_config(city, ROADS_URL)
         config["timezone"] = city.timezone.key
         config["watch"] = {w.plate: w.severity for w in city.watchlist.values()}
+        config["names"] = line_names(city)  # for the alert lines (onemap.alertText)
         return cls(city, tile_url, zones_geojson(city, "patrol"), zones_geojson(city, "restricted"), config)
 
     @property

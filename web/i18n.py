@@ -39,6 +39,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "type.watchlist_hit": ("布控命中", "Watchlist hit"),
     "type.cloned_plate": ("套牌嫌疑", "Cloned plate"),
     "type.unit_offline": ("警力离线", "Unit offline"),
+    "type.officer_help": ("紧急求助", "Officer help"),
     "cat.coach": ("客运", "Coach"),
     "cat.bus": ("公交", "Bus"),
     "cat.school_bus": ("校车", "School bus"),

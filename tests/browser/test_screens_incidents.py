@@ -7,9 +7,11 @@ Runs on the session's app after test_screens.py (or alone); each test uses its o
 
 from __future__ import annotations
 
+import re
+
 import orjson
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.conftest import KEYS, Web, shot
 
@@ -77,9 +79,9 @@ def test_12_acknowledging_the_incident_acknowledges_each_alert(page: Page, web: 
     _tab(page, "alerts")
     rows = page.locator("#om-al-table tr", has_text=PLATE)
     expect(rows).to_have_count(4, timeout=WAIT)  # the audit view keeps one row per alert
-    expect(page.locator("#om-al-table tr", has_text=f"{PLATE} read at D")).to_contain_text("4/4")
-    expect(page.locator("#om-al-table tr", has_text=f"{PLATE} read at B")).to_contain_text("2/4")
-    page.locator("#om-al-table tr", has_text=f"{PLATE} read at B").locator('td[data-dash-column="subject"]').click()
+    expect(_row_at(page, "D")).to_contain_text("4/4")
+    expect(_row_at(page, "B")).to_contain_text("2/4")
+    _row_at(page, "B").locator('td[data-dash-column="subject"]').click()
     expect(page.locator("#om-al-ack-picked")).to_contain_text("2/4", timeout=WAIT)
     expect(page.locator("#om-al-ack-whole input")).to_be_checked()
     page.locator("#om-al-ack-officer").fill("王警官")
@@ -96,6 +98,12 @@ def test_12_acknowledging_the_incident_acknowledges_each_alert(page: Page, web: 
     expect(page.locator("#om-feed .om-feed-item", has_text=PLATE)).to_have_count(0, timeout=WAIT)
     expect(page.locator(f'#om-cmd-map .om-alert[data-id="{ids[0]}"]')).to_have_count(0, timeout=WAIT)
     expect(page.locator(f'#om-cmd-map path.om-incident-trail[data-id="{ids[0]}"]')).to_have_count(0)
+
+
+def _row_at(page: Page, checkpoint: str) -> Locator:
+    """The alerts-table row of the plate's read at ``checkpoint``."""
+    cell = page.locator('td[data-dash-column="checkpoint"]', has_text=re.compile(f"^{checkpoint}$"))
+    return page.locator("#om-al-table tr", has_text=PLATE).filter(has=cell)
 
 
 def test_13_an_old_unacknowledged_alert_stays_and_is_marked_overdue(page: Page, web: Web) -> None:
@@ -116,7 +124,7 @@ def test_13_an_old_unacknowledged_alert_stays_and_is_marked_overdue(page: Page, 
     expect(row.locator(".om-inc-age")).to_contain_text("2 h", use_inner_text=True)
     shot(page, "13-overdue")
     _tab(page, "alerts")
-    table_row = page.locator("#om-al-table tr", has_text="silent for two hours")
+    table_row = page.locator("#om-al-table tr", has_text="粤BOLD01 offline")  # the line in English
     expect(table_row).to_contain_text("Overdue", timeout=WAIT)
     expect(table_row.locator('td[data-dash-column="age"]')).to_contain_text("2 h")
     _open(page, web, "/wall")

@@ -81,12 +81,24 @@ def test_chart_series_counts_every_alert_once() -> None:
 
 
 def test_csv_round_trips_the_rows_with_chinese_text() -> None:
-    rows = va.table_rows(ALERTS, {}, CLOCK, TZ, {}, "zh")
+    names = {"checkpoints": {"K1": ["侨香路 卡口 K1", "Checkpoint K1"]}}
+    rows = va.table_rows([{**ALERTS[0], "checkpoint": "K1"}], {}, CLOCK, TZ, {}, "zh", names)
     text = va.csv_text(rows, "zh")
     assert text.startswith("\ufeff")
     parsed = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     assert parsed[0][0] == "alert_id" and len(parsed) == len(rows) + 1
-    assert parsed[1][4] == "粤BX1234" and parsed[1][7] == "plate 粤BX1234 read at K1"
+    assert parsed[1][4] == "粤BX1234" and parsed[1][7] == "粤BX1234 在 侨香路 卡口 K1 命中布控"
+
+
+def test_rows_show_the_alert_line_in_the_language_not_the_stored_text() -> None:
+    names = {"zones": {"Z1": ["侨香片区", "Qiaoxiang"]}, "units": {"P01": ["福田01", "Futian-01"]}}
+    zh = va.table_rows(ALERTS, {}, CLOCK, TZ, {}, "zh", names)
+    en = va.table_rows(ALERTS, {}, CLOCK, TZ, {}, "en", names)
+    assert [r["text"] for r in zh] == ["粤BX1234 命中布控", "粤B00001 在 Z2 超速", "粤B00002 夜间禁行时段上路（侨香片区）",
+                                       "福田01 离线，无定位回传"]
+    assert [r["text"] for r in en] == ["粤BX1234 on the watchlist", "粤B00001 speeding in Z2",
+                                       "粤B00002 on the road during the night ban in Qiaoxiang",
+                                       "Futian-01 offline: no position reports"]
 
 
 def test_ack_checks_name_the_field() -> None:

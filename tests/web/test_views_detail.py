@@ -56,3 +56,19 @@ def test_alert_detail_names_zone_checkpoint_and_ack(mini: CityPack) -> None:
     assert rows["det.zone"] == "West" and rows["det.ack"] == "Li: stopped" and vm["center"] == [22.505, 114.007]
     assert rows["det.checkpoint"] == "Station B"
     assert alert_detail(None, None, mini, CLOCK, "en")["center"] is None
+
+
+def test_alert_detail_and_recent_alerts_show_the_line_in_the_language(mini: CityPack) -> None:
+    alert = {"alert_id": "a-2", "type": "watchlist_hit", "severity": "orange", "subject": "粤BT3001",
+             "lat": 22.505, "lon": 114.007, "ts": CLOCK - 60, "zone": "W", "checkpoint": "B",
+             "text": "watchlist plate 粤BT3001 read at B"}
+    assert dict(alert_detail(alert, None, mini, CLOCK, "en")["rows"])["det.text"] == \
+        "粤BT3001 on the watchlist at Station B (Overloaded truck, repeat offender)"
+    assert dict(alert_detail(alert, None, mini, CLOCK, "zh")["rows"])["det.text"] == \
+        "粤BT3001 在 Station B 命中布控（Overloaded truck, repeat offender）"
+    exit_ = {"alert_id": "a-3", "type": "zone_exit", "severity": "yellow", "subject": "P01", "zone": "W",
+             "ts": CLOCK - 30, "lat": 22.5, "lon": 114.0, "text": "P01 West-1 西01 left patrol zone W"}
+    vm = subject_detail("P01", None, [], [exit_], mini, CLOCK, "zh")
+    assert [a["text"] for a in vm["alerts"]] == ["西01 驶出责任巡区 西区"]
+    vm = checkpoint_detail("B", [], [alert], mini, CLOCK, "en")
+    assert vm["alerts"][0]["text"].startswith("粤BT3001 on the watchlist at Station B")

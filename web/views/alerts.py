@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from core.model import AlertType
 from core.settings import DEFAULT_ESCALATE_S
 from web.i18n import t
+from web.views.alertline import alert_line
 from web.views.escalation import age_s, age_text, is_escalated
 from web.views.incidents import Incident
 from web.views.summary import SEVERITIES
@@ -135,10 +136,12 @@ def incident_label(alert_id: str, inc: Incident | None) -> str:
 
 def table_rows(alerts: Iterable[Mapping[str, Any]], acks: Mapping[str, Mapping[str, Any]], clock: float | None,
                tz: ZoneInfo, zone_names: Mapping[str, str], lang: str,
+               names: Mapping[str, Any] | None = None, *,
                escalate_s: Mapping[str, float] = DEFAULT_ESCALATE_S,
                incidents: Mapping[str, Incident] | None = None) -> list[dict[str, Any]]:
-    """One table row per alert (``id`` = alert id; ``lat``/``lon`` kept for the map), with its
-    incident (``incidents``: alert id -> incident), age (open alerts) and ``esc`` ("1" when overdue)."""
+    """One table row per alert (``id`` = alert id; ``lat``/``lon`` kept for the map); ``text`` is the
+    alert's line in ``lang`` (``web.views.alertline``) with the city's ``names``; with its incident
+    (``incidents``: alert id -> incident), age (open alerts) and ``esc`` ("1" when overdue)."""
     rows = []
     for a in alerts:
         aid = str(a.get("alert_id", ""))
@@ -150,7 +153,7 @@ def table_rows(alerts: Iterable[Mapping[str, Any]], acks: Mapping[str, Mapping[s
             "id": aid, "time": _local(_ts(a), tz), "ts": _ts(a), "sev": a.get("severity", ""),
             "severity": t(f"sev.{a.get('severity', '')}", lang), "type": t(f"type.{a.get('type', '')}", lang),
             "subject": a.get("subject", ""), "zone": zone_names.get(zone, zone), "checkpoint": a.get("checkpoint", ""),
-            "text": a.get("text", ""), "status": t(f"al.status.{status}", lang), "state": status,
+            "text": alert_line(a, names or {}, lang), "status": t(f"al.status.{status}", lang), "state": status,
             "incident": incident_label(aid, inc), "incident_id": inc.id if inc else aid,
             "age": "" if ack is not None else age_text(age_s(a, clock), lang), "esc": "1" if status == "overdue" else "",
             "ack_by": (ack or {}).get("by", ""), "ack_note": (ack or {}).get("note", ""),

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from city.citypack import CityPack
 from web.i18n import t
+from web.views.alertline import alert_line, line_names
 from web.views.mapdata import split_name
 
 __all__ = ["TRACK_S", "MAX_ALERTS", "subject_detail", "checkpoint_detail", "alert_detail", "mini_alerts",
@@ -55,13 +56,14 @@ def _name(name: str, lang: str) -> str:
     return en if lang == "en" else zh
 
 
-def mini_alerts(alerts: Iterable[Mapping[str, Any]], tz: ZoneInfo, lang: str, limit: int = MAX_ALERTS
-                ) -> list[dict[str, Any]]:
-    """Alerts as list items (newest first): id, color, label, time, text, position."""
+def mini_alerts(alerts: Iterable[Mapping[str, Any]], tz: ZoneInfo, lang: str, limit: int = MAX_ALERTS,
+                names: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Alerts as list items (newest first): id, color, label, time, text (the alert's line in ``lang``
+    with the city's ``names``), position."""
     ordered = sorted(alerts, key=lambda a: _f(a.get("ts")) or 0.0, reverse=True)[:limit]
     return [{"alert_id": str(a.get("alert_id", "")), "severity": str(a.get("severity", "")),
              "label": t(f"type.{a.get('type', '')}", lang), "time": _time(a.get("ts"), tz),
-             "subject": str(a.get("subject", "")), "text": str(a.get("text", "")),
+             "subject": str(a.get("subject", "")), "text": alert_line(a, names or {}, lang),
              "lat": _f(a.get("lat")), "lon": _f(a.get("lon"))} for a in ordered]
 
 
@@ -111,7 +113,7 @@ def subject_detail(subject: str, last: Mapping[str, Any] | None, track: Sequence
     pts = _track(track, clock)
     rows.append(("det.track", str(len(pts))))
     center = [_f(last.get("lat")), _f(last.get("lon"))] if last else None
-    return {"kind": kind, "id": subject, "title": title, "rows": rows, "alerts": mini_alerts(alerts, tz, lang),
+    return {"kind": kind, "id": subject, "title": title, "rows": rows, "alerts": mini_alerts(alerts, tz, lang, names=line_names(city)),
             "track": pts, "reads": [], "center": center, "severity": watch.severity if watch else ""}
 
 
@@ -136,7 +138,7 @@ def checkpoint_detail(cp_id: str, reads: Sequence[Mapping[str, Any]], alerts: It
                       "confidence": "" if conf is None else f"{conf:.2f}",
                       "watch": watch.severity if watch else ""})
     return {"kind": "checkpoint", "id": cp_id, "title": _name(cp.name, lang), "rows": rows,
-            "alerts": mini_alerts(alerts, city.timezone, lang), "track": [], "reads": shown,
+            "alerts": mini_alerts(alerts, city.timezone, lang, names=line_names(city)), "track": [], "reads": shown,
             "center": [cp.lat, cp.lon], "severity": ""}
 
 
@@ -158,7 +160,7 @@ def alert_detail(alert: Mapping[str, Any] | None, ack: Mapping[str, Any] | None,
         rows.append(("det.zone", _name(zone.name, lang) if zone else zid))
     if cp:
         rows.append(("det.checkpoint", _name(cp.name, lang)))
-    rows.append(("det.text", str(alert.get("text", ""))))
+    rows.append(("det.text", alert_line(alert, line_names(city), lang)))
     if ack:
         rows.append(("det.ack", f"{ack.get('by', '')}: {ack.get('note', '')}"))
     lat, lon = _f(alert.get("lat")), _f(alert.get("lon"))
