@@ -14,6 +14,7 @@ import logging
 import signal
 import sys
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 import flask
@@ -113,6 +114,7 @@ def main() -> None:
     except CityPackError as exc:
         sys.exit(f"OneMap: the city pack {settings.city_pack} is refused: {exc}")
     backend = start_backend(settings)
+    settings = replace(settings, redis_url=backend.redis_url)  # the embedded one, when it was unset
     atexit.register(backend.stop)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # until the web server takes the signals over
     client = connect(backend.redis_url)

@@ -20,6 +20,7 @@ import redis
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from api.errors import ApiError
+from api.limits import create_limiter, device_key, install, limit_errors
 from api.osmand import decode_osmand
 from city.citypack import CityPack
 from core.keys import Keys
@@ -77,13 +78,18 @@ def create_osmand_app(settings: Settings, redis_client: redis.Redis, city: CityP
     """A tiny Flask app answering the OsmAnd protocol at ``/`` (and ``/api/osmand``)."""
     app = flask.Flask("onemap-osmand")
     producer = Producer(redis_client, Keys(settings.prefix), settings.partitions)
+    limiter = create_limiter(settings)
+    install(app, settings, limiter)
 
+    @limiter.limit(settings.rate_device, key_func=device_key)
     def osmand() -> flask.Response:
         return handle_osmand(flask.request, producer, city)
 
     app.add_url_rule("/", "osmand_root", osmand, methods=["GET", "POST"])
     app.add_url_rule("/api/osmand", "osmand", osmand, methods=["GET", "POST"])
     app.register_error_handler(ApiError, json_error)
+    for exc, handler in limit_errors(lambda: "id").items():
+        app.register_error_handler(exc, handler)
     return app
 
 

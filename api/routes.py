@@ -17,6 +17,7 @@ import redis
 from api import dispatch as orders
 from api.auth import authenticate, require_role, unit_of_role
 from api.errors import ApiError
+from api.limits import create_limiter, device_key, install, limit_errors, token_key
 from api.osmand_server import handle_osmand, json_error
 from city.citypack import CityPack
 from core import alerts as alert_store
@@ -181,11 +182,22 @@ def create_api(settings: Settings, redis_client: redis.Redis, city: CityPack) ->
     """The blueprint of contract section 6 (register it on the web app's Flask server)."""
     bp = flask.Blueprint("api", __name__)
     v = _Views(settings, redis_client, city)
-    bp.add_url_rule("/api/osmand", "osmand", v.osmand, methods=["GET", "POST"])
-    bp.add_url_rule("/api/ingest", "ingest", v.ingest, methods=["POST"])
-    bp.add_url_rule("/api/alerts", "alerts", v.alerts, methods=["GET"])
-    bp.add_url_rule("/api/alerts/<alert_id>/candidates", "candidates", v.candidates, methods=["GET"])
-    bp.add_url_rule("/api/dispatch", "dispatch", v.dispatch, methods=["POST"])
-    bp.add_url_rule("/api/dispatch/<order_id>/ack", "ack", v.ack, methods=["POST"])
+    limiter = create_limiter(settings)
+    per_device = limiter.limit(settings.rate_device, key_func=device_key)
+    per_token = limiter.limit(settings.rate_token, key_func=token_key)
+    bp.add_url_rule("/api/osmand", "osmand", per_device(v.osmand), methods=["GET", "POST"])
+    bp.add_url_rule("/api/ingest", "ingest", per_token(v.ingest), methods=["POST"])
+    bp.add_url_rule("/api/alerts", "alerts", per_token(v.alerts), methods=["GET"])
+    bp.add_url_rule("/api/alerts/<alert_id>/candidates", "candidates", per_token(v.candidates), methods=["GET"])
+    bp.add_url_rule("/api/dispatch", "dispatch", per_token(v.dispatch), methods=["POST"])
+    bp.add_url_rule("/api/dispatch/<order_id>/ack", "ack", per_token(v.ack), methods=["POST"])
     bp.register_error_handler(ApiError, json_error)
+    for exc, handler in limit_errors(_limited_field).items():
+        bp.register_error_handler(exc, handler)
+    bp.record_once(lambda state: install(state.app, settings, limiter))  # type: ignore[arg-type]
     return bp
+
+
+def _limited_field() -> str:
+    """Who was limited, for the 429 answer: the device's id field or the token."""
+    return "id" if flask.request.path.endswith("/osmand") else "Authorization"

@@ -123,6 +123,14 @@ class Settings:
         ``CC_FUTURE_S``; a fix or plate read more than this many seconds ahead of the wall clock is
         dropped (counted as ``dropped:future``) and never advances the event clock. The only place
         where the wall clock meets event time.
+    max_body_bytes:
+        ``CC_MAX_BODY_BYTES``; the largest HTTP request body accepted; larger ones get 413 before
+        anything parses them.
+    rate_device:
+        ``CC_RATE_DEVICE``; how often one device may send through the OsmAnd protocol (Flask-Limiter
+        notation, e.g. ``10/second``); more gets 429 with ``Retry-After``.
+    rate_token:
+        ``CC_RATE_TOKEN``; how often one API token may call (e.g. ``100/second``).
     sweep_idle_ms:
         ``CC_SWEEP_IDLE_MS``; an input entry pending this long in any consumer (a stalled or lost
         worker's) is claimed by the partition's owner and processed again.
@@ -158,6 +166,9 @@ class Settings:
     lease_ttl_ms: int = 10_000
     sweep_idle_ms: int = 30_000
     future_s: float = 300.0
+    max_body_bytes: int = 4_194_304
+    rate_device: str = "10/second"
+    rate_token: str = "100/second"
     escalate_s: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_ESCALATE_S))
     incident_window_s: float = 1800.0
 
@@ -176,6 +187,7 @@ class Settings:
             lease_ttl_ms = int(e.get("CC_LEASE_TTL_MS") or 10_000)
             sweep_idle_ms = int(e.get("CC_SWEEP_IDLE_MS") or 30_000)
             future_s = float(e.get("CC_FUTURE_S") or 300.0)
+            max_body_bytes = int(e.get("CC_MAX_BODY_BYTES") or 4_194_304)
             incident_window_s = float(e.get("CC_INCIDENT_WINDOW_S") or 1800.0)
         except ValueError as exc:
             raise ValueError(f"a numeric setting is not a number: {exc}") from exc
@@ -205,6 +217,9 @@ class Settings:
             lease_ttl_ms=lease_ttl_ms,
             sweep_idle_ms=sweep_idle_ms,
             future_s=future_s,
+            max_body_bytes=max_body_bytes,
+            rate_device=e.get("CC_RATE_DEVICE") or "10/second",
+            rate_token=e.get("CC_RATE_TOKEN") or "100/second",
             escalate_s=parse_escalation(e.get("CC_ESCALATE_S", "")),
             incident_window_s=incident_window_s,
         )
