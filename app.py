@@ -1,7 +1,7 @@
 """OneMap: assemble and serve the whole system (the top room; see docs/ARCHITECTURE.md).
 
 settings -> city pack (refused at start if it does not validate) -> process runner (embedded
-Redis, workers, demo feed) -> Dash app with layouts, callbacks, HTTP API and socket bridge ->
+Redis, workers, demo feed) -> Dash app with layouts, callbacks, HTTP API, socket bridge and its ``catchup`` handler ->
 OsmAnd listener -> serve. ``make run`` runs this file; so can ``python app.py``.
 
 ``create_app(settings, redis_url)`` builds the web app alone (tests use it); ``main()`` runs it all.
@@ -32,6 +32,7 @@ from layouts.shell import create_root
 from runner.supervisor import start_backend
 from web.bridge import Bridge
 from web.cityview import ROADS_URL, CityView
+from web.sockets import register_socket_handlers
 from web.views.mapdata import roads_geojson
 
 __all__ = ["create_app", "main"]
@@ -86,6 +87,7 @@ def create_app(settings: Settings, redis_url: str, blueprints: Iterable[flask.Bl
     socketio = SocketIO(app.server, async_mode="threading", json=_OrjsonForSocketIO,
                         message_queue=redis_url if settings.message_queue else None, cors_allowed_origins=None)
     bridge = Bridge(socketio, client, keys, city, settings.partitions, exclusive=settings.message_queue)
+    register_socket_handlers(socketio, bridge)
     register_all(app, WebContext(view, client, keys, bridge, socketio))
     app.server.extensions["onemap.bridge"] = bridge
     if start_bridge:
