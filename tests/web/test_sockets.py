@@ -3,6 +3,7 @@ a client that (re)connects, or noticed a gap, gets what it missed, and only that
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,8 @@ import redis
 
 from app import create_app
 from core.keys import Keys
-from core.settings import Settings
+from core.settings import ROOT, Settings
+from web.bridge import EVENTS
 from web.sockets import CATCHUP
 
 MINI = Path(__file__).resolve().parent.parent / "fixtures" / "mini_city"
@@ -97,3 +99,11 @@ def test_catchup_with_the_newest_id_sends_no_alert_but_still_the_picture(
     got = _events(me)
     assert got["alerts"] == [{"alerts": [], "after": None, "last": newest, "reset": False}]
     assert {r[0] for r in got["positions"][0]["rows"]} == {"P01", "P02"}
+
+
+def test_the_page_listens_to_every_event_the_bridge_pushes_and_emits_catchup() -> None:
+    script = (ROOT / "assets" / "onemap_ui.js").read_text(encoding="utf-8")
+    listed = re.search(r"var EVENTS = \[([^\]]*)\]", script)
+    assert listed is not None
+    assert tuple(re.findall(r'"(\w+)"', listed.group(1))) == EVENTS
+    assert f'socket.emit("{CATCHUP}"' in script
