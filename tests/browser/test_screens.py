@@ -262,3 +262,29 @@ def test_11_pushes_arrive_through_the_page_s_own_socket_io_client(page: Page, we
     assert any(alert_id in f for f in frames)  # it came over the page's websocket
     assert dash_posts[settled:] == []  # and no Dash callback carried or followed it
     assert page.evaluate("window.__omStoreReads") == []
+
+
+def test_12_a_screen_that_missed_alerts_asks_for_them_and_gets_them(page: Page, web: Web) -> None:
+    """An ``alerts`` push whose ``after`` is not the newest id the screen holds makes it emit
+    ``catchup``; the alerts it missed come back and are drawn."""
+    sent: list[str] = []
+    page.on("websocket", lambda ws: ws.on("framesent", lambda f: sent.append(f if isinstance(f, str) else ""))
+            if "/socket.io/" in ws.url else None)
+    _open(page, web)
+    expect(page.locator(".om-link.om-link-up")).to_have_count(1, timeout=WAIT)
+    before = web.client.xrevrange(KEYS.alerts, count=1)[0][0].decode()
+    missed = web.alert(12, "orange", 22.5042, 114.0142, type_="overspeed", subject="粤BS1212", zone="E",
+                       checkpoint="", text="overspeed")
+    expect(page.locator(f'#om-cmd-map .om-alert[data-id="{missed}"]')).to_have_count(1, timeout=WAIT)
+    page.wait_for_function("window.onemap.socket.io.engine.transport.name === 'websocket'", timeout=WAIT)
+    # this screen "never got" it: forget it and hold the id before it
+    page.evaluate(f"""() => {{ const s = window.onemap.store; s.alerts.delete({missed!r}); s.lastAlertId = {before!r};
+                               Object.values(window.onemap.views).forEach(v => v.drawAlerts()); }}""")
+    expect(page.locator(f'#om-cmd-map .om-alert[data-id="{missed}"]')).to_have_count(0, timeout=WAIT)
+    asked = len([f for f in sent if '"catchup"' in f])
+    nxt = web.alert(13, "red", 22.5048, 114.0148, type_="watchlist_hit", subject="粤BS1313", zone="E")
+    expect(page.locator(f'#om-cmd-map .om-alert[data-id="{nxt}"]')).to_have_count(1, timeout=WAIT)
+    expect(page.locator(f'#om-cmd-map .om-alert[data-id="{missed}"]')).to_have_count(1, timeout=WAIT)
+    expect(page.locator(f'#om-feed .om-feed-item[data-alert="{missed}"]')).to_contain_text("粤BS1212", timeout=WAIT)
+    gaps = [f for f in sent if '"catchup"' in f][asked:]
+    assert gaps and before in gaps[0]  # it asked from the id it held
