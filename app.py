@@ -1,7 +1,7 @@
 """OneMap: assemble and serve the whole system (the top room; see docs/ARCHITECTURE.md).
 
 settings -> city pack (refused at start if it does not validate) -> process runner (embedded
-Redis, workers, demo feed) -> Dash app with layouts, callbacks, HTTP API and socket bridge ->
+Redis, workers, demo feed) -> Dash app with layouts, callbacks, HTTP API, socket bridge and its ``catchup`` handler ->
 OsmAnd listener -> serve. ``make run`` runs this file; so can ``python app.py``.
 
 ``create_app(settings, redis_url)`` builds the web app alone (tests use it); ``main()`` runs it all.
@@ -35,6 +35,7 @@ from runner.webserver import serve
 from web.bridge import Bridge
 from web.cityview import ROADS_URL, CityView
 from web.pages import NOT_FOUND_HTML, is_page_route, page_of
+from web.sockets import register_socket_handlers
 from web.views.mapdata import roads_geojson
 
 __all__ = ["create_app", "main"]
@@ -98,6 +99,7 @@ def create_app(settings: Settings, redis_url: str, blueprints: Iterable[flask.Bl
                         message_queue=redis_url if settings.message_queue else None, cors_allowed_origins=None)
     bridge = Bridge(socketio, client, keys, city, settings.partitions, exclusive=settings.message_queue,
                     escalate_s=settings.escalate_s, incident_window_s=settings.incident_window_s)
+    register_socket_handlers(socketio, bridge)
     register_all(app, WebContext(view, client, keys, bridge, socketio))
     app.server.extensions["onemap.bridge"] = bridge
     if start_bridge:

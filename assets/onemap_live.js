@@ -1,5 +1,5 @@
 /* OneMap live data: one store fed by the socket (OM.live.positions / tracks / alerts / acks /
- * summary, called by the socket tap in onemap_ui.js), shown by a view (onemap_view.js) on every
+ * summary, called by the Socket.IO client in onemap_ui.js), shown by a view (onemap_view.js) on every
  * Leaflet map of the page. Nothing here goes back to the server. Every collection is capped so a
  * wall can run for days. */
 (function () {

@@ -1,10 +1,11 @@
-/* OneMap in the page: the socket tap (pushed data -> OM.live, the header, the wall), thin clientside
- * callbacks, and the two DOM lists Dash does not own: the live alert feed and the wall ticker.
+/* OneMap in the page: the Socket.IO client (pushed data -> OM.live, the header, the wall), thin
+ * clientside callbacks, and the two DOM lists Dash does not own: the live alert feed and the wall ticker.
  *
  * Pushed data never passes through a Dash callback: Dash records every change of a callback input
  * in its undo history (store.history.past) and never drops it, so a 1 Hz push would grow the page
- * without bound. The tap instead subscribes to the Dash store and reads the DashSocketIO props
- * ("data-<event>") as they change, which sees every event, in order, and keeps nothing. */
+ * without bound. The page instead opens its own connection with the official socket.io-client
+ * (assets/vendor/socket.io-client), hands every event to OM.live and writes figures, the connection
+ * state and the lists straight into the DOM. */
 (function () {
   "use strict";
   var OM = (window.onemap = window.onemap || {});
@@ -38,12 +39,6 @@
 
   dc.onemap = {
     config: function (cfg) { if (cfg) OM.live.config(cfg); return nu(); },
-    link: function (connected) {
-      var a = outs(0), lang = OM.lang();
-      var text = connected ? (lang === "en" ? "Live" : "实时") : (lang === "en" ? "Reconnecting" : "重连中");
-      var cls = "om-link " + (connected ? "om-link-up" : "om-link-down");
-      return [a.map(function () { return text; }), a.map(function () { return cls; })];
-    },
     /* -> [language store, root class] from the header switch or ?lang= on the wall */
     lang: function (switches, search) {
       var m = /[?&]lang=(zh|en)/.exec(search || ""), lang = m ? m[1] : ((switches || [])[0] || "zh");
@@ -80,9 +75,9 @@
     setTimeout(function () { OM.live.invalidate(); OM.live.flyTo("om-cmd-map", lat, lon, 17); }, 60);
   };
 
-  /* ------------------------------------------------------------------ the socket tap */
-  var EVENTS = ["positions", "tracks", "alerts", "acks", "summary"];
-  var held = {}, seen = 0, tapping = false, hideouts = "";
+  /* ------------------------------------------------------------------ the socket */
+  var EVENTS = ["positions", "tracks", "alerts", "acks", "summary"]; // web.bridge.EVENTS
+  var socket = null, seen = 0, hideouts = "";
 
   function later(fn) { setTimeout(fn, 0); }
   function setProps(id, props) { if (dc.set_props) later(function () { dc.set_props(id, props); }); }
@@ -94,10 +89,15 @@
     if (t && t.offsetParent !== null) setProps("om-alerts-seen", {data: ++seen});
   }
 
+  /* Ask the server for what this screen missed after stream id `after` (null: everything recent);
+   * web.sockets answers with positions, tracks, alerts, acks and summary to this client alone. */
+  function catchUp(after) {
+    if (socket && socket.connected) socket.emit("catchup", {after: after || null});
+  }
+
   function onAlerts(data) {
     var prev = OM.store.lastAlertId, res = OM.live.alerts(data);
-    setProps("om-last-alert", {data: res.last});
-    if (res.gap) setProps("om-resync", {data: {after: prev, n: Date.now()}});
+    if (res.gap) catchUp(prev);
     tableSeen();
   }
 
@@ -116,6 +116,17 @@
     }
   }
 
+  /* live / reconnecting, on every .om-link (web.ids.link) */
+  function showLink() {
+    var up = !!(socket && socket.connected), lang = OM.lang();
+    var text = up ? (lang === "en" ? "Live" : "实时") : (lang === "en" ? "Reconnecting" : "重连中");
+    var cls = "om-link " + (up ? "om-link-up" : "om-link-down");
+    document.querySelectorAll(".om-link").forEach(function (el) {
+      if (el.textContent !== text) el.textContent = text;
+      if (el.className !== cls) el.className = cls;
+    });
+  }
+
   var HANDLERS = {
     positions: function (d) { OM.live.positions(d); },
     tracks: function (d) { OM.live.tracks(d); },
@@ -124,39 +135,24 @@
     summary: function (d) { OM.live.summary(d); showSummary(d); }
   };
 
-  function tap() {
-    if (tapping) return;
-    var api = window.dash_component_api, node = null;
-    if (!api || !api.getLayout) return;
-    try { node = api.getLayout("om-socket"); } catch (err) { return; } // the layout is not there yet
-    var props = node && (node.props || node);
-    if (!props) return;
-    tapping = true;
-    try {
-      EVENTS.forEach(function (e) {
-        var v = props["data-" + e];
-        if (v && v !== held[e]) {
-          held[e] = v;
-          try { HANDLERS[e](v); } catch (err) { console.warn("onemap", e, err); }
-        }
+  /* Same origin, path /socket.io; the client reconnects by itself with backoff, and every
+   * (re)connect asks for a catch-up from the newest alert this screen holds. The library is loaded
+   * after this file (Dash loads assets/ sub-folders last), so the connection opens once the page's
+   * scripts have all run. */
+  function connect() {
+    if (socket) return;
+    if (typeof window.io !== "function") { setTimeout(connect, 50); return; }
+    socket = OM.socket = window.io({path: "/socket.io"});
+    socket.on("connect", function () { showLink(); catchUp(OM.store.lastAlertId); });
+    socket.on("disconnect", showLink);
+    EVENTS.forEach(function (e) {
+      socket.on(e, function (data) {
+        try { HANDLERS[e](data); } catch (err) { console.warn("onemap", e, err); }
       });
-    } finally { tapping = false; }
+    });
   }
-  OM.tap = tap;
-
-  /* Subscribe as soon as the Dash store exists (before the socket connects); a slow poll stays
-   * as a safety net. */
-  var subscribed = false;
-  function subscribe() {
-    var stores = window.dash_stores;
-    if (!subscribed && stores && stores.length && stores[0].subscribe) {
-      stores[0].subscribe(tap);
-      subscribed = true;
-    }
-    if (!subscribed) setTimeout(subscribe, 5);
-  }
-  subscribe();
-  setInterval(tap, 500);
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", connect);
+  else connect();
 
   /* data age, once a second, straight into the page */
   function showAge() {
@@ -169,10 +165,10 @@
       el.classList.toggle("om-stalled", stalled);
     });
   }
-  setInterval(showAge, 1000);
+  setInterval(function () { showAge(); showLink(); }, 1000); // also dresses links a new page brings
 
   /* summary figures follow a language switch at once */
-  OM.onLang = function () { if (OM.store.summary) showSummary(OM.store.summary); showAge(); };
+  OM.onLang = function () { if (OM.store.summary) showSummary(OM.store.summary); showAge(); showLink(); };
 
   /* ------------------------------------------------------------------ feed and ticker */
   /* One row per open incident (web/views/incidents.py): its latest sighting's line, then the count

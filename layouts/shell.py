@@ -1,13 +1,15 @@
-"""The page frame: the root (socket, stores, page slot) and the command-center shell (header, tabs)."""
+"""The page frame: the root (stores, page slot) and the command-center shell (header, tabs).
+
+The Socket.IO connection is no component: ``assets/onemap_ui.js`` opens it with the vendored
+socket.io-client and writes pushed data straight into the page.
+"""
 
 from __future__ import annotations
 
 from dash import dcc, html
-from dash_socketio import DashSocketIO
 
 from layouts.tabs import TABS
 from web import ids
-from web.bridge import EVENTS
 from web.cityview import CityView
 from web.i18n import bi
 from web.views.summary import SEVERITIES
@@ -31,11 +33,8 @@ def create_root(view: CityView) -> html.Div:
         dcc.Location(id=ids.URL),
         dcc.Store(id=ids.LANG, data="zh"),
         dcc.Store(id=ids.MAP_CONFIG, data=view.config),
-        dcc.Store(id=ids.LAST_ALERT),
-        dcc.Store(id=ids.RESYNC),
         dcc.Store(id=ids.ALERTS_SEEN, data=0),
-        *[dcc.Store(id=ids.sink(name)) for name in ("config", "layers", "catchup")],
-        DashSocketIO(id=ids.SOCKET, eventNames=list(EVENTS)),
+        *[dcc.Store(id=ids.sink(name)) for name in ("config", "layers")],
         html.Div(id=ids.PAGE, className="om-page"),
     ])
 

@@ -15,10 +15,7 @@ URL = "om-url"
 ROOT = "om-root"
 PAGE = "om-page"
 LANG = "om-lang"  # dcc.Store: "zh" | "en", from the header switch or the wall's ?lang=
-SOCKET = "om-socket"  # DashSocketIO
 MAP_CONFIG = "om-map-config"  # dcc.Store: static city data for the clientside map
-LAST_ALERT = "om-last-alert"  # dcc.Store: stream id of the newest alert this screen holds
-RESYNC = "om-resync"  # dcc.Store: set by the client when it missed alerts
 ALERTS_SEEN = "om-alerts-seen"  # dcc.Store: counter bumped when alerts or acknowledgements arrive
 
 # --- shell (command center page) --------------------------------------------------------
@@ -92,5 +89,6 @@ def lang_switch(where: Any = "header") -> dict[str, Any]:
 
 
 def link(where: Any) -> dict[str, Any]:
-    """The socket connection state (live / reconnecting)."""
+    """The socket connection state (live / reconnecting), kept by ``assets/onemap_ui.js``
+    (it finds these by their class ``om-link``)."""
     return {"type": "om-link", "where": where}

@@ -217,3 +217,81 @@ def test_10_pushes_leave_no_trace_in_the_page(page: Page, web: Web) -> None:
     assert page.evaluate(past) == before
     assert page.evaluate("window.onemap.store.subjects.size") == 3 + 3 + 300  # units, vehicles, the new ones
     assert page.evaluate("window.onemap.views['om-wall-map'].vehicles.size") == 3 + 300
+
+
+STORE_READS = """(() => {  // record every read of Dash's private store list made by OneMap's own code
+  let stores; window.__omStoreReads = [];
+  Object.defineProperty(window, "dash_stores", {configurable: true,
+    get() {
+      const caller = (new Error().stack || "").split("\\n")[2] || "";  // [0] Error, [1] this getter
+      if (/\\/assets\\/onemap_/.test(caller)) window.__omStoreReads.push(caller.trim());
+      return stores;
+    },
+    set(v) { stores = v; }});
+})();"""
+
+
+def test_11_pushes_arrive_through_the_page_s_own_socket_io_client(page: Page, web: Web) -> None:
+    """The page opens its own Socket.IO connection (vendored client); a pushed alert is drawn with
+    no Dash callback request at all, and OneMap's scripts never read Dash's private store."""
+    page.add_init_script(STORE_READS)
+    scripts: list[str] = []
+    dash_posts: list[str] = []
+    frames: list[str] = []
+    page.on("request", lambda req: scripts.append(req.url) if req.resource_type == "script" else None)
+    page.on("request", lambda req: dash_posts.append(req.post_data or "")
+            if "/_dash-update-component" in req.url else None)
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda f: frames.append(f if isinstance(f, str) else ""))
+            if "/socket.io/" in ws.url else None)
+    _open(page, web)
+    expect(page.locator(".om-link.om-link-up")).to_have_text("实时", timeout=WAIT)
+    expect(page.locator("#om-cmd-map .om-unit")).to_have_count(3, timeout=WAIT)
+    page.wait_for_function("window.onemap.socket.io.engine.transport.name === 'websocket'", timeout=WAIT)
+    assert any("/assets/vendor/socket.io-client/socket.io.min.js" in u for u in scripts)
+    assert not [u for u in scripts if "dash_socketio" in u]
+    layout = page.request.get(web.url + "/_dash-layout").text()
+    assert '"id":"om-page"' in layout and "DashSocketIO" not in layout and "om-socket" not in layout
+
+    settled, deadline = -1, time.monotonic() + 20  # the page's own start-up callbacks come to an end
+    while settled != len(dash_posts):
+        assert time.monotonic() < deadline, "the page kept calling Dash callbacks"
+        settled = len(dash_posts)
+        page.wait_for_timeout(1000)
+    alert_id = web.alert(11, "red", 22.5025, 114.0135, type_="watchlist_hit", subject="粤BZ1111", zone="E")
+    marker = page.locator(f'#om-cmd-map .om-alert.om-sev-red[data-id="{alert_id}"]')
+    expect(marker).to_have_count(1, timeout=WAIT)
+    expect(page.locator(f'#om-feed .om-feed-item[data-alert="{alert_id}"]')).to_contain_text("粤BZ1111", timeout=WAIT)
+    expect(page.locator(".om-counts .om-sev-red")).to_have_text(str(_open_red(web)), timeout=WAIT)  # summary too
+    drawn_at = page.evaluate(f"""() => {{ const m = window.onemap.views['om-cmd-map'];
+        let at = null; m.map.eachLayer(l => {{ const el = l.getElement && l.getElement();
+            if (el && el.getAttribute('data-id') === {alert_id!r}) at = l.getLatLng(); }}); return at; }}""")
+    assert drawn_at is not None and abs(drawn_at["lat"] - 22.5025) < 1e-6 and abs(drawn_at["lng"] - 114.0135) < 1e-6
+    assert any(alert_id in f for f in frames)  # it came over the page's websocket
+    assert dash_posts[settled:] == []  # and no Dash callback carried or followed it
+    assert page.evaluate("window.__omStoreReads") == []
+
+
+def test_12_a_screen_that_missed_alerts_asks_for_them_and_gets_them(page: Page, web: Web) -> None:
+    """An ``alerts`` push whose ``after`` is not the newest id the screen holds makes it emit
+    ``catchup``; the alerts it missed come back and are drawn."""
+    sent: list[str] = []
+    page.on("websocket", lambda ws: ws.on("framesent", lambda f: sent.append(f if isinstance(f, str) else ""))
+            if "/socket.io/" in ws.url else None)
+    _open(page, web)
+    expect(page.locator(".om-link.om-link-up")).to_have_count(1, timeout=WAIT)
+    before = web.client.xrevrange(KEYS.alerts, count=1)[0][0].decode()
+    missed = web.alert(12, "orange", 22.5042, 114.0142, type_="overspeed", subject="粤BS1212", zone="E",
+                       checkpoint="", text="overspeed")
+    expect(page.locator(f'#om-cmd-map .om-alert[data-id="{missed}"]')).to_have_count(1, timeout=WAIT)
+    page.wait_for_function("window.onemap.socket.io.engine.transport.name === 'websocket'", timeout=WAIT)
+    # this screen "never got" it: forget it and hold the id before it
+    page.evaluate(f"""() => {{ const s = window.onemap.store; s.alerts.delete({missed!r}); s.lastAlertId = {before!r};
+                               Object.values(window.onemap.views).forEach(v => v.drawAlerts()); }}""")
+    expect(page.locator(f'#om-cmd-map .om-alert[data-id="{missed}"]')).to_have_count(0, timeout=WAIT)
+    asked = len([f for f in sent if '"catchup"' in f])
+    nxt = web.alert(13, "red", 22.5048, 114.0148, type_="watchlist_hit", subject="粤BS1313", zone="E")
+    expect(page.locator(f'#om-cmd-map .om-alert[data-id="{nxt}"]')).to_have_count(1, timeout=WAIT)
+    expect(page.locator(f'#om-cmd-map .om-alert[data-id="{missed}"]')).to_have_count(1, timeout=WAIT)
+    expect(page.locator(f'#om-feed .om-feed-item[data-alert="{missed}"]')).to_contain_text("粤BS1212", timeout=WAIT)
+    gaps = [f for f in sent if '"catchup"' in f][asked:]
+    assert gaps and before in gaps[0]  # it asked from the id it held
