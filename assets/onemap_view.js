@@ -3,7 +3,9 @@
  * Units are DOM markers moved with setLatLng (arrow turned to the heading, status color); vehicles
  * are canvas badges by category, clustered on a screen grid below CLUSTER_BELOW; trails fade by age
  * over ten minutes; open incidents pulse by severity at their latest sighting, with the trail of
- * their sightings (one marker per incident, not per alert). Created by OM.attach (onemap_live.js). */
+ * their sightings (one marker per incident, not per alert). Labels (callsigns, zone names, checkpoint
+ * reads) never pile up: a label that would overlap one already placed is hidden. Created by OM.attach
+ * (onemap_live.js). Every marker is placed by Leaflet alone: icons are centered on their anchor. */
 (function () {
   "use strict";
   var OM = (window.onemap = window.onemap || {});
@@ -21,6 +23,9 @@
                    hazmat: ["危化", "Hazmat"], truck: ["货车", "Truck"], taxi: ["出租", "Taxi"],
                    private: ["私家车", "Private"]};
   var SEV_RANK = {red: 0, orange: 1, yellow: 2, blue: 3};
+  var FOCUS_BOX_M = 1200, NEAR_UNIT_M = 1500; // a focused alert is framed with ~600 m around it and its nearest unit
+  /* labels in order of precedence: a later one that overlaps an earlier one is hidden */
+  var LABELS = [".om-unit-label", ".om-zone-label", ".om-restricted-label", ".om-cp-read"];
 
   /* ---------------------------------------------------------------- canvas vehicle badges */
   /* Each category badge is drawn once to a small offscreen canvas; a frame then only copies
@@ -114,8 +119,10 @@
     };
     if (cfg && cfg.bounds) map.fitBounds(cfg.bounds, {padding: [16, 16], animate: false});
     this.loadRoads(); this.drawCheckpoints();
-    map.on("zoomend moveend", function () { self.vehiclesDirty = true; });
-    this.vehiclesDirty = this.trailsDirty = this.alertsDirty = true;
+    map.on("movestart", function () { self.moving = true; });
+    map.on("zoomend moveend", function () { self.moving = false; self.vehiclesDirty = self.labelsDirty = true; });
+    this.vehiclesDirty = this.trailsDirty = this.alertsDirty = this.labelsDirty = true;
+    this.labelPasses = 0; this.labelLang = null;
     this.positions(null);
     if (store.summary) this.summary(store.summary);
     this.timer = setInterval(function () { self.tick(); }, 500);
@@ -176,7 +183,7 @@
         var st = s.unit_status[uid]; if (st && st !== m._omStatus) self.styleUnit(m, st);
       });
     }
-    this.alertsDirty = true;
+    this.alertsDirty = this.labelsDirty = true;
   };
 
   View.prototype.styleUnit = function (m, status) {
@@ -192,7 +199,7 @@
       var r = list[i];
       if (r[1] === "unit") self.placeUnit(r); else self.placeVehicle(r);
     }
-    this.vehiclesDirty = true; this.trailsDirty = true;
+    this.vehiclesDirty = this.trailsDirty = this.labelsDirty = true;
   };
 
   View.prototype.placeUnit = function (r) {
@@ -359,9 +366,39 @@
     var self = this, a = this.focusQueue.shift();
     if (!a) { this.focusing = false; this.home(); return; }
     this.focusing = true;
-    this.map.flyTo([a.lat, a.lon], 17, {duration: 1.2});
+    this.focusTarget = this.frame(a.lat, a.lon);
+    this.map.flyTo(this.focusTarget.center, this.focusTarget.zoom, {duration: 1.2});
     if (this.map.getContainer()) this.map.getContainer().setAttribute("data-focus", a.alert_id);
     setTimeout(function () { if (self.alive()) self.nextFocus(); }, (this.opts.focusMs || 8000));
+  };
+
+  View.prototype.nearestUnit = function (ll) {
+    var best = null, bestM = NEAR_UNIT_M;
+    this.units.forEach(function (m) { var d = ll.distanceTo(m.getLatLng()); if (d < bestM) { bestM = d; best = m.getLatLng(); } });
+    return best;
+  };
+
+  /* Where the wall looks at an alert: the alert with its surroundings (about FOCUS_BOX_M across,
+   * widened to its nearest unit), but never so far out that the view leaves the city, and the
+   * view's center moved so the view lies inside the city's bounds (no half-dark map). The alert
+   * stays on screen: it lies inside the city and the view only moves toward the city. */
+  View.prototype.frame = function (lat, lon) {
+    var map = this.map, size = map.getSize(), ll = L.latLng(lat, lon), box = ll.toBounds(FOCUS_BOX_M);
+    var near = this.nearestUnit(ll);
+    if (near) box.extend(near.toBounds(300));
+    var zoom = map.getBoundsZoom(box, false, L.point(60, 60));
+    var b = this.cfg && this.cfg.bounds;
+    if (!b) return {center: ll, zoom: zoom};
+    var city = L.latLngBounds(b);
+    if (!city.contains(ll)) city.extend(ll.toBounds(600)); // an alert outside the pack's area: keep it framed
+    var z0 = map.getZoom(), nw0 = map.project(city.getNorthWest(), z0), se0 = map.project(city.getSouthEast(), z0);
+    var cover = z0 + Math.log(Math.max(size.x / (se0.x - nw0.x), size.y / (se0.y - nw0.y))) / Math.LN2;
+    var snap = map.options.zoomSnap || 1;
+    zoom = Math.min(Math.ceil(Math.max(zoom, cover) / snap - 1e-9) * snap, map.getMaxZoom());
+    var p = map.project(ll, zoom), nw = map.project(city.getNorthWest(), zoom), se = map.project(city.getSouthEast(), zoom);
+    function clamp(v, lo, hi) { return lo > hi ? (lo + hi) / 2 : Math.min(Math.max(v, lo), hi); }
+    p = L.point(clamp(p.x, nw.x + size.x / 2, se.x - size.x / 2), clamp(p.y, nw.y + size.y / 2, se.y - size.y / 2));
+    return {center: map.unproject(p, zoom), zoom: zoom};
   };
   View.prototype.home = function () {
     var b = this.cfg && this.cfg.bounds;
@@ -378,14 +415,61 @@
     });
   };
 
+  /* Labels after each change of view, positions, language or fonts: centered tooltips (zone names)
+   * are placed again (Leaflet measures their width once, and a language or font changes it), then
+   * each label in LABELS order is shown where it overlaps no label shown before it: a zone label
+   * may step above or below its zone's center, any other label is hidden. */
+  function overlap(r, q) {
+    return Math.min(r.right, q.right) - Math.max(r.left, q.left) > 1 && Math.min(r.bottom, q.bottom) - Math.max(r.top, q.top) > 1;
+  }
+  View.prototype.placeLabels = function () {
+    var map = this.map, el = map.getContainer(), tips = new Map();
+    map.eachLayer(function (layer) {
+      var t = layer.getTooltip && layer.getTooltip();
+      if (t && t.options.permanent && t._map && t._container && t._updatePosition) {
+        t.options.offset = L.point(0, 0); t._updatePosition(); tips.set(t._container, t);
+      }
+    });
+    var nodes = [];
+    LABELS.forEach(function (sel) { el.querySelectorAll(sel).forEach(function (n) { n.classList.remove("om-label-off"); nodes.push(n); }); });
+    var rects = nodes.map(function (n) { return n.textContent.trim() ? n.getBoundingClientRect() : null; });
+    var shown = [];
+    function free(r) { return !shown.some(function (q) { return overlap(r, q); }); }
+    nodes.forEach(function (n, i) {
+      var r = rects[i], t = tips.get(n);
+      if (!r || !r.width || !r.height) return;
+      if (free(r)) { shown.push(r); return; }
+      if (t) {
+        var step = Math.ceil(r.height) + 2, moves = [-step, step, -2 * step, 2 * step];
+        for (var k = 0; k < moves.length; k++) {
+          t.options.offset = L.point(0, moves[k]); t._updatePosition();
+          var moved = n.getBoundingClientRect();
+          if (free(moved)) { shown.push(moved); return; }
+        }
+        t.options.offset = L.point(0, 0); t._updatePosition();
+      }
+      n.classList.add("om-label-off");
+    });
+    this.labelPasses++;
+  };
+
   View.prototype.tick = function () {
     if (!this.alive()) return;
+    if (OM.lang() !== this.labelLang) { this.labelLang = OM.lang(); this.labelsDirty = true; }
+    if (this.labelsDirty && !this.moving && !this.map._animatingZoom) { this.labelsDirty = false; this.placeLabels(); }
     if (this.vehiclesDirty) { this.vehiclesDirty = false; this.drawVehicles(); }
     var now = Date.now();
     if (this.trailsDirty && (!this.trailsAt || now - this.trailsAt > 2000)) { this.trailsDirty = false; this.trailsAt = now; this.drawTrails(); }
     if (this.alertsDirty) { this.alertsDirty = false; this.drawAlerts(); }
   };
 
+
+  /* a font that arrives late changes every label's width */
+  if (document.fonts && document.fonts.addEventListener) {
+    document.fonts.addEventListener("loadingdone", function () {
+      Object.keys(OM.views || {}).forEach(function (k) { OM.views[k].labelsDirty = true; });
+    });
+  }
 
   OM.View = View;
 })();
