@@ -1,4 +1,6 @@
-"""Workers' health records (``cc:health:{worker}``, a TTL key each worker refreshes): the one scan."""
+"""Workers' health records: ``cc:health:{worker}`` (a TTL key each worker refreshes) and the registry
+``cc:workers`` (name -> time of its last heartbeat), so finding the live workers reads two keys and
+never scans the keyspace."""
 
 from __future__ import annotations
 
@@ -9,16 +11,35 @@ import redis
 
 from core.keys import Keys
 
-__all__ = ["live_workers"]
+__all__ = ["HEALTH_TTL_S", "beat", "live_workers", "forget"]
+
+HEALTH_TTL_S = 10
+
+
+def beat(client: redis.Redis, keys: Keys, name: str, record: dict[str, Any], now: float) -> None:
+    """Say that worker ``name`` is alive, with its status ``record`` (one round trip)."""
+    with client.pipeline(transaction=False) as pipe:
+        pipe.set(keys.health(name), orjson.dumps(record), ex=HEALTH_TTL_S)
+        pipe.zadd(keys.workers, {name: now})
+        pipe.zremrangebyscore(keys.workers, "-inf", now - 10 * HEALTH_TTL_S)  # long gone: off the registry
+        pipe.execute()
+
+
+def forget(client: redis.Redis, keys: Keys, name: str) -> None:
+    """A worker that stops takes itself off at once."""
+    with client.pipeline(transaction=False) as pipe:
+        pipe.delete(keys.health(name))
+        pipe.zrem(keys.workers, name)
+        pipe.execute()
 
 
 def live_workers(client: redis.Redis, keys: Keys) -> list[dict[str, Any]]:
-    """The health records of the workers alive now (their keys have not expired)."""
-    names = list(client.scan_iter(match=keys.health_pattern, count=100))
+    """The health records of the workers alive now (registered, and their keys have not expired)."""
+    names = client.zrange(keys.workers, 0, -1)
     if not names:
         return []
     out = []
-    for raw in client.mget(names):
+    for raw in client.mget([keys.health(n if isinstance(n, str) else n.decode()) for n in names]):
         if raw is None:
             continue
         try:

@@ -64,6 +64,15 @@ class Keys:
         """Sorted set unit -> last event time, for the offline rule."""
         return f"{self.prefix}:lastseen:{{{p}}}"
 
+    def seen(self, p: int) -> str:
+        """Sorted set subject -> event time of its newest message, for expiring silent subjects."""
+        return f"{self.prefix}:seen:{{{p}}}"
+
+    @property
+    def workers(self) -> str:
+        """Sorted set worker name -> wall time of its last heartbeat (the registry of health keys)."""
+        return f"{self.prefix}:workers"
+
     @property
     def clock(self) -> str:
         """Newest event time any worker has seen (epoch seconds, string float)."""

@@ -123,6 +123,12 @@ class Settings:
         ``CC_FUTURE_S``; a fix or plate read more than this many seconds ahead of the wall clock is
         dropped (counted as ``dropped:future``) and never advances the event clock. The only place
         where the wall clock meets event time.
+    input_retention_s:
+        ``CC_INPUT_RETENTION_S``; input entries older than this (by entry id time) are trimmed once
+        every consumer group has acknowledged them; never an unacknowledged one.
+    state_retention_s:
+        ``CC_STATE_RETENTION_S``; a subject silent for this long in event time starts afresh (its
+        rule state is forgotten, deterministically), and its stored state, latest fix and track go.
     max_body_bytes:
         ``CC_MAX_BODY_BYTES``; the largest HTTP request body accepted; larger ones get 413 before
         anything parses them.
@@ -166,6 +172,8 @@ class Settings:
     lease_ttl_ms: int = 10_000
     sweep_idle_ms: int = 30_000
     future_s: float = 300.0
+    input_retention_s: float = 86_400.0
+    state_retention_s: float = 86_400.0
     max_body_bytes: int = 4_194_304
     rate_device: str = "10/second"
     rate_token: str = "100/second"
@@ -188,6 +196,8 @@ class Settings:
             sweep_idle_ms = int(e.get("CC_SWEEP_IDLE_MS") or 30_000)
             future_s = float(e.get("CC_FUTURE_S") or 300.0)
             max_body_bytes = int(e.get("CC_MAX_BODY_BYTES") or 4_194_304)
+            input_retention_s = float(e.get("CC_INPUT_RETENTION_S") or 86_400.0)
+            state_retention_s = float(e.get("CC_STATE_RETENTION_S") or 86_400.0)
             incident_window_s = float(e.get("CC_INCIDENT_WINDOW_S") or 1800.0)
         except ValueError as exc:
             raise ValueError(f"a numeric setting is not a number: {exc}") from exc
@@ -218,6 +228,8 @@ class Settings:
             sweep_idle_ms=sweep_idle_ms,
             future_s=future_s,
             max_body_bytes=max_body_bytes,
+            input_retention_s=input_retention_s,
+            state_retention_s=state_retention_s,
             rate_device=e.get("CC_RATE_DEVICE") or "10/second",
             rate_token=e.get("CC_RATE_TOKEN") or "100/second",
             escalate_s=parse_escalation(e.get("CC_ESCALATE_S", "")),

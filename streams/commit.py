@@ -24,17 +24,22 @@ __all__ = ["Scripts", "queue_alerts", "queue_batch", "position_fields", "merge_r
 MAX_TRACK = 240  # fixes kept per subject: 10 min at 5 s is 120; room for 20 min
 MAX_READS = 20  # latest reads kept per checkpoint
 POSITIONS_MAXLEN = 20_000  # entries, each a batch of up to CC_BATCH fixes
-ALERTS_MAXLEN = 500_000
-# Push each fix onto its subject's track and trim every touched track, in one call per batch
-# (ARGV: max length, then key, fix, key, fix ...). Keys are computed, so this runs on a single
+ALERTS_MAXLEN = 500_000  # evidence: ~months at a city's rate; see the README on archiving
+DEADLETTER_MAXLEN = 100_000  # the newest dead letters; their count stays in cc:stats
+TRACK_TTL_MS = 86_400_000  # a subject's track goes a day after its last fix (storage only, not a rule)
+# Push each fix onto its subject's track, trim every touched track and renew its time to live, in
+# one call per batch (ARGV: max length, TTL ms, then key, fix, key, fix ...). Keys are computed, so this runs on a single
 # Redis; under Redis Cluster tracks would be written per slot instead.
 PUSH_TRACKS = """
 local touched = {}
-for i = 2, #ARGV, 2 do
+for i = 3, #ARGV, 2 do
   redis.call('LPUSH', ARGV[i], ARGV[i + 1])
   touched[ARGV[i]] = true
 end
-for key in pairs(touched) do redis.call('LTRIM', key, 0, tonumber(ARGV[1]) - 1) end
+for key in pairs(touched) do
+  redis.call('LTRIM', key, 0, tonumber(ARGV[1]) - 1)
+  redis.call('PEXPIRE', key, ARGV[2])
+end
 return 1
 """
 MAX_CLOCK = """
@@ -95,7 +100,7 @@ def _queue_positions(pipe: RedisPipeline, keys: Keys, p: int, pings: list[Ping],
     rows = [position_fields(ping) for ping in pings]
     pipe.xadd(keys.positions, {"fixes": orjson.dumps(rows)}, maxlen=POSITIONS_MAXLEN, approximate=True)
     latest: dict[str, bytes] = {}
-    track_args: list[Any] = [MAX_TRACK]
+    track_args: list[Any] = [MAX_TRACK, TRACK_TTL_MS]
     units: dict[str, float] = {}
     for ping, fields in zip(pings, rows, strict=True):
         blob = orjson.dumps(fields)
@@ -105,7 +110,7 @@ def _queue_positions(pipe: RedisPipeline, keys: Keys, p: int, pings: list[Ping],
         if ping.kind is Kind.UNIT:
             units[ping.subject] = ping.ts
     pipe.hset(keys.last, mapping=latest)
-    if len(track_args) > 1:
+    if len(track_args) > 2:
         track_script(args=track_args, client=pipe)
     if units:
         pipe.zadd(keys.lastseen(p), units)
@@ -125,13 +130,17 @@ def queue_batch(
     queue_alerts(pipe, keys, result.alerts)
     if states:
         pipe.hset(keys.state(p), mapping=states)
+    seen = {subject: float(st["seen"]) for subject, st in result.states.items() if "seen" in st}
+    if seen:
+        pipe.zadd(keys.seen(p), seen)
     _queue_positions(pipe, keys, p, result.pings, scripts.tracks)
     if reads:
         pipe.hset(keys.reads, mapping=reads)
     if clock is not None:
         scripts.clock(keys=[keys.clock], args=[repr(clock)], client=pipe)
     for d in result.dead:
-        pipe.xadd(keys.deadletter, {"stream": d.stream, "entry_id": d.entry_id, "raw": d.raw, "error": d.error})
+        pipe.xadd(keys.deadletter, {"stream": d.stream, "entry_id": d.entry_id, "raw": d.raw, "error": d.error},
+                  maxlen=DEADLETTER_MAXLEN, approximate=True)
     counters = dict(result.counters)
     if result.dead:
         counters["deadletter"] = counters.get("deadletter", 0) + len(result.dead)

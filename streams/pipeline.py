@@ -74,9 +74,12 @@ def _dead(entry: Entry, error: str) -> DeadLetter:
 class Pipeline:
     """Filters, enrichers and detectors over batches of entries of one partition."""
 
-    def __init__(self, city: CityPack, partitions: int | None = None) -> None:
+    def __init__(self, city: CityPack, partitions: int | None = None, state_retention_s: float | None = None) -> None:
         self.ctx = Context(city)
         self.partitions = partitions  # with it, an entry whose subject belongs elsewhere is dead-lettered
+        # a subject silent longer than this (event time) starts afresh: deterministic, whenever the
+        # worker's housekeeping deletes the stored state
+        self.state_retention_s = state_retention_s
         self._applicable: dict[tuple[Kind, str | None], tuple[rules.Rule, ...]] = {}
 
     @property
@@ -96,10 +99,12 @@ class Pipeline:
         events: list[Ping | Read] = []
         work: dict[str, dict[str, Any]] = {}
 
-        def state_of(subject: str) -> dict[str, Any]:
+        def state_of(subject: str, ts: float) -> dict[str, Any]:
             st = work.get(subject)
             if st is None:
                 st = dict(states.get(subject) or {})
+                if self.state_retention_s is not None and ts - float(st.get("seen", ts)) > self.state_retention_s:
+                    st = {}  # silent past the retention: what it did then no longer counts
                 if "rules" in st:
                     st["rules"] = dict(st["rules"])  # rules replace their own dicts, never mutate them
                 work[subject] = st
@@ -120,15 +125,17 @@ class Pipeline:
             if isinstance(event, Read) and horizon is not None and event.ts > horizon:
                 out.counters["dropped:future"] += 1
                 continue
-            if isinstance(event, Ping) and not self._keep(event, state_of(event.subject), horizon, out):
+            st = state_of(event.subject, event.ts)
+            if isinstance(event, Ping) and not self._keep(event, st, horizon, out):
                 continue
+            st["seen"] = max(float(st.get("seen", event.ts)), event.ts)
             events.append(event)
 
         pings = [e for e in events if isinstance(e, Ping)]
         for enrich in ENRICHERS:
             enrich(pings, self.ctx)
         for event in events:
-            self._detect(event, state_of(event.subject), out)
+            self._detect(event, work[event.subject], out)
         out.pings = pings
         out.reads = [e for e in events if isinstance(e, Read)]
         out.states = work

@@ -21,13 +21,15 @@ import orjson
 import redis
 
 from city.citypack import CityPack, load_city_pack
+from core.health import beat, forget
 from core.keys import Keys
 from core.lease import new_token
 from core.producer import subject_of
 from core.redisio import connect
 from core.settings import Settings
 from core.values import text
-from streams.commit import Scripts, merge_reads, queue_alerts, queue_batch
+from streams.commit import DEADLETTER_MAXLEN, Scripts, merge_reads, queue_alerts, queue_batch
+from streams.housekeeping import CACHE_MAX, bound_cache, expire_silent, trim_input
 from streams.partitions import Partitions
 from streams.pipeline import BatchResult, Entry, Pipeline
 
@@ -36,7 +38,7 @@ __all__ = ["Worker", "main"]
 log = logging.getLogger("onemap.worker")
 
 MAX_DELIVERIES = 5  # a pending entry delivered this often is dead-lettered, not retried forever
-HEALTH_TTL_S = 10
+HOUSEKEEPING_S = 60.0  # trimming inputs and expiring silent subjects: once a minute is plenty
 MAINTENANCE_S = 2.0
 OFFLINE_CHECK_S = 0.5
 BACKOFF_MIN_S, BACKOFF_MAX_S = 0.25, 8.0  # reconnecting to Redis: doubling waits between these
@@ -66,7 +68,7 @@ class Worker:
         self.name = name or settings.worker_name or f"{socket.gethostname()}-{os.getpid()}"
         self.token = new_token(self.name)  # lease owner and consumer: unique to this process
         self.batch, self.block_ms = batch or settings.batch, block_ms
-        self.pipeline = Pipeline(city, settings.partitions)
+        self.pipeline = Pipeline(city, settings.partitions, settings.state_retention_s)
         self.leases = Partitions(client, self.keys, settings.partitions, self.token,
                                  lease_ttl_ms or settings.lease_ttl_ms)
         self.cache: dict[int, dict[str, bytes]] = {}  # partition -> subject -> stored state JSON
@@ -79,6 +81,7 @@ class Worker:
         self._last_maintenance = 0.0
         self._last_offline_check = 0.0
         self.reconnects = 0
+        self._last_housekeeping = time.monotonic()
 
     # --- set-up ------------------------------------------------------------------------------
     def ensure_groups(self) -> None:
@@ -147,9 +150,10 @@ class Worker:
     def maintain(self) -> None:
         """Heartbeat, lease renewal and rebalancing."""
         self._last_maintenance = time.monotonic()
+        now = time.time()
         status = {"worker": self.name, "token": self.token, "partitions": sorted(self.leases.owned),
-                  "ts": time.time(), "clock": self.clock, "reconnects": self.reconnects}
-        self.client.set(self.keys.health(self.name), orjson.dumps(status), ex=HEALTH_TTL_S)
+                  "ts": now, "clock": self.clock, "reconnects": self.reconnects}
+        beat(self.client, self.keys, self.name, status, now)
         gained, lost = self.leases.rebalance()
         for p in lost:
             self._drop(p)
@@ -159,6 +163,19 @@ class Worker:
             self.recovering.add(p)
         for p in sorted(self.leases.owned - gained):
             self._sweep(p)
+        if time.monotonic() - self._last_housekeeping >= HOUSEKEEPING_S:
+            self.housekeeping()
+
+    def housekeeping(self) -> None:
+        """Keep Redis bounded: trim acknowledged old input, forget subjects silent past retention."""
+        self._last_housekeeping = time.monotonic()
+        for p in sorted(self.leases.owned):
+            trim_input(self.client, self.keys, p, self.settings.input_retention_s)
+            if self.clock is not None:
+                gone = expire_silent(self.client, self.keys, p, self.token, self.clock - self.settings.state_retention_s)
+                cache = self.cache.get(p, {})
+                for subject in gone:
+                    cache.pop(subject, None)
 
     def _sweep(self, p: int) -> None:
         """Claim entries of ``p`` pending too long in any consumer (a stalled worker read them after
@@ -185,7 +202,7 @@ class Worker:
 
     def shutdown(self) -> None:
         self.leases.release_all()
-        self.client.delete(self.keys.health(self.name))
+        forget(self.client, self.keys, self.name)
         log.info("worker %s stopped", self.name)
 
     # --- partitions ----------------------------------------------------------------------------
@@ -232,7 +249,8 @@ class Worker:
         error = f"delivered {deliveries} times without being committed; giving up"
         log.error("dead-lettering %s %s: %s", key, entry_id, error)
         with self.client.pipeline(transaction=True) as pipe:
-            pipe.xadd(self.keys.deadletter, {"stream": key, "entry_id": entry_id, "raw": raw, "error": error})
+            pipe.xadd(self.keys.deadletter, {"stream": key, "entry_id": entry_id, "raw": raw, "error": error},
+                      maxlen=DEADLETTER_MAXLEN, approximate=True)
             pipe.hincrby(self.keys.stats, "deadletter", 1)
             pipe.xack(key, self.keys.group, entry_id)
             pipe.execute()
@@ -274,7 +292,10 @@ class Worker:
             self.leases.owned.discard(p)
             self._drop(p)
             return 0
-        cache.update(changed)
+        for subject, blob in changed.items():  # most recently used last: bound_cache drops the oldest
+            cache.pop(subject, None)
+            cache[subject] = blob
+        bound_cache(cache, CACHE_MAX)
         return len(entries)
 
     def _load_states(self, p: int, cache: dict[str, bytes], subjects: set[str]) -> None:

@@ -70,6 +70,22 @@ VEHICLE_FRESH_S = 600.0  # a monitored vehicle counts as monitored when it repor
 LEASE_MS = 5_000
 
 
+SNAPSHOT_FRESH_S = 3600.0  # a (re)connecting screen gets units always, other subjects seen in the last hour
+
+
+def fresh_rows(rows: list[Row], clock: float | None) -> list[Row]:
+    """The latest fixes worth a snapshot: every unit (an offline one shows where it was last), and
+    the other subjects that reported within ``SNAPSHOT_FRESH_S`` of event time.
+
+    >>> rows = [["P01", "unit", "", 0, 0, 0.0], ["V1", "vehicle", "bus", 0, 0, 10_000.0], ["V2", "vehicle", "bus", 0, 0, 0.0]]
+    >>> [r[0] for r in fresh_rows(rows, 10_000.0)], len(fresh_rows(rows, None))
+    (['P01', 'V1'], 3)
+    """
+    if clock is None:
+        return rows
+    return [r for r in rows if r[1] == "unit" or clock - r[5] <= SNAPSHOT_FRESH_S]
+
+
 class Bridge:
     """Tails Redis and pushes to Socket.IO clients; ``start()`` runs it as a background task."""
 
@@ -335,8 +351,8 @@ class Bridge:
         10 minutes of track, the alerts it missed since ``last_alert`` (or the recent ones), which
         recent alerts are acknowledged, and the summary. Returns how many of each were sent."""
         k = self.keys
-        rows = webstore.last_rows(self.client, k)
         clock = webstore.read_clock(self.client, k)
+        rows = fresh_rows(webstore.last_rows(self.client, k), clock)
         trails = webstore.tracks(self.client, k, sorted(self.city.units), None if clock is None else clock - TRACK_S)
         alerts, reset = webstore.alerts_after(self.client, k, last_alert)
         emit = self.socketio.emit

@@ -89,6 +89,7 @@ def _seed(web: Web) -> None:
     web.client.hset(KEYS.reads, "B", orjson.dumps([{"plate": "粤BT3001", "ts": T0 - 20, "confidence": 0.97}]))
     web.client.set(KEYS.health("worker-1"), orjson.dumps({"worker": "worker-1", "partitions": [0, 1, 2, 3],
                                                            "ts": time.time(), "clock": T0}), ex=3600)
+    web.client.zadd(KEYS.workers, {"worker-1": time.time() + 3600})  # registered, as health.beat does
 
 
 @pytest.fixture(scope="session")

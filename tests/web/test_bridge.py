@@ -17,6 +17,7 @@ import pytest
 import redis
 
 from city.citypack import CityPack, load_city_pack
+from core.health import beat
 from core.keys import Keys
 from web import store as webstore
 from web.bridge import Bridge
@@ -137,7 +138,7 @@ def test_acknowledgement_is_written_once_pushed_and_closes_the_alert(client: red
 def test_summary_counts_units_by_status_on_event_time(client: redis.Redis, mini: CityPack) -> None:
     _publish(client, [_fix("P01", T0 - mini.offline_after_s), _fix("P02", T0), _fix("P03", T0 - 1)])
     client.sadd(KEYS.open_orders("P02"), "O-1")
-    client.set(KEYS.health("w1"), orjson.dumps({"worker": "w1", "partitions": [0, 1, 2, 3]}), ex=10)
+    beat(client, KEYS, "w1", {"worker": "w1", "partitions": [0, 1, 2, 3]}, time.time())
     b, _ = _bridge(client, mini)
     s = b.build_summary()
     assert s["unit_status"] == {"P01": "offline", "P02": "busy", "P03": "available"}
