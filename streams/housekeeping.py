@@ -23,6 +23,7 @@ __all__ = ["CACHE_MAX", "EXPIRE_BATCH", "stream_id", "safe_trim_id", "trim_input
 
 CACHE_MAX = 200_000  # subject states a worker keeps in memory per partition
 EXPIRE_BATCH = 5_000  # subjects forgotten per partition and round
+TRIM_STEP, TRIM_CALLS = 10_000, 200  # input entries trimmed per call, calls per partition and round
 
 
 def stream_id(value: str) -> tuple[int, int]:
@@ -75,7 +76,17 @@ def trim_input(client: redis.Redis, keys: Keys, p: int, retention_s: float, now:
     minid = safe_trim_id(groups, oldest, cutoff)
     if stream_id(minid) <= (0, 0):
         return 0
-    return int(client.xtrim(key, minid=minid, approximate=approximate))
+    if not approximate:
+        return int(client.xtrim(key, minid=minid, approximate=False))
+    # with "~" Redis trims at most TRIM_STEP entries a call (whole nodes), so one call never blocks it
+    # long; a backlog takes several
+    total = 0
+    for _ in range(TRIM_CALLS):
+        n = int(client.xtrim(key, minid=minid, approximate=True, limit=TRIM_STEP))
+        total += n
+        if n == 0:
+            break
+    return total
 
 
 def expire_silent(client: redis.Redis, keys: Keys, p: int, token: str, before: float) -> list[str]:

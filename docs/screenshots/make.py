@@ -74,7 +74,7 @@ def main() -> None:
     port = _free_port()
     with tempfile.TemporaryDirectory(prefix="onemap-shots-") as tmp:
         env = {**os.environ, "PORT": str(port), "OSMAND_PORT": str(_free_port()), "LOG_LEVEL": "WARNING",
-               "CITY_PACK": str(ROOT / "data" / "demo_city")}
+               "CITY_PACK": str(ROOT / "data" / "demo_city"), "CC_DATA_DIR": tmp}
         env.pop("REDIS_URL", None)
         app = subprocess.Popen([sys.executable, str(ROOT / "app.py")], cwd=tmp, env=env)
         try:

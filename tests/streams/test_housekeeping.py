@@ -77,3 +77,16 @@ def test_a_subject_silent_past_the_retention_starts_afresh_whenever_its_state_is
 
     assert run(None) == ["zone_exit"]  # remembered as inside two days ago: "left"
     assert run(day) == []  # silent for two days: nothing is known of where it was
+
+
+def test_a_large_backlog_is_trimmed_in_one_round_step_by_step(r: redis.Redis) -> None:
+    """Approximate trimming removes whole nodes and at most TRIM_STEP entries a call: a round loops."""
+    r.xgroup_create(KEYS.input(0), KEYS.group, id="0", mkstream=True)
+    with r.pipeline(transaction=False) as pipe:
+        for i in range(25_000):
+            pipe.xadd(KEYS.input(0), {"i": str(i)})
+        pipe.execute()
+    r.xgroup_setid(KEYS.input(0), KEYS.group, "$")  # everything delivered and acknowledged
+    trimmed = trim_input(r, KEYS, 0, 0.0, now=time.time() + 3600)
+    assert trimmed >= 24_800, trimmed  # all but the last node or so
+    assert r.xlen(KEYS.input(0)) == 25_000 - trimmed
