@@ -94,6 +94,7 @@ def main() -> None:
                CC_DEMO_SPEED=str(args.speed), CC_INPUT_RETENTION_S=str(args.input_retention),
                CC_STATE_RETENTION_S=str(args.state_retention))
     proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+    rss: dict[str, float] = {}
     try:
         assert proc.stdout is not None
         print(proc.stdout.readline().strip(), flush=True)
@@ -116,9 +117,21 @@ def main() -> None:
             ratios = " ".join(f"{figures[k] / first[k]:.2f}" if first[k] else "-" for k in ("redis", "keys", "worker"))
             print(f"{minute:>3} {processed:>10} {mem:>9.1f} {nkeys:>7} {inputs:>8} "
                   + " ".join(f"{rss.get(role, 0.0):>14.1f}" for role in ROLES) + f"   {ratios}", flush=True)
+        per_subject(client, keys, rss.get("worker", 0.0))
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=60)
+
+
+def per_subject(client: redis.Redis, keys: Keys, worker_mb: float) -> None:
+    """Memory per tracked subject at the end: Redis without the input partitions (they are bounded
+    by time, not by subjects), and the worker's resident memory."""
+    subjects = int(client.hlen(keys.last))
+    inputs = sum(int(client.memory_usage(keys.input(p)) or 0) for p in range(4))
+    other = int(client.info("memory")["used_memory"]) - inputs
+    print(f"subjects tracked: {subjects}; input partitions {inputs / 2**20:.1f} MB; the rest of Redis "
+          f"{other / 2**20:.1f} MB = {other / max(subjects, 1) / 1024:.1f} KB per subject; "
+          f"worker RSS {worker_mb:.1f} MB = {worker_mb * 1024 / max(subjects, 1):.1f} KB per subject", flush=True)
 
 
 if __name__ == "__main__":

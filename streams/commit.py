@@ -23,7 +23,7 @@ __all__ = ["Scripts", "queue_alerts", "queue_batch", "position_fields", "merge_r
 
 MAX_TRACK = 240  # fixes kept per subject: 10 min at 5 s is 120; room for 20 min
 MAX_READS = 20  # latest reads kept per checkpoint
-POSITIONS_MAXLEN = 20_000  # entries, each a batch of up to CC_BATCH fixes
+POSITIONS_KEEP_S = 120  # the positions stream is for live screens only: two minutes by entry id
 ALERTS_MAXLEN = 500_000  # evidence: ~months at a city's rate; see the README on archiving
 DEADLETTER_MAXLEN = 100_000  # the newest dead letters; their count stays in cc:stats
 TRACK_TTL_MS = 86_400_000  # a subject's track goes a day after its last fix (storage only, not a rule)
@@ -93,12 +93,18 @@ def queue_alerts(pipe: RedisPipeline, keys: Keys, alerts: Iterable[Alert]) -> No
         pipe.xadd(keys.alerts, a.to_fields(), maxlen=ALERTS_MAXLEN, approximate=True)
 
 
-def _queue_positions(pipe: RedisPipeline, keys: Keys, p: int, pings: list[Ping], track_script: Any) -> None:
-    """Publish accepted fixes: one positions entry per batch, latest per subject, tracks, unit last-seen."""
+def _queue_positions(pipe: RedisPipeline, keys: Keys, p: int, pings: list[Ping], track_script: Any,
+                     wall_s: float) -> None:
+    """Publish accepted fixes: one positions entry per batch, latest per subject, tracks, unit last-seen.
+
+    The positions stream keeps ``POSITIONS_KEEP_S`` of wall time (entry ids are wall time): a batch
+    holds up to ``CC_BATCH`` fixes, so a count bound would mean hundreds of MB at a city's rate.
+    """
     if not pings:
         return
     rows = [position_fields(ping) for ping in pings]
-    pipe.xadd(keys.positions, {"fixes": orjson.dumps(rows)}, maxlen=POSITIONS_MAXLEN, approximate=True)
+    pipe.xadd(keys.positions, {"fixes": orjson.dumps(rows)}, minid=f"{int((wall_s - POSITIONS_KEEP_S) * 1000)}-0",
+              approximate=True)
     latest: dict[str, bytes] = {}
     track_args: list[Any] = [MAX_TRACK, TRACK_TTL_MS]
     units: dict[str, float] = {}
@@ -125,15 +131,17 @@ def queue_batch(
     reads: dict[str, bytes],
     clock: float | None,
     scripts: Scripts,
+    wall_s: float,
 ) -> None:
-    """Queue everything of one batch on ``pipe`` (already in MULTI mode)."""
+    """Queue everything of one batch on ``pipe`` (already in MULTI mode); ``wall_s`` (the wall clock)
+    only bounds what is stored, never a rule."""
     queue_alerts(pipe, keys, result.alerts)
     if states:
         pipe.hset(keys.state(p), mapping=states)
     seen = {subject: float(st["seen"]) for subject, st in result.states.items() if "seen" in st}
     if seen:
         pipe.zadd(keys.seen(p), seen)
-    _queue_positions(pipe, keys, p, result.pings, scripts.tracks)
+    _queue_positions(pipe, keys, p, result.pings, scripts.tracks, wall_s)
     if reads:
         pipe.hset(keys.reads, mapping=reads)
     if clock is not None:

@@ -316,7 +316,7 @@ class Worker:
                     raise LostLease
                 reads = self._merged_reads(pipe, result)
                 pipe.multi()
-                queue_batch(pipe, self.keys, p, result, states, reads, clock, self._scripts)
+                queue_batch(pipe, self.keys, p, result, states, reads, clock, self._scripts, time.time())
                 pipe.xack(self.keys.input(p), self.keys.group, *ids)
                 pipe.execute()
             except redis.WatchError:
