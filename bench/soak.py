@@ -94,6 +94,7 @@ def main() -> None:
                CC_DEMO_SPEED=str(args.speed), CC_INPUT_RETENTION_S=str(args.input_retention),
                CC_STATE_RETENTION_S=str(args.state_retention))
     proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stopped early: still stop the app below
     rss: dict[str, float] = {}
     try:
         assert proc.stdout is not None
