@@ -12,6 +12,7 @@ import math
 from typing import Any
 
 import flask
+import orjson
 import redis
 
 from api import dispatch as orders
@@ -56,7 +57,13 @@ def ingest_fields(message: Any) -> dict[str, str]:
 
 
 def _json_body(required: type) -> Any:
-    body = flask.request.get_json(silent=True, force=True)
+    """The JSON body, parsed as the OsmAnd listener parses it (orjson): unlike the standard library,
+    it refuses nesting deeper than 1024 (no RecursionError) and strings with lone surrogates, which
+    no Redis write could encode."""
+    try:
+        body = orjson.loads(flask.request.get_data(cache=True).removeprefix(b"\xef\xbb\xbf"))
+    except orjson.JSONDecodeError as exc:
+        raise ApiError(400, f"the body is not valid JSON: {exc}", "body") from None
     if not isinstance(body, required):
         kind = "a JSON list of messages" if required is list else "a JSON object"
         raise ApiError(400, f"the body must be {kind}", "body")

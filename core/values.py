@@ -68,6 +68,10 @@ def parse_number(value: object, field: str, lo: float = -math.inf, hi: float = m
     Traceback (most recent call last):
     ...
     core.model.ParseError: lat: '95' is outside -90..90
+    >>> parse_number(10**400, "lat", -90, 90)
+    Traceback (most recent call last):
+    ...
+    core.model.ParseError: lat: is outside -90..90
     >>> parse_number(None, "ts", required=True)
     Traceback (most recent call last):
     ...
@@ -83,6 +87,8 @@ def parse_number(value: object, field: str, lo: float = -math.inf, hi: float = m
         number = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         raise ParseError(field, f"{value!r} is not a number") from None
+    except OverflowError:  # an integer beyond any float (a JSON number parsed by the standard library)
+        raise ParseError(field, f"is outside {lo:g}..{hi:g}") from None
     if not math.isfinite(number) or not lo <= number <= hi:
         raise ParseError(field, f"{value!r} is outside {lo:g}..{hi:g}")
     return number

@@ -7,8 +7,20 @@ from pathlib import Path
 
 import pytest
 import redis
+from hypothesis import settings
 
 from runner.embedded import EmbeddedRedis
+
+# Property-based tests (tests/*/test_fuzz_*.py) run under the "repeatable" profile: derandomize=True
+# seeds Hypothesis from each test's own code, so every run, here or in CI, tries exactly the same
+# inputs; a failure reproduces on the next run, and the fuzz set's running time stays the same. No
+# example database (nothing written into the checkout, no run depends on an earlier one) and no
+# deadline (tests never assert on timing; the machine is shared). To search fresh random inputs
+# locally: `pytest --hypothesis-profile=explore tests/core/test_fuzz_messages.py ...`; a failure
+# prints the example, which then becomes a plain regression test.
+settings.register_profile("repeatable", derandomize=True, database=None, deadline=None, print_blob=True)
+settings.register_profile("explore", derandomize=False, database=None, deadline=None, print_blob=True)
+settings.load_profile("repeatable")
 
 
 @pytest.fixture(scope="session")
