@@ -21,7 +21,10 @@ def connect(url: str, *, retry: bool = True, **options: object) -> redis.Redis:
     carried (it stays pending) and process newer entries first. Extra ``options`` go to
     ``redis.Redis.from_url`` (e.g. ``socket_timeout``).
     """
-    opts: dict[str, object] = {"decode_responses": True, "health_check_interval": 30}
+    # "replace": a reply with bytes that are not UTF-8 (a plate written in GBK by some other program)
+    # reads with U+FFFD in their place instead of failing the whole read; the parsers refuse such
+    # identifiers, so the entry is dead-lettered rather than blocking its partition
+    opts: dict[str, object] = {"decode_responses": True, "health_check_interval": 30, "encoding_errors": "replace"}
     if not retry:
         opts["retry"] = Retry(NoBackoff(), 0)
     opts.update(options)

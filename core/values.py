@@ -99,6 +99,10 @@ def parse_subject(value: object, field: str, *, required: bool = True, hint: str
 
     >>> parse_subject("  粤B12345 ", "plate")
     '粤B12345'
+    >>> parse_subject(chr(0xFFFD) + "B1", "plate")  # how a client decodes bytes that are not UTF-8
+    Traceback (most recent call last):
+    ...
+    core.model.ParseError: plate: '...B1' is not valid UTF-8 text (send identifiers as UTF-8)
     >>> parse_subject(" ", "id")
     Traceback (most recent call last):
     ...
@@ -111,4 +115,6 @@ def parse_subject(value: object, field: str, *, required: bool = True, hint: str
         return None
     if len(stripped) > MAX_ID_LEN:
         raise ParseError(field, f"is longer than {MAX_ID_LEN} characters")
+    if "\ufffd" in stripped:
+        raise ParseError(field, f"{stripped!r} is not valid UTF-8 text (send identifiers as UTF-8)")
     return stripped

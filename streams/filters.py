@@ -57,9 +57,14 @@ class LastFix:
 
 
 def filter_invalid(ping: Ping, last: LastFix | None, horizon: float | None) -> bool:
-    """Out of range, not a number, or exactly 0,0 (a receiver without a fix)."""
+    """Out of range, not a number, exactly 0,0 (a receiver without a fix), or a time past ``MAX_TS``
+    (no calendar can place it: found by fuzzing when no horizon bounds the future).
+
+    >>> filter_invalid(Ping("V1", 22.5, 114.0, 1e12), None, None), filter_invalid(Ping("V1", 22.5, 114.0, 1e9), None, None)
+    (True, False)
+    """
     lat, lon = ping.lat, ping.lon
-    if not (math.isfinite(lat) and math.isfinite(lon) and math.isfinite(ping.ts)):
+    if not (math.isfinite(lat) and math.isfinite(lon) and math.isfinite(ping.ts)) or ping.ts > MAX_TS:
         return True
     return not (-90 <= lat <= 90 and -180 <= lon <= 180) or (lat == 0 and lon == 0)
 
@@ -85,6 +90,9 @@ def filter_jump(ping: Ping, last: LastFix | None, horizon: float | None) -> bool
         return False
     dist = haversine_m(last.lat, last.lon, ping.lat, ping.lon)
     return dist > MIN_JUMP_M and dist / (ping.ts - last.ts) * 3.6 > MAX_JUMP_KMH
+
+
+MAX_TS = 32_503_680_000.0  # 3000-01-01T00:00:00Z
 
 
 Filter = Callable[[Ping, "LastFix | None", "float | None"], bool]

@@ -286,3 +286,26 @@ def test_subjects_are_trimmed_and_a_wrong_partition_is_dead_lettered(
     assert letter["stream"] == KEYS.input(wrong)
     assert r.hkeys(KEYS.last) == ["P01"], "stored under the trimmed subject"
     assert orjson.loads(r.hget(KEYS.last, "P01"))["ts"] == "1700000000"
+
+
+def test_an_identifier_that_is_not_utf8_is_dead_lettered_and_the_partition_goes_on(redis_url: str) -> None:
+    """A plate written in GBK by another program must not block its partition (found by fuzzing)."""
+    from core.redisio import connect
+    from streams.worker import Worker as _Worker
+
+    raw = redis.Redis.from_url(redis_url)  # bytes in, as a foreign producer would write them
+    p = partition_of("粤B12345", 4)
+    raw.xadd(KEYS.input(p), {b"type": b"anpr", b"checkpoint": b"A", b"plate": "粤B12345".encode("gbk"), b"ts": b"1700000000"})
+    raw.xadd(KEYS.input(p), {b"type": b"anpr", b"checkpoint": b"A", b"plate": "粤B12345".encode(), b"ts": b"1700000010"})
+    client = connect(redis_url)
+    worker = _Worker(client, load_city_pack(MINI), settings_for(redis_url), name="utf8", block_ms=50)
+    worker.ensure_groups()
+    worker.maintain()
+    for _ in range(10):
+        worker.step()
+    (_, letter), = client.xrange(KEYS.deadletter)
+    assert letter["error"].startswith("plate:") and "UTF-8" in letter["error"]
+    assert pending_total(client) == 0
+    assert '"plate":"粤B12345"' in client.hget(KEYS.reads, "A").replace(" ", ""), "the next read went through"
+    client.close()
+    raw.close()
