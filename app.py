@@ -32,6 +32,8 @@ from core.settings import ROOT, Settings
 from layouts.shell import create_root
 from runner.supervisor import start_backend
 from runner.webserver import serve
+from web.auth import install as install_sign_in
+from web.auth import secret_key
 from web.bridge import Bridge
 from web.cityview import ROADS_URL, CityView
 from web.pages import NOT_FOUND_HTML, is_page_route, page_of
@@ -76,7 +78,7 @@ def create_app(settings: Settings, redis_url: str, blueprints: Iterable[flask.Bl
     keys = Keys(settings.prefix)
     app = Dash(__name__, title="OneMap 一张图", assets_folder=str(ROOT / "assets"), update_title="",
                suppress_callback_exceptions=True, serve_locally=True)
-    app.layout = create_root(view)
+    app.layout = create_root(view, demo_accounts=settings.users is None)
     roads = orjson.dumps(roads_geojson(city))
 
     @app.server.get(ROADS_URL)
@@ -93,8 +95,10 @@ def create_app(settings: Settings, redis_url: str, blueprints: Iterable[flask.Bl
             return flask.Response(NOT_FOUND_HTML, status=404, mimetype="text/html")
         return None
 
+    blueprints = tuple(blueprints)
     for bp in blueprints:
         app.server.register_blueprint(bp)
+    install_sign_in(app.server, settings, client, keys, city.units, exempt=blueprints)
     socketio = SocketIO(app.server, async_mode="threading", json=_OrjsonForSocketIO,
                         message_queue=redis_url if settings.message_queue else None, cors_allowed_origins=None)
     bridge = Bridge(socketio, client, keys, city, settings.partitions, exclusive=settings.message_queue,
@@ -121,6 +125,7 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # until the web server takes the signals over
     client = connect(backend.redis_url)
     osmand, _ = serve_osmand(settings, client, city, host=settings.osmand_host)
+    settings = replace(settings, secret_key=secret_key(settings))  # one key for every web worker process
 
     def build() -> flask.Flask:  # runs in the web server's worker process
         api = create_api(settings, connect(backend.redis_url), city)

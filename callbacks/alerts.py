@@ -10,6 +10,7 @@ from callbacks.context import WebContext
 from layouts.alerts import KEY, columns, create_chart, create_counts, filter_options
 from web import ids
 from web import store as webstore
+from web.auth import signed_in
 from web.i18n import lang_of, t
 from web.views import alerts as va
 from web.views import incidents as vi
@@ -17,6 +18,7 @@ from web.views import incidents as vi
 __all__ = ["register", "TABLE_MAX", "load_alerts", "load_rows"]
 
 TABLE_MAX = 2000  # newest alerts the table considers
+ACK_ROLES = ("officer", "supervisor")  # who may acknowledge and export (contract A.6)
 FILTERS = (ids.AL_TYPE, ids.AL_SEVERITY, ids.AL_ZONE, ids.AL_WINDOW, ids.AL_PLATE, ids.AL_STATUS)
 
 
@@ -74,26 +76,15 @@ def register(app: Dash, ctx: WebContext) -> None:
     @app.callback(Output(ids.AL_ACK_MESSAGE, "children"), Output(ids.AL_ACK_MESSAGE, "className"),
                   Output(ids.AL_ACK_DONE, "data"), Output(ids.AL_ACK_NOTE, "value"),
                   Input(ids.AL_ACK_BUTTON, "n_clicks"), State(ids.AL_TABLE, "active_cell"),
-                  State(ids.AL_TABLE, "data"), State(ids.AL_ACK_OFFICER, "value"), State(ids.AL_ACK_NOTE, "value"),
+                  State(ids.AL_TABLE, "data"), State(ids.AL_ACK_NOTE, "value"),
                   State(ids.AL_ACK_WHOLE, "value"), State(ids.AL_ACK_DONE, "data"), State(ids.LANG, "data"),
                   prevent_initial_call=True)
-    def acknowledge(_n: int, cell: Any, rows: Any, officer: Any, note: Any, whole: Any, done: Any,
-                    lang: str | None) -> Any:
+    def acknowledge(_n: int, cell: Any, rows: Any, note: Any, whole: Any, done: Any, lang: str | None) -> Any:
         lang = lang_of(lang)
-        row = _row(cell, rows)
-        alert_id = str(row["id"]) if row else ""
-        targets, incident = [alert_id], ""
-        if alert_id:
-            _, _, incidents = load_alerts(ctx)
-            targets, incident = va.ack_targets(alert_id, incidents, "incident" in (whole or []))
-        already = bool(alert_id) and len(webstore.acks_for(ctx.client, ctx.keys, targets)) == len(targets)
-        problem = va.check_ack(alert_id, officer, note, already)
-        written: list[str] = []
-        if problem is None:
-            written = webstore.write_acks(ctx.client, ctx.keys, targets, str(officer).strip(), str(note).strip(),
-                                          incident=incident)
-            if not written:
-                problem = ("al.ack.already", "alert_id")
+        officer = acting_officer()
+        if officer is None:  # the wall and units may look, not acknowledge
+            return t("al.ack.no_role", lang), "om-ack-message om-error", no_update, no_update
+        problem, written = ack_row(ctx, _row(cell, rows), officer, note, "incident" in (whole or []))
         if problem is not None:
             return t(problem[0], lang), "om-ack-message om-error", no_update, no_update
         shown = ", ".join(written[:5]) + (" …" if len(written) > 5 else "")
@@ -105,6 +96,8 @@ def register(app: Dash, ctx: WebContext) -> None:
     def export(_n: int, types: Any, sevs: Any, zones: Any, window: Any, plate: Any, status: Any,
                lang: str | None) -> Any:
         lang = lang_of(lang)
+        if acting_officer() is None:
+            return no_update
         rows, _ = load_rows(ctx, va.AlertFilter.from_inputs(types, sevs, zones, window, plate, status), lang)
         return dcc.send_string(va.csv_text(rows, lang), "onemap-alerts.csv", type="text/csv")
 
@@ -113,6 +106,29 @@ def register(app: Dash, ctx: WebContext) -> None:
                             Output(ids.SELECTED, "data", allow_duplicate=True),
                             Input(ids.AL_TABLE, "active_cell"), State(ids.AL_TABLE, "data"),
                             prevent_initial_call=True)
+
+
+def ack_row(ctx: WebContext, row: dict[str, Any] | None, officer: str, note: Any,
+            whole: bool) -> tuple[tuple[str, str] | None, list[str]]:
+    """Acknowledge the table row ``row`` (and, when ``whole``, its incident) as ``officer``:
+    ``(problem, [])`` when refused (an i18n key and field), else ``(None, written alert ids)``."""
+    alert_id = str(row["id"]) if row else ""
+    targets, incident = [alert_id], ""
+    if alert_id:
+        _, _, incidents = load_alerts(ctx)
+        targets, incident = va.ack_targets(alert_id, incidents, whole)
+    already = bool(alert_id) and len(webstore.acks_for(ctx.client, ctx.keys, targets)) == len(targets)
+    problem = va.check_ack(alert_id, officer, note, already)
+    if problem is not None:
+        return problem, []
+    written = webstore.write_acks(ctx.client, ctx.keys, targets, officer, str(note).strip(), incident=incident)
+    return (None, written) if written else (("al.ack.already", "alert_id"), [])
+
+
+def acting_officer() -> str | None:
+    """``user:{username}`` of the signed-in officer or supervisor; ``None`` for anyone else."""
+    user = signed_in()
+    return f"user:{user.username}" if user is not None and user.role in ACK_ROLES else None
 
 
 def _row(cell: Any, rows: Any) -> dict[str, Any] | None:

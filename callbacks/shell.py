@@ -16,6 +16,7 @@ from callbacks.context import WebContext
 from layouts.shell import create_shell
 from layouts.wall import create_wall
 from web import ids
+from web.auth import signed_in
 from web.pages import WALL, page_of
 
 __all__ = ["register"]
@@ -29,6 +30,13 @@ def register(app: Dash, ctx: WebContext) -> None:
     @app.callback(Output(ids.PAGE, "children"), Input(ids.URL, "pathname"))
     def render_page(pathname: str | None) -> Any:
         return create_wall(ctx.view) if page_of(pathname) == WALL else create_shell(ctx.view)
+
+    @app.callback(Output(ids.USER_NAME, "children"), Output(ids.AL_ACK_OFFICER, "value"),
+                  Input(ids.URL, "pathname"))
+    def who(_path: str | None) -> tuple[str, str]:
+        """The signed-in name in the header and, read-only, in the acknowledgement form."""
+        user = signed_in()
+        return (user.username, user.username) if user else ("", "")
 
     app.clientside_callback(_cs("config"), Output(ids.sink("config"), "data"), Input(ids.MAP_CONFIG, "data"))
     app.clientside_callback(_cs("lang"), Output(ids.LANG, "data"), Output(ids.ROOT, "className"),

@@ -149,6 +149,18 @@ class Settings:
         ``CC_INCIDENT_WINDOW_S``; alerts of one subject (plate or unit) form one incident on the
         screens while each comes within this many seconds of event time of the previous one
         (default 1800). ``cc:alerts`` keeps one entry per alert; incidents are a view.
+    users:
+        ``CC_USERS``; path of the users file (JSON list of ``{username, role, unit?, password_hash}``,
+        written by ``python -m web.users add``). Unset: the demo accounts ``officer``,
+        ``supervisor``, ``wall`` and ``unit-{unit id}``, password ``demo``, with a banner saying so.
+    secret_key:
+        ``CC_SECRET_KEY``; signs the session cookies. Unset: a random key made once and kept in
+        ``{data_dir}/secret_key``, so restarts keep people signed in.
+    cookie_secure:
+        ``CC_COOKIE_SECURE``; send session cookies only over https (turn on behind TLS; off by
+        default because the demo is plain http on localhost).
+    rate_sign_in:
+        ``CC_RATE_SIGN_IN``; how many sign-in attempts one address may make (default ``20/minute``).
     """
 
     redis_url: str | None = None
@@ -179,6 +191,10 @@ class Settings:
     rate_token: str = "100/second"
     escalate_s: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_ESCALATE_S))
     incident_window_s: float = 1800.0
+    users: Path | None = None
+    secret_key: str = ""
+    cookie_secure: bool = False
+    rate_sign_in: str = "20/minute"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -234,6 +250,10 @@ class Settings:
             rate_token=e.get("CC_RATE_TOKEN") or "100/second",
             escalate_s=parse_escalation(e.get("CC_ESCALATE_S", "")),
             incident_window_s=incident_window_s,
+            users=Path(e["CC_USERS"]) if e.get("CC_USERS") else None,
+            secret_key=e.get("CC_SECRET_KEY") or "",
+            cookie_secure=_flag(e.get("CC_COOKIE_SECURE"), default=False),
+            rate_sign_in=e.get("CC_RATE_SIGN_IN") or "20/minute",
         )
 
     def configure_logging(self) -> None:

@@ -27,9 +27,12 @@ def live(name: str) -> str:
     return f"om-live om-live-{name}"
 
 
-def create_root(view: CityView) -> html.Div:
-    """Everything every page shares; the page itself is rendered into ``ids.PAGE`` by path."""
+def create_root(view: CityView, demo_accounts: bool = False) -> html.Div:
+    """Everything every page shares; the page itself is rendered into ``ids.PAGE`` by path.
+    ``demo_accounts``: the demo accounts are on (no ``CC_USERS``), and a banner says so."""
+    banner = [html.Div(bi("auth.demo"), id=ids.DEMO_BANNER, className="om-demo-banner", role="note")]
     return html.Div(id=ids.ROOT, className="om-root lang-zh", children=[
+        *(banner if demo_accounts else []),
         dcc.Location(id=ids.URL),
         dcc.Store(id=ids.LANG, data="zh"),
         dcc.Store(id=ids.MAP_CONFIG, data=view.config),
@@ -61,6 +64,10 @@ def create_header(view: CityView) -> html.Header:
             html.Div([html.Label(bi("hdr.age")), html.Span("--", className="om-age")],
                      className="om-stat"),
             html.Span("", id=ids.link("header"), className="om-link"),
+            html.Form(id=ids.SIGN_OUT, action="/logout", method="post", className="om-sign-out", children=[
+                dcc.Input(type="hidden", name="csrf_token", value=""),
+                html.Span("", id=ids.USER_NAME, className="om-user"),
+                html.Button(bi("auth.sign_out"), type="submit", className="om-button om-button-small")]),
             dcc.RadioItems(id=ids.lang_switch(), options=[{"label": "中文", "value": "zh"},
                                                           {"label": "EN", "value": "en"}],
                            value="zh", persistence=True, persistence_type="local", className="om-lang",

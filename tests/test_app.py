@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import http.cookiejar
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -58,7 +61,8 @@ def test_app_prints_url_serves_page_api_and_osmand_then_stops(tmp_path: Path) ->
         line = proc.stdout.readline()
         assert line.strip() == f"OneMap: http://127.0.0.1:{port}"
         status, body, server = _wait_page(port)
-        assert status == 200 and b"<script" in body
+        assert status == 200 and b'name="username"' in body  # no session: the sign-in form
+        assert b"<script" in _signed_in_page(port, "officer", "demo")
         assert server.startswith("gunicorn"), f"served by {server!r}, not the production server"
         assert _get(f"http://127.0.0.1:{port}/replay")[0] == 404
         assert _get(f"http://127.0.0.1:{port}/api/alerts")[0] == 401
@@ -89,6 +93,18 @@ def test_ctrl_c_stops_web_workers_and_redis_in_order_without_tracebacks(tmp_path
         _, err = proc.communicate()
     assert "Traceback" not in err, err
     assert not _processes_mentioning(str(tmp_path))
+
+
+def _signed_in_page(port: int, username: str, password: str) -> bytes:
+    """Sign in through the form (with its CSRF token and the cookies) and return the page landed on."""
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    form = opener.open(f"http://127.0.0.1:{port}/login", timeout=10).read().decode()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    assert token, form
+    data = urllib.parse.urlencode({"csrf_token": token.group(1), "username": username, "password": password})
+    with opener.open(f"http://127.0.0.1:{port}/login", data=data.encode(), timeout=10) as resp:
+        assert resp.status == 200 and urllib.parse.urlparse(resp.url).path == "/"
+        return bytes(resp.read())
 
 
 def _processes_mentioning(text: str) -> list[str]:

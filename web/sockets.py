@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import request
 
+from web.auth import signed_in
 from web.bridge import Bridge
 
 __all__ = ["CATCHUP", "catchup_after", "register_socket_handlers"]
@@ -37,8 +38,14 @@ def catchup_after(data: Any) -> str | None:
 
 
 def register_socket_handlers(socketio: Any, bridge: Bridge) -> None:
-    """Answer ``catchup`` from a client with what it missed, sent to that client alone; the
+    """Refuse a connection without a signed-in session (or of a unit); answer ``catchup`` from a client with what it missed, sent to that client alone; the
     acknowledgement it gets back is how many of each kind were sent."""
+
+    @socketio.on("connect")
+    def _connect(auth: Any = None) -> bool:
+        """Only a signed-in screen connects; a unit session has no screen with pushes yet."""
+        user = signed_in()
+        return user is not None and user.role != "unit"
 
     @socketio.on(CATCHUP)
     def _catchup(data: Any = None) -> dict[str, int]:

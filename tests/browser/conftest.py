@@ -100,13 +100,14 @@ def chromium_path() -> str:
 
 
 @pytest.fixture(scope="session")
-def web(redis_server: EmbeddedRedis) -> Iterator[Web]:
+def web(redis_server: EmbeddedRedis, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Web]:
     """The web app on the mini city, served by werkzeug in a thread (Socket.IO in threading mode)."""
     from app import create_app
 
     client = redis.Redis.from_url(redis_server.url)
     client.flushall()
-    settings = Settings(redis_url=redis_server.url, city_pack=MINI, demo=False, tile_url="")
+    settings = Settings(redis_url=redis_server.url, city_pack=MINI, demo=False, tile_url="",
+                        data_dir=tmp_path_factory.mktemp("web"))
     app, socketio = create_app(settings, redis_server.url)
     port = free_port()
     server: BaseWSGIServer = make_server("127.0.0.1", port, app.server, threaded=True)
@@ -131,6 +132,31 @@ def browser(chromium_path: str) -> Iterator[Browser]:
         b.close()
 
 
+def sign_in(page: Page, url: str, username: str, password: str = "demo", refused: bool = False) -> None:
+    """Sign in through the form as a person does: type the name and password, click ``Sign in``
+    (``refused``: expect the form again)."""
+    page.goto(f"{url}/login?lang=en")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    if refused:
+        with page.expect_navigation():
+            page.get_by_role("button", name="Sign in").click()
+        return
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(lambda u: "/login" not in u)
+
+
+@pytest.fixture(scope="session")
+def officer_state(browser: Browser, web: Web) -> Any:
+    """The cookies of an officer signed in once through the form; every ``page`` starts with them."""
+    context = browser.new_context()
+    pg = context.new_page()
+    sign_in(pg, web.url, "officer")
+    state = context.storage_state()
+    context.close()
+    return state
+
+
 @pytest.fixture()
 def errors() -> list[str]:
     """Page errors and console errors seen by ``page`` (a test may drop ones it caused on purpose)."""
@@ -138,9 +164,10 @@ def errors() -> list[str]:
 
 
 @pytest.fixture()
-def page(browser: Browser, errors: list[str], request: pytest.FixtureRequest) -> Iterator[Page]:
-    """A 1920x1080 page; fails the test on any page error or console error."""
-    context = browser.new_context(viewport={"width": 1920, "height": 1080}, accept_downloads=True)
+def page(browser: Browser, errors: list[str], request: pytest.FixtureRequest, officer_state: Any) -> Iterator[Page]:
+    """A 1920x1080 page of a signed-in officer; fails the test on any page error or console error."""
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, accept_downloads=True,
+                                  storage_state=officer_state)
     pg = context.new_page()
     pg.on("pageerror", lambda exc: errors.append(f"pageerror: {exc}"))
     pg.on("console", lambda msg: errors.append(f"console.{msg.type}: {msg.text}") if msg.type == "error" else None)

@@ -12,6 +12,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, Request, expect
@@ -96,8 +97,9 @@ def _width(page: Page, font: str, text: str) -> float:
                                " c.font = f; return c.measureText(t).width; }", [font, text]))
 
 
-def test_without_any_system_font_chinese_draws_from_the_web_font(kiosk: Browser, web: Web) -> None:
-    context = kiosk.new_context(viewport={"width": 1920, "height": 1080})
+def test_without_any_system_font_chinese_draws_from_the_web_font(kiosk: Browser, web: Web,
+                                                                  officer_state: Any) -> None:
+    context = kiosk.new_context(viewport={"width": 1920, "height": 1080}, storage_state=officer_state)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))

@@ -117,16 +117,17 @@ def test_05_acknowledge_with_a_note_closes_the_alert_everywhere(page: Page, web:
     page.locator("#om-al-table tr", has_text="粤BC1002").locator('td[data-dash-column="subject"]').click(timeout=WAIT)
     expect(page.locator("#om-al-ack-picked")).to_contain_text("粤BC1002", timeout=WAIT)
     page.locator("#om-al-ack-button").click()
-    expect(page.locator(".om-ack-message.om-error")).to_contain_text("officer", timeout=WAIT)  # names the field
+    expect(page.locator(".om-ack-message.om-error")).to_contain_text("note", timeout=WAIT)  # names the field
     assert web.client.hget(KEYS.alert_acks, alert_id) is None
-    page.locator("#om-al-ack-officer").fill("李警官")
+    expect(page.locator("#om-al-ack-officer")).to_have_value("officer")  # the signed-in person, read-only
+    assert page.locator("#om-al-ack-officer").get_attribute("readonly") is not None
     page.locator("#om-al-ack-note").fill("已核实，派车处置")
     page.locator("#om-al-ack-button").click()
     expect(page.locator(".om-ack-message.om-ok")).to_contain_text(alert_id, timeout=WAIT)
     ack = orjson.loads(web.client.hget(KEYS.alert_acks, alert_id))
-    assert ack["by"] == "李警官" and ack["note"] == "已核实，派车处置"
+    assert ack["by"] == "user:officer" and ack["note"] == "已核实，派车处置"
     audit = [f for _, f in web.client.xrange(KEYS.audit) if f[b"target"] == alert_id.encode()]
-    assert len(audit) == 1 and audit[0][b"action"] == b"alert_ack"
+    assert len(audit) == 1 and audit[0][b"action"] == b"alert_ack" and audit[0][b"actor"] == b"user:officer"
     _tab(page, "command")
     expect(page.locator(f'#om-cmd-map .om-alert[data-id="{alert_id}"]')).to_have_count(0, timeout=WAIT)
 

@@ -14,6 +14,7 @@ import redis
 from app import create_app
 from core.keys import Keys
 from core.settings import ROOT, Settings
+from tests.web.signin import sign_in
 from web.bridge import EVENTS
 from web.sockets import CATCHUP
 
@@ -41,6 +42,13 @@ def _events(tc: Any) -> dict[str, list[Any]]:
     return got
 
 
+def _client(app: Any, socketio: Any, username: str = "officer") -> Any:
+    """A Socket.IO test client with a signed-in session (a connection needs one)."""
+    web = app.server.test_client()
+    assert sign_in(web, username)[0] == 302
+    return socketio.test_client(app.server, flask_test_client=web)
+
+
 @pytest.fixture()
 def socketio_app(redis_url: str) -> tuple[Any, redis.Redis]:
     client = redis.Redis.from_url(redis_url)
@@ -58,7 +66,7 @@ def test_catchup_sends_the_missed_alerts_and_the_picture_to_that_client_only(
     (app, socketio), client = socketio_app
     ids = [_alert(client, n) for n in range(4)]
     client.hset(KEYS.alert_acks, "watchlist_hit-s2", orjson.dumps({"by": "Li", "note": "", "ts": T0}))
-    me, other = socketio.test_client(app.server), socketio.test_client(app.server)
+    me, other = _client(app, socketio), _client(app, socketio)
     assert me.is_connected() and other.is_connected()
     me.get_received(), other.get_received()  # nothing is pushed on connect: the client asks
 
@@ -83,7 +91,7 @@ def test_catchup_without_a_usable_id_starts_afresh_from_the_recent_alerts(
         socketio_app: tuple[Any, redis.Redis], after: Any) -> None:
     (app, socketio), client = socketio_app
     ids = [_alert(client, n) for n in range(3)]
-    me = socketio.test_client(app.server)
+    me = _client(app, socketio)
     me.emit(CATCHUP, {"after": after})
     (alerts,) = _events(me)["alerts"]
     assert alerts["reset"] is True and alerts["last"] == ids[-1]
@@ -94,7 +102,7 @@ def test_catchup_with_the_newest_id_sends_no_alert_but_still_the_picture(
         socketio_app: tuple[Any, redis.Redis]) -> None:
     (app, socketio), client = socketio_app
     newest = [_alert(client, n) for n in range(2)][-1]
-    me = socketio.test_client(app.server)
+    me = _client(app, socketio)
     me.emit(CATCHUP, {"after": newest})
     got = _events(me)
     assert got["alerts"] == [{"alerts": [], "after": None, "last": newest, "reset": False}]
@@ -107,3 +115,10 @@ def test_the_page_listens_to_every_event_the_bridge_pushes_and_emits_catchup() -
     assert listed is not None
     assert tuple(re.findall(r'"(\w+)"', listed.group(1))) == EVENTS
     assert f'socket.emit("{CATCHUP}"' in script
+
+
+def test_a_connection_needs_a_signed_in_screen(socketio_app: tuple[Any, redis.Redis]) -> None:
+    (app, socketio), _ = socketio_app
+    assert not socketio.test_client(app.server).is_connected()  # no session
+    assert not _client(app, socketio, "unit-P01").is_connected()  # a unit has no pushed screen yet
+    assert _client(app, socketio, "wall").is_connected()

@@ -14,6 +14,7 @@ from city.citypack import load_city_pack
 from core.settings import DEMO_CITY, Settings
 from layouts.shell import create_shell
 from layouts.wall import create_wall
+from tests.web.signin import sign_in
 from web.cityview import CityView
 
 MINI = Path(__file__).resolve().parent.parent / "fixtures" / "mini_city"
@@ -30,6 +31,7 @@ def demo_app(redis_url: str) -> flask.Flask:
 
 def test_every_script_and_stylesheet_is_served_by_the_app(demo_app: flask.Flask) -> None:
     client = demo_app.test_client()
+    sign_in(client, "officer")
     page = client.get("/").get_data(as_text=True)
     urls = re.findall(r'(?:src|href)="([^"]+)"', page)
     assert urls and all(u.startswith("/") and not u.startswith("//") for u in urls), urls
@@ -41,6 +43,7 @@ def test_every_script_and_stylesheet_is_served_by_the_app(demo_app: flask.Flask)
 
 def test_roads_route_and_blueprint(demo_app: flask.Flask) -> None:
     client = demo_app.test_client()
+    sign_in(client, "officer")
     roads = orjson.loads(client.get("/onemap/roads.json").get_data())
     assert roads["type"] == "FeatureCollection" and len(roads["features"]) > 1000
     assert client.get("/probe").get_data(as_text=True) == "ok"
@@ -62,10 +65,11 @@ def test_a_shared_message_queue_makes_the_bridge_elect_a_leader(redis_url: str) 
 
 def test_unknown_paths_are_404_and_known_pages_are_served(demo_app: flask.Flask) -> None:
     client = demo_app.test_client()
+    sign_in(client, "officer")
     for path in ("/", "/wall", "/wall/"):
         resp = client.get(path)
         assert resp.status_code == 200 and "<script" in resp.get_data(as_text=True), path
-    for path in ("/replay", "/login", "/wall/extra", "/favicon.png"):
+    for path in ("/replay", "/wall/extra", "/favicon.png"):
         resp = client.get(path)
         assert resp.status_code == 404, path
         assert "no such page" in resp.get_data(as_text=True)
