@@ -19,7 +19,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import Page, expect, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = Path(__file__).resolve().parent
@@ -44,10 +44,19 @@ def _wait_up(url: str, deadline_s: float = 90) -> None:
     sys.exit(f"the app did not answer at {url}")
 
 
+def _sign_in(page: Page, url: str, username: str) -> None:
+    page.goto(f"{url}/login?lang=en")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", "demo")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(lambda u: "/login" not in u)
+
+
 def _shoot(url: str, lang: str) -> None:
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"])
-        page = browser.new_page(viewport=VIEWPORT)
+        page = browser.new_context(viewport=VIEWPORT).new_page()
+        _sign_in(page, url, "officer")  # the demo accounts (no CC_USERS), password "demo"
         page.goto(f"{url}/?lang={lang}")
         expect(page.locator("#om-cmd-map .om-unit").first).to_be_attached(timeout=30_000)
         page.wait_for_timeout(3000)  # trails and alerts of the snapshot drawn
@@ -59,6 +68,8 @@ def _shoot(url: str, lang: str) -> None:
         expect(page.locator("#om-al-table tbody tr").nth(3)).to_be_visible(timeout=15_000)
         page.wait_for_timeout(1500)
         page.screenshot(path=str(OUT / "alerts.png"))
+        page = browser.new_context(viewport=VIEWPORT).new_page()
+        _sign_in(page, url, "wall")
         page.goto(f"{url}/wall?lang={lang}")
         expect(page.locator("#om-wall-ticker .om-feed-item").first).to_be_visible(timeout=30_000)
         page.wait_for_timeout(3000)
