@@ -55,9 +55,30 @@ def sign_in(page: Page, url: str, username: str, password: str = "demo") -> None
     page.wait_for_url(lambda u: "/login" not in u)
 
 
+def _stat(pid: int) -> list[str]:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+def web_pids(pid: int) -> list[int]:
+    """The web process: ``app.py`` and the gunicorn worker it forks (a child running app.py too),
+    not the stream workers it also starts."""
+    out = [pid]
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            if int(_stat(int(proc.name))[1]) == pid and b"app.py" in (proc / "cmdline").read_bytes():
+                out.append(int(proc.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return out
+
+
 def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """CPU seconds of the web process (the gunicorn master and its worker)."""
+    total = 0.0
+    for p in web_pids(pid):
+        fields = _stat(p)
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def feed(url: str, n: int, stop: threading.Event) -> None:
