@@ -115,6 +115,7 @@ def main() -> None:
     """Start everything, serve until SIGTERM or Ctrl-C, then stop in order: web, workers, Redis."""
     settings = Settings.from_env()
     settings.configure_logging()
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the OsmAnd listener: no line per request
     try:
         city = load_city_pack(settings.city_pack)
     except CityPackError as exc:
