@@ -115,7 +115,7 @@ def unit_page_html(lang: str, csrf_token: str, username: str, unit: str, *, demo
     banner = f'<div class="om-demo-banner" role="note">{escape(_t(TEXT, "demo", lang))}</div>' if demo else ""
     return (
         f'<!doctype html>\n<html lang="{"en" if lang == "en" else "zh-CN"}"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">'
         f'<meta name="csrf-token" content="{escape(csrf_token)}"><title>{escape(_t(TEXT, "title", lang))}</title>'
         f'<link rel="stylesheet" href="/assets/onemap_fonts.css"><style>{_STYLE}</style></head><body>{banner}'
         f'<main id="om-unit" data-config="{escape(config)}">'
