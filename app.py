@@ -38,6 +38,7 @@ from web.bridge import Bridge
 from web.cityview import ROADS_URL, CityView
 from web.pages import NOT_FOUND_HTML, is_page_route, page_of
 from web.sockets import register_socket_handlers
+from web.unit import install_unit
 from web.views.mapdata import roads_geojson
 
 __all__ = ["create_app", "main"]
@@ -99,6 +100,7 @@ def create_app(settings: Settings, redis_url: str, blueprints: Iterable[flask.Bl
     for bp in blueprints:
         app.server.register_blueprint(bp)
     install_sign_in(app.server, settings, client, keys, city.units, exempt=blueprints)
+    install_unit(app.server, client, keys, city, demo=settings.users is None)
     socketio = SocketIO(app.server, async_mode="threading", json=_OrjsonForSocketIO,
                         message_queue=redis_url if settings.message_queue else None, cors_allowed_origins=None)
     bridge = Bridge(socketio, client, keys, city, settings.partitions, exclusive=settings.message_queue,

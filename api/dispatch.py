@@ -29,12 +29,43 @@ from core.keys import Keys
 from core.model import fmt_ts
 from core.values import as_number as number
 
-__all__ = ["ACK_STATUSES", "CLOSED", "NOTE_MAX", "event_now", "load_units", "target_of", "candidates_for",
-           "get_order", "issue_order", "ack_order"]
+__all__ = ["ACK_STATUSES", "CLOSED", "NOTE_MAX", "NEW", "OutOfOrder", "next_allowed", "event_now", "load_units",
+           "target_of", "candidates_for", "get_order", "issue_order", "ack_order"]
 
 ACK_STATUSES = ("accepted", "en_route", "on_scene", "cleared", "declined")
 CLOSED = frozenset({"cleared", "declined"})
 NOTE_MAX = 500
+NEW = "issued"
+"""The status of an order nobody has answered yet (contract A.7.3: "new")."""
+
+_NEXT: dict[str, frozenset[str]] = {
+    NEW: frozenset({"accepted", "declined"}),
+    "accepted": frozenset({"en_route", "declined"}),
+    "en_route": frozenset({"on_scene"}),
+    "on_scene": frozenset({"cleared"}),
+}
+
+
+def next_allowed(status: str) -> frozenset[str]:
+    """The answers an order in ``status`` may get next (contract A.7.3); empty once closed.
+
+    >>> sorted(next_allowed("issued")), sorted(next_allowed("accepted"))
+    (['accepted', 'declined'], ['declined', 'en_route'])
+    >>> next_allowed("en_route"), next_allowed("on_scene")
+    (frozenset({'on_scene'}), frozenset({'cleared'}))
+    >>> next_allowed("cleared"), next_allowed("declined"), next_allowed("nonsense")
+    (frozenset(), frozenset(), frozenset())
+    """
+    return _NEXT.get(status, frozenset())
+
+
+class OutOfOrder(Exception):
+    """An answer the order's status does not allow now (HTTP 409); nothing was written."""
+
+    def __init__(self, order_id: str, current: str, status: str) -> None:
+        allowed = ", ".join(sorted(next_allowed(current))) or "nothing (the order is closed)"
+        super().__init__(f"order {order_id} is {current!r}: {status!r} is not allowed now; allowed: {allowed}")
+        self.current, self.status = current, status
 
 
 def event_now(client: redis.Redis, keys: Keys, floor: float) -> float:
@@ -133,20 +164,33 @@ def issue_order(client: redis.Redis, keys: Keys, city: CityPack, alert: dict[str
 
 
 def ack_order(client: redis.Redis, keys: Keys, order: dict[str, Any], status: str, actor: str) -> dict[str, Any]:
-    """Write a unit's answer ``status`` to ``order``; the answer as JSON (ts a number)."""
-    ts = event_now(client, keys, float(order["ts"]))
-    ack = {"order_id": order["order_id"], "unit": order["unit"], "status": status, "ts": fmt_ts(ts)}
-    stored = {**order, "status": status, "status_ts": ack["ts"]}
-    with client.pipeline(transaction=True) as pipe:
-        pipe.xadd(keys.dispatch_acks, ack)
-        pipe.hset(keys.orders, order["order_id"], orjson.dumps(stored))
-        if status in CLOSED:
-            pipe.srem(keys.open_orders(order["unit"]), order["order_id"])
-        else:  # an answer after a decline re-opens the order
-            pipe.sadd(keys.open_orders(order["unit"]), order["order_id"])
-        _audit(pipe, keys, actor, f"ack:{status}", order["order_id"], {"unit": order["unit"], "status": status})
-        pipe.execute()
-    return _numbers(ack)
+    """Write a unit's answer ``status`` to ``order``; the answer as JSON (ts a number).
+
+    The stored order is read again under ``WATCH``, so two answers at once cannot both pass the
+    status machine; an answer it does not allow raises ``OutOfOrder`` and writes nothing."""
+    order_id = str(order["order_id"])
+    while True:
+        with client.pipeline(transaction=True) as pipe:
+            try:
+                pipe.watch(keys.orders)
+                raw = pipe.hget(keys.orders, order_id)
+                current = orjson.loads(raw) if raw is not None else order
+                if status not in next_allowed(str(current.get("status", NEW))):
+                    pipe.unwatch()
+                    raise OutOfOrder(order_id, str(current.get("status", NEW)), status)
+                ts = event_now(client, keys, float(current["ts"]))
+                ack = {"order_id": order_id, "unit": current["unit"], "status": status, "ts": fmt_ts(ts)}
+                stored = {**current, "status": status, "status_ts": ack["ts"]}
+                pipe.multi()
+                pipe.xadd(keys.dispatch_acks, ack)
+                pipe.hset(keys.orders, order_id, orjson.dumps(stored))
+                if status in CLOSED:
+                    pipe.srem(keys.open_orders(current["unit"]), order_id)
+                _audit(pipe, keys, actor, f"ack:{status}", order_id, {"unit": current["unit"], "status": status})
+                pipe.execute()
+                return _numbers(ack)
+            except redis.WatchError:
+                continue  # another order changed meanwhile: read again
 
 
 def _numbers(fields: dict[str, str]) -> dict[str, Any]:

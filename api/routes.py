@@ -182,7 +182,10 @@ class _Views:
         status = body.get("status")
         if status not in orders.ACK_STATUSES:
             raise ApiError(400, f"status: {status!r} is not one of {', '.join(orders.ACK_STATUSES)}", "status")
-        return flask.jsonify(orders.ack_order(self.redis, self.keys, order, str(status), actor=who))
+        try:
+            return flask.jsonify(orders.ack_order(self.redis, self.keys, order, str(status), actor=who))
+        except orders.OutOfOrder as exc:
+            raise ApiError(409, str(exc), "status") from None
 
 
 def create_api(settings: Settings, redis_client: redis.Redis, city: CityPack) -> flask.Blueprint:

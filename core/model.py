@@ -12,6 +12,7 @@ from enum import StrEnum
 
 __all__ = [
     "AlertType",
+    "OFFICER_HELP",
     "Severity",
     "Kind",
     "Ping",
@@ -34,6 +35,11 @@ class AlertType(StrEnum):
     WATCHLIST_HIT = "watchlist_hit"
     CLONED_PLATE = "cloned_plate"
     UNIT_OFFLINE = "unit_offline"
+
+
+OFFICER_HELP = "officer_help"
+"""The alert a unit raises with its emergency button (contract A.7.3); no worker rule makes it,
+so it is not one of ``AlertType`` (the rules' types)."""
 
 
 class Severity(StrEnum):
@@ -137,7 +143,7 @@ def fmt_ts(ts: float) -> str:
     return str(int(ts)) if float(ts).is_integer() else f"{ts:.3f}"
 
 
-def make_alert_id(type_: AlertType, subject: str, ts: float, extra: str = "") -> str:
+def make_alert_id(type_: str, subject: str, ts: float, extra: str = "") -> str:
     """A deterministic alert id: the same input always gives the same id.
 
     Built from what caused the alert (type, subject, event time, and e.g. the zone or

@@ -15,7 +15,7 @@
 - **Rate** of sign-in attempts: ``CC_RATE_SIGN_IN`` per address (a moving window in Redis through
   the ``limits`` library, Flask-Limiter's own backend); beyond it 429.
 - **Gates**: a page without a session redirects to ``/login``; Dash's data routes answer 401. A
-  wall session sees only ``/wall``; a unit session only ``/unit`` (a placeholder page for now).
+  wall session sees only ``/wall``; a unit session only ``/unit`` and its routes (``web.unit``).
 - **Audit**: ``sign_in``, ``sign_in_failed`` and ``sign_out`` are appended to ``cc:audit`` with the
   actor ``user:{name}`` and the address in ``detail``.
 """
@@ -45,7 +45,7 @@ from core.model import fmt_ts
 from core.settings import Settings
 from web.i18n import lang_of
 from web.pages import WALL, is_page_route, page_of
-from web.signin import login_html, unit_html
+from web.signin import login_html
 from web.users import User, demo_users, home_of, load_users, verify
 
 __all__ = ["install", "signed_in", "route_for", "secret_key", "IDLE_S", "UNIT_PAGE", "Account"]
@@ -136,11 +136,13 @@ def route_for(role: str | None, path: str, page: bool) -> str | int | None:
     ('/wall', None, None)
     >>> route_for("unit", "/", True), route_for("unit", "/_dash-layout", False), route_for("officer", "/unit", True)
     ('/unit', 403, '/')
+    >>> route_for("unit", "/unit/orders", False), route_for("unit", "/units", False)
+    (None, 403)
     """
     if role is None:
         return "/login" if page else 401
     if role == "unit":
-        return None if path == UNIT_PAGE else (UNIT_PAGE if page else 403)
+        return None if path == UNIT_PAGE or path.startswith(UNIT_PAGE + "/") else (UNIT_PAGE if page else 403)
     if path == UNIT_PAGE:
         return "/wall" if role == "wall" else "/"
     if role == "wall" and page and page_of(path) != WALL:
@@ -212,11 +214,6 @@ class _SignIn:
         flask.session.clear()
         return _redirect("/login")
 
-    def unit(self) -> flask.Response:
-        user = signed_in()
-        name = user.username if user else ""
-        return flask.Response(unit_html(_lang(), generate_csrf(), name, demo=self.store.demo), mimetype="text/html")
-
     def gate(self) -> flask.Response | None:
         path = flask.request.path
         if path in _PUBLIC or path.startswith(_PUBLIC_PREFIXES) or path.startswith("/socket.io"):
@@ -276,6 +273,5 @@ def install(server: flask.Flask, settings: Settings, client: redis.Redis, keys: 
     server.add_url_rule("/login", "login_form", sign_in.login_form, methods=["GET"])
     server.add_url_rule("/login", "login", sign_in.login, methods=["POST"])
     server.add_url_rule("/logout", "logout", sign_in.logout, methods=["POST"])
-    server.add_url_rule(UNIT_PAGE, "unit", sign_in.unit, methods=["GET"])
     server.before_request(lambda: None if flask.request.blueprint in exempt_names else sign_in.gate())
     server.after_request(sign_in.token_cookie)

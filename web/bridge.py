@@ -24,6 +24,9 @@ Events (all JSON):
 - ``acks`` ``{"ids": [alert_id, ...]}``;
 - ``summary`` (see ``Bridge.build_summary``); its ``incidents`` are the open incidents
   (``web.views.incidents.view``), overdue first, at most ``INCIDENTS_PUSH``.
+- ``order`` ``{"order_id", "unit", ...}`` (the A.5 fields): only to the room ``unit:{unit}`` of the
+  namespace ``/unit`` (a unit's terminal), as soon as it is read from ``cc:dispatch:{unit}``; the
+  bridge tails the dispatch streams of every unit of the city pack.
 
 Several web processes: with a shared Socket.IO message queue every emit reaches every client of
 every process, so only one bridge may push; ``exclusive=True`` makes bridges elect one through a
@@ -55,11 +58,22 @@ from web.views import summary as vs
 from web.views.detail import TRACK_S
 from web.views.live import Coalescer, Row, alert_row, parse_fixes
 
-__all__ = ["EVENTS", "Bridge"]
+__all__ = ["EVENTS", "ORDER_EVENT", "UNIT_NS", "unit_room", "Bridge"]
 
 log = logging.getLogger("onemap.bridge")
 
 EVENTS = ("positions", "tracks", "alerts", "acks", "summary")
+ORDER_EVENT = "order"  # to one unit's room in UNIT_NS only: a new order in cc:dispatch:{unit}
+UNIT_NS = "/unit"
+
+
+def unit_room(unit: str) -> str:
+    """The Socket.IO room of one unit's terminals (namespace ``UNIT_NS``).
+
+    >>> unit_room("P01")
+    'unit:P01'
+    """
+    return f"unit:{unit}"
 MAX_SUBJECTS = 100_000  # latest fixes held for the KPIs
 MAX_OPEN = 20_000  # unacknowledged alerts held: each counts until acknowledged
 MAX_RECENT = 5_000  # acknowledged alerts held, so incidents keep their earlier sightings
@@ -124,6 +138,7 @@ class Bridge:
         self.summary: dict[str, Any] = {}
         self.leader = not exclusive
         self.started = threading.Event()
+        self._dispatch: dict[str, str] = {}  # cc:dispatch:{unit} -> unit
 
     # --- lifecycle -------------------------------------------------------------------------
     def start(self) -> Bridge:
@@ -179,7 +194,9 @@ class Bridge:
     def prime(self) -> None:
         """Start from now: stream positions, latest fixes and the recent alerts."""
         k = self.keys
-        self.ids = {s: webstore.stream_tail_id(self.client, s) for s in (k.positions, k.alerts, k.audit)}
+        self._dispatch = {k.dispatch(u): u for u in sorted(self.city.units)}
+        self.ids = {s: webstore.stream_tail_id(self.client, s)
+                    for s in (k.positions, k.alerts, k.audit, *self._dispatch)}
         self.emitted_alert = self.ids[k.alerts]
         self.clock = webstore.read_clock(self.client, k)
         self.latest = {row[0]: row for row in webstore.last_rows(self.client, k)}
@@ -194,7 +211,7 @@ class Bridge:
                         "the oldest unacknowledged ones are left out of the screens' counts", MAX_OPEN, PRIME_SCAN)
 
     def read_once(self) -> None:
-        """One ``XREAD BLOCK`` over the three streams; results go to the pending batches."""
+        """One ``XREAD BLOCK`` over the streams; results go to the pending batches (orders at once)."""
         replies = self.client.xread(self.ids, count=1000, block=self.block_ms) or []
         k = self.keys
         for stream, entries in replies:
@@ -213,6 +230,11 @@ class Bridge:
                     f = {text(a): text(b) for a, b in fields.items()}
                     if f.get("action") == webstore.ACK_ACTION and f.get("target"):
                         self.take_ack(f["target"])
+            elif name in self._dispatch:
+                unit = self._dispatch[name]
+                for _, fields in entries:
+                    order = {text(a): text(b) for a, b in fields.items()}
+                    self.socketio.emit(ORDER_EVENT, order, to=unit_room(unit), namespace=UNIT_NS)
 
     def take_positions(self, rows: list[Row]) -> None:
         self.coalescer.add(rows)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from html import escape
 
-__all__ = ["TEXT", "login_html", "unit_html", "DEMO_BANNER"]
+__all__ = ["TEXT", "login_html", "DEMO_BANNER"]
 
 TEXT: dict[str, tuple[str, str]] = {
     "title": ("OneMap 一张图：登录", "OneMap: sign in"),
@@ -21,9 +21,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "limited": ("尝试次数过多，请稍后再试", "Too many attempts: wait a minute and try again"),
     "demo": ("演示账号：officer、supervisor、wall、unit-{单位编号}，密码均为 demo",
              "Demo accounts: officer, supervisor, wall, unit-{unit id}; password demo"),
-    "unit": ("单位终端（尚未建成）", "Unit terminal (not built yet)"),
-    "signed_in": ("已登录", "Signed in as"),
-    "sign_out": ("退出", "Sign out"),
 }
 
 _STYLE = """body{background:#0b1220;color:#e6edf7;font:18px/1.5 "Noto Sans SC",sans-serif;margin:0}
@@ -69,16 +66,3 @@ def login_html(lang: str, csrf_token: str, *, demo: bool, error: str = "", usern
             '<input id="password" name="password" type="password" autocomplete="current-password" required>'
             f'<button type="submit" name="sign_in">{escape(_t("button", lang))}</button></form>')
     return _page(_t("title", lang), body, lang, demo)
-
-
-def unit_html(lang: str, csrf_token: str, username: str, *, demo: bool) -> str:
-    """The placeholder of ``/unit``: it says "unit terminal", who is signed in, and a sign-out button.
-
-    >>> "Unit terminal" in unit_html("en", "t", "unit-P01", demo=False)
-    True
-    """
-    body = (f'<h1>{escape(_t("unit", lang))}</h1><p>{escape(_t("signed_in", lang))} {escape(username)}</p>'
-            '<form method="post" action="/logout">'
-            f'<input type="hidden" name="csrf_token" value="{escape(csrf_token)}">'
-            f'<button type="submit">{escape(_t("sign_out", lang))}</button></form>')
-    return _page(_t("unit", lang), body, lang, demo)

@@ -1,4 +1,9 @@
-"""What browsers send over Socket.IO: one event, ``catchup``.
+"""What browsers send over Socket.IO: one event, ``catchup``; and who may listen to what.
+
+Screens (officer, supervisor, wall) connect to the default namespace and get the bridge's
+broadcasts. A unit's terminal connects to the namespace ``/unit`` (``UNIT_NS``) and joins the room
+``unit:{unit id}`` alone: it gets ``order`` pushes of its own orders and nothing else (a unit
+session is refused on the default namespace, so it never sees alerts or other units).
 
 The page's own client (``assets/onemap_ui.js``, over the vendored socket.io-client) emits
 ``catchup`` with ``{"after": <stream id of the newest alert it holds, or null>}`` on every
@@ -12,13 +17,15 @@ import re
 from typing import Any
 
 from flask import request
+from flask_socketio import join_room
 
 from web.auth import signed_in
-from web.bridge import Bridge
+from web.bridge import UNIT_NS, Bridge, unit_room
 
-__all__ = ["CATCHUP", "catchup_after", "register_socket_handlers"]
+__all__ = ["CATCHUP", "UNIT_NS", "unit_room", "catchup_after", "register_socket_handlers"]
 
 CATCHUP = "catchup"
+
 _STREAM_ID = re.compile(r"\d{1,20}-\d{1,20}")
 
 
@@ -46,6 +53,15 @@ def register_socket_handlers(socketio: Any, bridge: Bridge) -> None:
         """Only a signed-in screen connects; a unit session has no screen with pushes yet."""
         user = signed_in()
         return user is not None and user.role != "unit"
+
+    @socketio.on("connect", namespace=UNIT_NS)
+    def _connect_unit(auth: Any = None) -> bool:
+        """A unit's terminal: into its own room, and only there."""
+        user = signed_in()
+        if user is None or user.role != "unit" or not user.unit:
+            return False
+        join_room(unit_room(user.unit), namespace=UNIT_NS)
+        return True
 
     @socketio.on(CATCHUP)
     def _catchup(data: Any = None) -> dict[str, int]:

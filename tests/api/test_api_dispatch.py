@@ -11,6 +11,7 @@ import redis
 
 from api import create_api
 from api.candidates import UNIT_KMH, downstream_stations, road_m
+from api.dispatch import ACK_STATUSES, next_allowed
 from city.citypack import CityPack
 from core.model import AlertType, Severity
 from tests.api.conftest import (
@@ -191,6 +192,38 @@ def test_ack_refusals_change_nothing(client: Any, scene: None, r: redis.Redis) -
     for resp, status, field in cases:
         assert (resp.status_code, resp.get_json()["field"]) == (status, field)
     assert snapshot(r) == before
+
+
+# the answers that bring a new order to each status (contract A.7.3)
+PATH_TO = {"issued": [], "accepted": ["accepted"], "en_route": ["accepted", "en_route"],
+           "on_scene": ["accepted", "en_route", "on_scene"], "cleared": ["accepted", "en_route", "on_scene", "cleared"],
+           "declined": ["declined"], "declined_after_accept": ["accepted", "declined"]}
+ALLOWED = {("issued", "accepted"), ("issued", "declined"), ("accepted", "en_route"), ("accepted", "declined"),
+           ("en_route", "on_scene"), ("on_scene", "cleared")}
+
+
+@pytest.mark.parametrize("answer", ACK_STATUSES)
+@pytest.mark.parametrize("state", list(PATH_TO))
+def test_the_status_machine_allows_its_steps_and_refuses_the_rest_with_409(
+        client: Any, scene: None, r: redis.Redis, state: str, answer: str) -> None:
+    order = _dispatch(client)
+    url = f"/api/dispatch/{order['order_id']}/ack"
+    for step in PATH_TO[state]:
+        assert client.post(url, json={"status": step}, headers=UNIT_P01).status_code == 200
+    current = state.removesuffix("_after_accept")
+    assert next_allowed(current) == {a for s, a in ALLOWED if s == current}
+    before = snapshot(r)
+    resp = client.post(url, json={"status": answer}, headers=UNIT_P01)
+    if (current, answer) in ALLOWED:
+        assert resp.status_code == 200 and resp.get_json()["status"] == answer
+        assert orjson.loads(r.hget(KEYS.orders, order["order_id"]))["status"] == answer
+        assert r.xrange(KEYS.dispatch_acks)[-1][1]["status"] == answer
+        assert r.sismember(KEYS.open_orders("P01"), order["order_id"]) == (answer not in ("cleared", "declined"))
+    else:
+        assert resp.status_code == 409
+        body = resp.get_json()
+        assert body["field"] == "status" and repr(current) in body["error"] and repr(answer) in body["error"]
+        assert snapshot(r) == before
 
 
 def test_the_api_works_with_a_client_that_does_not_decode(

@@ -34,7 +34,7 @@ class Recorder:
         self.events: list[tuple[str, Any, str | None]] = []
         self.lock = threading.Lock()
 
-    def emit(self, event: str, data: Any, to: str | None = None) -> None:
+    def emit(self, event: str, data: Any, to: str | None = None, namespace: str | None = None) -> None:
         with self.lock:
             self.events.append((event, data, to))
 

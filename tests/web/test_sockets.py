@@ -120,5 +120,5 @@ def test_the_page_listens_to_every_event_the_bridge_pushes_and_emits_catchup() -
 def test_a_connection_needs_a_signed_in_screen(socketio_app: tuple[Any, redis.Redis]) -> None:
     (app, socketio), _ = socketio_app
     assert not socketio.test_client(app.server).is_connected()  # no session
-    assert not _client(app, socketio, "unit-P01").is_connected()  # a unit has no pushed screen yet
+    assert not _client(app, socketio, "unit-P01").is_connected()  # a unit: only its own namespace /unit
     assert _client(app, socketio, "wall").is_connected()

@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from core.model import AlertType
+from core.model import OFFICER_HELP, AlertType
 from core.settings import DEFAULT_ESCALATE_S
 from web.i18n import t
 from web.views.alertline import alert_line
@@ -30,7 +30,7 @@ from web.views.summary import SEVERITIES
 __all__ = ["ALERT_TYPES", "WINDOWS", "STATUSES", "COLUMNS", "AlertFilter", "status_of", "filter_alerts",
            "incident_label", "table_rows", "merge_alerts", "ack_targets", "counts", "chart_series", "bucket_for", "csv_text", "check_ack"]
 
-ALERT_TYPES = tuple(str(a) for a in AlertType)
+ALERT_TYPES = (*(str(a) for a in AlertType), OFFICER_HELP)
 WINDOWS: dict[str, float | None] = {"15m": 900.0, "1h": 3600.0, "6h": 21600.0, "24h": 86400.0, "all": None}
 STATUSES = ("all", "open", "overdue", "acked")
 COLUMNS = ("time", "severity", "type", "subject", "zone", "checkpoint", "text", "incident", "age", "status",
