@@ -38,7 +38,7 @@ def osmand_params(request: flask.Request) -> tuple[dict[str, str], Any]:
     body: Any = None
     raw = request.get_data(cache=True)
     stripped = raw.lstrip()
-    if request.is_json or stripped.startswith((b"{", b"[")):
+    if stripped and (request.is_json or stripped.startswith((b"{", b"["))):  # an empty JSON body: no body
         try:
             body = orjson.loads(raw)
         except orjson.JSONDecodeError:

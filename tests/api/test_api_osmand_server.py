@@ -46,3 +46,13 @@ def test_listener_serves_on_its_own_port(settings: Any, r: redis.Redis, city: Ci
         server.shutdown()
         thread.join(timeout=10)
     assert [(m["id"], m["ts"]) for m in inputs(r)] == [("P03", str(TS))]
+
+
+def test_a_get_with_a_json_content_type_and_no_body_reads_the_query(
+    settings: Settings, r: redis.Redis, city: CityPack
+) -> None:
+    """Some trackers send ``Content-Type: application/json`` on every request, bodies or not."""
+    c = create_osmand_app(settings, r, city).test_client()
+    resp = c.get("/?id=P01&lat=22.505&lon=114.005&timestamp=1700000000", content_type="application/json")
+    assert resp.status_code == 200
+    assert [(m["id"], m["ts"]) for m in inputs(r)] == [("P01", "1700000000")]
