@@ -10,6 +10,7 @@ import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 __all__ = ["ROOT", "DEMO_CITY", "DEFAULT_ESCALATE_S", "Settings", "parse_tokens", "parse_escalation"]
 
@@ -67,10 +68,41 @@ def parse_escalation(raw: str) -> dict[str, float]:
     return out
 
 
+def _number(env: dict[str, str], var: str, cast: type, default: float) -> Any:
+    """``env[var]`` as ``cast`` (int or float), ``default`` when unset or empty; the error names ``var``.
+
+    >>> _number({"PORT": "9000"}, "PORT", int, 8050), _number({}, "PORT", int, 8050)
+    (9000, 8050)
+    >>> _number({"PORT": "x"}, "PORT", int, 8050)
+    Traceback (most recent call last):
+    ...
+    ValueError: PORT: 'x' is not a whole number
+    """
+    raw = env.get(var)
+    if not raw:
+        return default
+    try:
+        return cast(raw)
+    except ValueError:
+        kind = "a whole number" if cast is int else "a number"
+        raise ValueError(f"{var}: {raw!r} is not {kind}") from None
+
+
 def _flag(raw: str | None, default: bool) -> bool:
     if raw is None or raw == "":
         return default
     return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+# numeric settings: field -> (variable, type); the defaults are the fields' own
+_NUMBERS: dict[str, tuple[str, type]] = {
+    "partitions": ("CC_PARTITIONS", int), "port": ("PORT", int), "osmand_port": ("OSMAND_PORT", int),
+    "demo_speed": ("CC_DEMO_SPEED", float), "batch": ("CC_BATCH", int), "workers": ("CC_WORKERS", int),
+    "lease_ttl_ms": ("CC_LEASE_TTL_MS", int), "sweep_idle_ms": ("CC_SWEEP_IDLE_MS", int),
+    "future_s": ("CC_FUTURE_S", float), "max_body_bytes": ("CC_MAX_BODY_BYTES", int),
+    "input_retention_s": ("CC_INPUT_RETENTION_S", float), "state_retention_s": ("CC_STATE_RETENTION_S", float),
+    "incident_window_s": ("CC_INCIDENT_WINDOW_S", float),
+}
 
 
 @dataclass(frozen=True)
@@ -201,59 +233,32 @@ class Settings:
         """Read settings from ``env`` (default ``os.environ``); raise ``ValueError`` naming the variable."""
         e = dict(os.environ if env is None else env)
         pack = Path(e["CITY_PACK"]).resolve() if e.get("CITY_PACK") else DEMO_CITY
-        try:
-            partitions = int(e.get("CC_PARTITIONS") or 4)
-            port = int(e.get("PORT") or 8050)
-            osmand_port = int(e.get("OSMAND_PORT") or 5055)
-            demo_speed = float(e.get("CC_DEMO_SPEED") or 5.0)
-            batch = int(e.get("CC_BATCH") or 1000)
-            workers = int(e.get("CC_WORKERS") or 1)
-            lease_ttl_ms = int(e.get("CC_LEASE_TTL_MS") or 10_000)
-            sweep_idle_ms = int(e.get("CC_SWEEP_IDLE_MS") or 30_000)
-            future_s = float(e.get("CC_FUTURE_S") or 300.0)
-            max_body_bytes = int(e.get("CC_MAX_BODY_BYTES") or 4_194_304)
-            input_retention_s = float(e.get("CC_INPUT_RETENTION_S") or 86_400.0)
-            state_retention_s = float(e.get("CC_STATE_RETENTION_S") or 86_400.0)
-            incident_window_s = float(e.get("CC_INCIDENT_WINDOW_S") or 1800.0)
-        except ValueError as exc:
-            raise ValueError(f"a numeric setting is not a number: {exc}") from exc
-        if partitions < 1:
+        n = {name: _number(e, var, cast, getattr(cls, name)) for name, (var, cast) in _NUMBERS.items()}
+        if n["partitions"] < 1:
             raise ValueError("CC_PARTITIONS must be at least 1")
-        if not 0 < incident_window_s < float("inf"):
+        if not 0 < n["incident_window_s"] < float("inf"):
             raise ValueError("CC_INCIDENT_WINDOW_S must be a positive number of seconds")
         return cls(
             redis_url=e.get("REDIS_URL") or None,
             city_pack=pack,
             demo=_flag(e.get("CC_DEMO"), default=pack == DEMO_CITY),
             prefix=e.get("CC_PREFIX") or "cc",
-            partitions=partitions,
             api_tokens=parse_tokens(e.get("CC_API_TOKENS", "")),
-            port=port,
-            osmand_port=osmand_port,
             tile_url=e.get("TILE_URL", ""),
             data_dir=Path(e.get("CC_DATA_DIR") or ROOT / "var"),
-            demo_speed=demo_speed,
-            batch=batch,
-            workers=workers,
             worker_name=(e.get("CC_WORKER_NAME") or "").strip(),
             message_queue=_flag(e.get("CC_MESSAGE_QUEUE"), default=False),
             host=e.get("HOST") or "127.0.0.1",
             osmand_host=e.get("OSMAND_HOST") or "127.0.0.1",
             log_level=(e.get("LOG_LEVEL") or "INFO").upper(),
-            lease_ttl_ms=lease_ttl_ms,
-            sweep_idle_ms=sweep_idle_ms,
-            future_s=future_s,
-            max_body_bytes=max_body_bytes,
-            input_retention_s=input_retention_s,
-            state_retention_s=state_retention_s,
             rate_device=e.get("CC_RATE_DEVICE") or "10/second",
             rate_token=e.get("CC_RATE_TOKEN") or "100/second",
             escalate_s=parse_escalation(e.get("CC_ESCALATE_S", "")),
-            incident_window_s=incident_window_s,
             users=Path(e["CC_USERS"]) if e.get("CC_USERS") else None,
             secret_key=e.get("CC_SECRET_KEY") or "",
             cookie_secure=_flag(e.get("CC_COOKIE_SECURE"), default=False),
             rate_sign_in=e.get("CC_RATE_SIGN_IN") or "20/minute",
+            **n,
         )
 
     def configure_logging(self) -> None:
