@@ -16,7 +16,6 @@ All writes of one action are one MULTI/EXEC transaction.
 
 from __future__ import annotations
 
-import time
 import uuid
 from typing import Any
 
@@ -25,6 +24,7 @@ import redis
 
 from api.candidates import INTERCEPT_TYPES, Candidate, Target, UnitFix, rank_candidates
 from city.citypack import CityPack
+from core.audit import append_audit
 from core.keys import Keys
 from core.model import fmt_ts
 from core.values import as_number as number
@@ -118,11 +118,6 @@ def get_order(client: redis.Redis, keys: Keys, order_id: str) -> dict[str, Any] 
     return orjson.loads(raw) if raw is not None else None
 
 
-def _audit(pipe: Any, keys: Keys, actor: str, action: str, target: str, detail: dict[str, Any]) -> None:
-    pipe.xadd(keys.audit, {"actor": actor, "action": action, "target": target,
-                           "detail": orjson.dumps(detail).decode(), "ts": fmt_ts(round(time.time(), 3))})
-
-
 def _order_text(alert: dict[str, Any], cand: Candidate | None, city: CityPack, note: str) -> str:
     what = f"{alert.get('type', 'alert')} {alert.get('subject', '')}".strip()
     if cand is not None and cand.margin_s is not None:
@@ -157,7 +152,7 @@ def issue_order(client: redis.Redis, keys: Keys, city: CityPack, alert: dict[str
         pipe.xadd(keys.dispatch(unit_id), fields)
         pipe.hset(keys.orders, order_id, orjson.dumps(stored))
         pipe.sadd(keys.open_orders(unit_id), order_id)
-        _audit(pipe, keys, issued_by, "dispatch", order_id,
+        append_audit(pipe, keys, issued_by, "dispatch", order_id,
                {"alert_id": fields["alert_id"], "unit": unit_id, "checkpoint": fields["checkpoint"], "note": note})
         pipe.execute()
     return _numbers(fields)
@@ -186,7 +181,7 @@ def ack_order(client: redis.Redis, keys: Keys, order: dict[str, Any], status: st
                 pipe.hset(keys.orders, order_id, orjson.dumps(stored))
                 if status in CLOSED:
                     pipe.srem(keys.open_orders(current["unit"]), order_id)
-                _audit(pipe, keys, actor, f"ack:{status}", order_id, {"unit": current["unit"], "status": status})
+                append_audit(pipe, keys, actor, f"ack:{status}", order_id, {"unit": current["unit"], "status": status})
                 pipe.execute()
                 return _numbers(ack)
             except redis.WatchError:

@@ -14,6 +14,8 @@ import uuid
 
 import redis
 
+from core.values import text
+
 __all__ = ["Lease", "new_token", "owner_of"]
 
 # SET NX PX, or extend when this token already holds it: 1 when held afterwards, else 0.
@@ -87,4 +89,4 @@ class Lease:
     def held(self) -> bool:
         """Whether this token holds the lease right now (one read)."""
         held = self.client.get(self.key)
-        return held is not None and (held.decode() if isinstance(held, bytes) else held) == self.token
+        return held is not None and text(held) == self.token

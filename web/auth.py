@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import Any
 
 import flask
-import orjson
 import redis
 from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
@@ -40,8 +39,8 @@ from limits import parse as parse_rate
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
+from core.audit import append_audit
 from core.keys import Keys
-from core.model import fmt_ts
 from core.settings import Settings
 from web.i18n import lang_of
 from web.pages import WALL, is_page_route, page_of
@@ -177,9 +176,7 @@ class _SignIn:
         self.rate = parse_rate(settings.rate_sign_in)
 
     def audit(self, actor: str, action: str) -> None:
-        detail = orjson.dumps({"address": flask.request.remote_addr or ""}).decode()
-        self.client.xadd(self.keys.audit, {"actor": actor, "action": action, "target": "", "detail": detail,
-                                           "ts": fmt_ts(round(time.time(), 3))})
+        append_audit(self.client, self.keys, actor, action, "", {"address": flask.request.remote_addr or ""})
 
     def form(self, status: int, error: str = "", username: str = "") -> flask.Response:
         page = login_html(_lang(), generate_csrf(), demo=self.store.demo, error=error, username=username)

@@ -13,9 +13,9 @@ from typing import Any
 import orjson
 import redis
 
+from core.audit import append_audit
 from core.health import live_workers
 from core.keys import Keys
-from core.model import fmt_ts
 from core.values import text
 from web.views.live import Row, alert_row, fix_row, stream_id_key
 
@@ -142,7 +142,7 @@ def write_acks(client: redis.Redis, keys: Keys, alert_ids: list[str], officer: s
     ts = round(time.time() if wall_ts is None else wall_ts, 3)
     ids = list(dict.fromkeys(alert_ids))
     ack = orjson.dumps({"by": officer, "note": note, "ts": ts} | ({"incident": incident} if incident else {}))
-    detail = orjson.dumps({"note": note} | ({"incident": incident} if incident else {})).decode()
+    detail = {"note": note} | ({"incident": incident} if incident else {})
     with client.pipeline(transaction=True) as pipe:
         while True:
             try:
@@ -155,8 +155,7 @@ def write_acks(client: redis.Redis, keys: Keys, alert_ids: list[str], officer: s
                 pipe.multi()
                 for aid in todo:
                     pipe.hset(keys.alert_acks, aid, ack)
-                    pipe.xadd(keys.audit, {"actor": officer, "action": ACK_ACTION, "target": aid,
-                                           "detail": detail, "ts": fmt_ts(ts)})
+                    append_audit(pipe, keys, officer, ACK_ACTION, aid, detail, ts)
                 pipe.execute()
                 return todo
             except redis.WatchError:

@@ -15,7 +15,6 @@ room ``unit:{unit}`` of the namespace ``/unit`` (``web.sockets``); the page then
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import flask
@@ -26,6 +25,7 @@ from flask_wtf.csrf import generate_csrf
 from api import dispatch as orders
 from city.citypack import CityPack
 from core.alerts import find_alert
+from core.audit import append_audit
 from core.keys import Keys
 from core.model import OFFICER_HELP, Severity, fmt_ts, make_alert_id
 from core.values import text
@@ -79,9 +79,7 @@ def raise_help(client: redis.Redis, keys: Keys, city: CityPack, unit: str, actor
         return fields  # already appended
     with client.pipeline(transaction=True) as pipe:
         pipe.xadd(keys.alerts, fields)
-        pipe.xadd(keys.audit, {"actor": actor, "action": OFFICER_HELP, "target": alert_id,
-                               "detail": orjson.dumps({"unit": unit, "lat": lat, "lon": lon}).decode(),
-                               "ts": fmt_ts(round(time.time(), 3))})
+        append_audit(pipe, keys, actor, OFFICER_HELP, alert_id, {"unit": unit, "lat": lat, "lon": lon})
         pipe.execute()
     return fields
 
