@@ -134,6 +134,10 @@ class Keys:
     def health_pattern(self) -> str:
         return f"{self.prefix}:health:*"
 
+    def help_once(self, alert_id: str) -> str:
+        """String (EX): an ``officer_help`` alert was appended, so a second press is not a second alert."""
+        return f"{self.prefix}:alerts:help:{alert_id}"
+
     @property
     def bridge_leader(self) -> str:
         """String (PX): the web process whose socket bridge pushes for all (with a shared message queue)."""

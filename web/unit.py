@@ -75,7 +75,7 @@ def raise_help(client: redis.Redis, keys: Keys, city: CityPack, unit: str, actor
               "lat": f"{lat:.6f}", "lon": f"{lon:.6f}", "ts": fmt_ts(ts),
               "zone": city.units[unit].zone if unit in city.units else "", "checkpoint": "",
               "text": f"{callsign} ({unit}) needs help"}
-    if not client.set(f"{keys.alerts}:help:{alert_id}", "1", nx=True, ex=HELP_ONCE_S):
+    if not client.set(keys.help_once(alert_id), "1", nx=True, ex=HELP_ONCE_S):
         return fields  # already appended
     with client.pipeline(transaction=True) as pipe:
         pipe.xadd(keys.alerts, fields)
