@@ -134,8 +134,12 @@ def _order_text(alert: dict[str, Any], cand: Candidate | None, city: CityPack, n
 
 
 def issue_order(client: redis.Redis, keys: Keys, city: CityPack, alert: dict[str, Any], unit_id: str,
-                note: str, issued_by: str) -> dict[str, Any]:
-    """Write the order sending ``unit_id`` to ``alert``; the order as JSON (lat/lon/ts numbers)."""
+                note: str, issued_by: str, *, source: str = "") -> dict[str, Any]:
+    """Write the order sending ``unit_id`` to ``alert``; the order as JSON (lat/lon/ts numbers).
+
+    The audit entry (``source``: see ``core.audit``) also keeps the unit's ``distance_m`` and
+    ``eta_s`` as ranked at dispatch time, when the unit was a candidate: what the supervisors'
+    flags need to tell an order cleared faster than the drive could take."""
     mine = [c for c in candidates_for(client, keys, city, alert) if c.unit == unit_id]
     cand = mine[0] if mine else None
     intercept = cand is not None and cand.margin_s is not None
@@ -152,13 +156,17 @@ def issue_order(client: redis.Redis, keys: Keys, city: CityPack, alert: dict[str
         pipe.xadd(keys.dispatch(unit_id), fields)
         pipe.hset(keys.orders, order_id, orjson.dumps(stored))
         pipe.sadd(keys.open_orders(unit_id), order_id)
-        append_audit(pipe, keys, issued_by, "dispatch", order_id,
-               {"alert_id": fields["alert_id"], "unit": unit_id, "checkpoint": fields["checkpoint"], "note": note})
+        detail: dict[str, Any] = {"alert_id": fields["alert_id"], "unit": unit_id,
+                                  "checkpoint": fields["checkpoint"], "note": note}
+        if cand is not None:
+            detail |= {"distance_m": round(cand.distance_m, 1), "eta_s": round(cand.eta_s, 1)}
+        append_audit(pipe, keys, issued_by, "dispatch", order_id, detail, source=source)
         pipe.execute()
     return _numbers(fields)
 
 
-def ack_order(client: redis.Redis, keys: Keys, order: dict[str, Any], status: str, actor: str) -> dict[str, Any]:
+def ack_order(client: redis.Redis, keys: Keys, order: dict[str, Any], status: str, actor: str, *,
+              source: str = "") -> dict[str, Any]:
     """Write a unit's answer ``status`` to ``order``; the answer as JSON (ts a number).
 
     The stored order is read again under ``WATCH``, so two answers at once cannot both pass the
@@ -181,7 +189,8 @@ def ack_order(client: redis.Redis, keys: Keys, order: dict[str, Any], status: st
                 pipe.hset(keys.orders, order_id, orjson.dumps(stored))
                 if status in CLOSED:
                     pipe.srem(keys.open_orders(current["unit"]), order_id)
-                append_audit(pipe, keys, actor, f"ack:{status}", order_id, {"unit": current["unit"], "status": status})
+                append_audit(pipe, keys, actor, f"ack:{status}", order_id, {"unit": current["unit"], "status": status},
+                             source=source)
                 pipe.execute()
                 return _numbers(ack)
             except redis.WatchError:

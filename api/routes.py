@@ -22,6 +22,7 @@ from api.limits import create_limiter, device_key, install, limit_errors, token_
 from api.osmand_server import handle_osmand, json_error
 from city.citypack import CityPack
 from core import alerts as alert_store
+from core.audit import http_source
 from core.keys import Keys, partition_of
 from core.messages import parse_fields
 from core.model import ParseError
@@ -167,7 +168,8 @@ class _Views:
         alert = self.alert_or_404(alert_id)
         if unit_id not in self.city.units:
             raise ApiError(404, f"unit: {unit_id!r} is not a unit of this city (units.json)", "unit")
-        order = orders.issue_order(self.redis, self.keys, self.city, alert, unit_id, note, issued_by=who)
+        order = orders.issue_order(self.redis, self.keys, self.city, alert, unit_id, note, issued_by=who,
+                                   source=http_source(flask.request.remote_addr))
         return flask.jsonify(order), 201
 
     def ack(self, order_id: str) -> flask.Response:
@@ -183,7 +185,8 @@ class _Views:
         if status not in orders.ACK_STATUSES:
             raise ApiError(400, f"status: {status!r} is not one of {', '.join(orders.ACK_STATUSES)}", "status")
         try:
-            return flask.jsonify(orders.ack_order(self.redis, self.keys, order, str(status), actor=who))
+            return flask.jsonify(orders.ack_order(self.redis, self.keys, order, str(status), actor=who,
+                                                   source=http_source(flask.request.remote_addr)))
         except orders.OutOfOrder as exc:
             raise ApiError(409, str(exc), "status") from None
 

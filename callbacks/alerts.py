@@ -10,7 +10,7 @@ from callbacks.context import WebContext
 from layouts.alerts import KEY, columns, create_chart, create_counts, filter_options
 from web import ids
 from web import store as webstore
-from web.auth import signed_in
+from web.auth import request_source, signed_in
 from web.i18n import lang_of, t
 from web.views import alerts as va
 from web.views import incidents as vi
@@ -121,7 +121,8 @@ def ack_row(ctx: WebContext, row: dict[str, Any] | None, officer: str, note: Any
     problem = va.check_ack(alert_id, officer, note, already)
     if problem is not None:
         return problem, []
-    written = webstore.write_acks(ctx.client, ctx.keys, targets, officer, str(note).strip(), incident=incident)
+    written = webstore.write_acks(ctx.client, ctx.keys, targets, officer, str(note).strip(), incident=incident,
+                                  source=request_source())
     return (None, written) if written else (("al.ack.already", "alert_id"), [])
 
 

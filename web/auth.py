@@ -17,7 +17,8 @@
 - **Gates**: a page without a session redirects to ``/login``; Dash's data routes answer 401. A
   wall session sees only ``/wall``; a unit session only ``/unit`` and its routes (``web.unit``).
 - **Audit**: ``sign_in``, ``sign_in_failed`` and ``sign_out`` are appended to ``cc:audit`` with the
-  actor ``user:{name}`` and the address in ``detail``.
+  actor ``user:{name}``, the address as ``source`` (and, as before, in ``detail``).
+  ``request_source()`` is the ``source`` of whatever a screen writes on a person's behalf.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from limits import parse as parse_rate
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
-from core.audit import append_audit
+from core.audit import SERVER_SOURCE, append_audit, http_source
 from core.keys import Keys
 from core.settings import Settings
 from web.i18n import lang_of
@@ -47,7 +48,7 @@ from web.pages import WALL, is_page_route, page_of
 from web.signin import login_html
 from web.users import User, demo_users, home_of, load_users, verify
 
-__all__ = ["install", "signed_in", "route_for", "secret_key", "IDLE_S", "UNIT_PAGE", "Account"]
+__all__ = ["install", "signed_in", "request_source", "route_for", "secret_key", "IDLE_S", "UNIT_PAGE", "Account"]
 
 IDLE_S = {"officer": 8 * 3600, "supervisor": 8 * 3600, "wall": 7 * 86400, "unit": 12 * 3600}
 """How long a session of each role lives without a request."""
@@ -71,6 +72,12 @@ def signed_in() -> User | None:
     """The person of this request (also inside a Dash callback or a Socket.IO handler), else ``None``."""
     account = current_user
     return account.user if getattr(account, "is_authenticated", False) else None
+
+
+def request_source() -> str:
+    """The audit ``source`` of an action now: the address of the request's client (also inside a
+    Dash callback), or ``SERVER_SOURCE`` outside any request (the server acting by itself)."""
+    return http_source(flask.request.remote_addr) if flask.has_request_context() else SERVER_SOURCE
 
 
 class _RoleSessions(SecureCookieSessionInterface):
@@ -176,7 +183,8 @@ class _SignIn:
         self.rate = parse_rate(settings.rate_sign_in)
 
     def audit(self, actor: str, action: str) -> None:
-        append_audit(self.client, self.keys, actor, action, "", {"address": flask.request.remote_addr or ""})
+        append_audit(self.client, self.keys, actor, action, "", {"address": flask.request.remote_addr or ""},
+                     source=request_source())
 
     def form(self, status: int, error: str = "", username: str = "") -> flask.Response:
         page = login_html(_lang(), generate_csrf(), demo=self.store.demo, error=error, username=username)

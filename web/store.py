@@ -128,17 +128,18 @@ def acked_recent(client: redis.Redis, keys: Keys, count: int = 1000) -> list[str
 
 
 def write_ack(client: redis.Redis, keys: Keys, alert_id: str, officer: str, note: str,
-              wall_ts: float | None = None) -> bool:
+              wall_ts: float | None = None, *, source: str = "") -> bool:
     """Record that ``officer`` acknowledged ``alert_id`` with ``note`` (``cc:alert_acks`` and
     ``cc:audit``, one transaction). ``False`` when it was already acknowledged (nothing written)."""
-    return bool(write_acks(client, keys, [alert_id], officer, note, wall_ts=wall_ts))
+    return bool(write_acks(client, keys, [alert_id], officer, note, wall_ts=wall_ts, source=source))
 
 
 def write_acks(client: redis.Redis, keys: Keys, alert_ids: list[str], officer: str, note: str,
-               incident: str = "", wall_ts: float | None = None) -> list[str]:
+               incident: str = "", wall_ts: float | None = None, *, source: str = "") -> list[str]:
     """Acknowledge each of ``alert_ids`` not yet acknowledged, in one transaction: one
     ``cc:alert_acks`` entry and one ``cc:audit`` entry per alert (``detail`` holds the note and,
-    for an incident, its id). Returns the ids written (those already acknowledged are skipped)."""
+    for an incident, its id; ``source`` says from where). Returns the ids written (those already
+    acknowledged are skipped)."""
     ts = round(time.time() if wall_ts is None else wall_ts, 3)
     ids = list(dict.fromkeys(alert_ids))
     ack = orjson.dumps({"by": officer, "note": note, "ts": ts} | ({"incident": incident} if incident else {}))
@@ -155,7 +156,7 @@ def write_acks(client: redis.Redis, keys: Keys, alert_ids: list[str], officer: s
                 pipe.multi()
                 for aid in todo:
                     pipe.hset(keys.alert_acks, aid, ack)
-                    append_audit(pipe, keys, officer, ACK_ACTION, aid, detail, ts)
+                    append_audit(pipe, keys, officer, ACK_ACTION, aid, detail, ts, source=source)
                 pipe.execute()
                 return todo
             except redis.WatchError:

@@ -29,7 +29,7 @@ from core.audit import append_audit
 from core.keys import Keys
 from core.model import OFFICER_HELP, Severity, fmt_ts, make_alert_id
 from core.values import text
-from web.auth import UNIT_PAGE, signed_in
+from web.auth import UNIT_PAGE, request_source, signed_in
 from web.i18n import lang_of
 from web.unitpage import order_view, unit_page_html
 from web.users import User
@@ -60,7 +60,8 @@ def _last_fix(client: redis.Redis, keys: Keys, unit: str) -> tuple[float, float,
         return None
 
 
-def raise_help(client: redis.Redis, keys: Keys, city: CityPack, unit: str, actor: str) -> dict[str, str] | None:
+def raise_help(client: redis.Redis, keys: Keys, city: CityPack, unit: str, actor: str, *,
+               source: str = "") -> dict[str, str] | None:
     """Append the ``officer_help`` alert of ``unit`` (its fields as written), ``None`` when the unit
     has no known position. Its id comes from the unit and the event time (``cc:clock``, never
     earlier than the last fix), so a repeated press at the same event time is the same alert."""
@@ -79,7 +80,8 @@ def raise_help(client: redis.Redis, keys: Keys, city: CityPack, unit: str, actor
         return fields  # already appended
     with client.pipeline(transaction=True) as pipe:
         pipe.xadd(keys.alerts, fields)
-        append_audit(pipe, keys, actor, OFFICER_HELP, alert_id, {"unit": unit, "lat": lat, "lon": lon})
+        append_audit(pipe, keys, actor, OFFICER_HELP, alert_id, {"unit": unit, "lat": lat, "lon": lon},
+                     source=source)
         pipe.execute()
     return fields
 
@@ -119,14 +121,15 @@ def install_unit(server: flask.Flask, client: redis.Redis, keys: Keys, city: Cit
             return flask.jsonify({"error": f"order_id: no order {order_id!r} for {user.unit}",
                                   "field": "order_id"}), 404
         try:
-            orders.ack_order(client, keys, order, str(status), actor=f"user:{user.username}")
+            orders.ack_order(client, keys, order, str(status), actor=f"user:{user.username}",
+                             source=request_source())
         except orders.OutOfOrder as exc:
             return flask.jsonify({"error": str(exc), "field": "status"}), 409
         return flask.jsonify(open_orders(client, keys, city, user.unit, _lang()))
 
     def help_() -> tuple[flask.Response, int] | flask.Response:
         user = _unit_user()
-        alert = raise_help(client, keys, city, user.unit, actor=f"user:{user.username}")
+        alert = raise_help(client, keys, city, user.unit, actor=f"user:{user.username}", source=request_source())
         if alert is None:
             return flask.jsonify({"error": f"no known position of {user.unit}", "field": "unit"}), 409
         return flask.jsonify(alert), 201
