@@ -106,7 +106,7 @@ def create_app(settings: Settings, redis_url: str, blueprints: Iterable[flask.Bl
     bridge = Bridge(socketio, client, keys, city, settings.partitions, exclusive=settings.message_queue,
                     escalate_s=settings.escalate_s, incident_window_s=settings.incident_window_s)
     register_socket_handlers(socketio, bridge)
-    register_all(app, WebContext(view, client, keys, bridge, socketio))
+    register_all(app, WebContext(view, client, keys, bridge, socketio, odd_hours=settings.odd_hours))
     app.server.extensions["onemap.bridge"] = bridge
     if start_bridge:
         bridge.start()

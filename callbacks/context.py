@@ -21,3 +21,4 @@ class WebContext:
     keys: Keys
     bridge: Bridge
     socketio: Any
+    odd_hours: str = "00:00-05:00"  # CC_ODD_HOURS, for the Audit tab's flags

@@ -14,22 +14,35 @@ from dash import ALL, ClientsideFunction, Dash, Input, Output
 
 from callbacks.context import WebContext
 from layouts.shell import create_shell
+from layouts.tabs import TABS, Tab
 from layouts.wall import create_wall
 from web import ids
 from web.auth import signed_in
 from web.pages import WALL, page_of
 
-__all__ = ["register"]
+__all__ = ["register", "tabs_for"]
 
 
 def _cs(name: str) -> ClientsideFunction:
     return ClientsideFunction(namespace="onemap", function_name=name)
 
 
+def tabs_for(role: str | None) -> list[Tab]:
+    """The tabs offered to ``role``: a tab with ``roles`` only to those (the Audit tab to supervisors).
+
+    >>> [t.key for t in tabs_for("supervisor")][-1], "audit" in [t.key for t in tabs_for("officer")]
+    ('audit', False)
+    """
+    return [tab for tab in TABS if not tab.roles or role in tab.roles]
+
+
 def register(app: Dash, ctx: WebContext) -> None:
     @app.callback(Output(ids.PAGE, "children"), Input(ids.URL, "pathname"))
     def render_page(pathname: str | None) -> Any:
-        return create_wall(ctx.view) if page_of(pathname) == WALL else create_shell(ctx.view)
+        if page_of(pathname) == WALL:
+            return create_wall(ctx.view)
+        user = signed_in()
+        return create_shell(ctx.view, tabs_for(user.role if user else None))
 
     @app.callback(Output(ids.USER_NAME, "children"), Output(ids.AL_ACK_OFFICER, "value"),
                   Input(ids.URL, "pathname"))

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from core.timeutil import parse_hours
+
 __all__ = ["ROOT", "DEMO_CITY", "DEFAULT_ESCALATE_S", "Settings", "parse_tokens", "parse_escalation"]
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -193,6 +195,9 @@ class Settings:
         default because the demo is plain http on localhost).
     rate_sign_in:
         ``CC_RATE_SIGN_IN``; how many sign-in attempts one address may make (default ``20/minute``).
+    odd_hours:
+        ``CC_ODD_HOURS``; ``"HH:MM-HH:MM"`` of the city's local time (may wrap midnight) in which a
+        sign-in, or a failed one, is flagged on the Audit tab (default ``00:00-05:00``).
     """
 
     redis_url: str | None = None
@@ -227,6 +232,7 @@ class Settings:
     secret_key: str = ""
     cookie_secure: bool = False
     rate_sign_in: str = "20/minute"
+    odd_hours: str = "00:00-05:00"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -238,6 +244,11 @@ class Settings:
             raise ValueError("CC_PARTITIONS must be at least 1")
         if not 0 < n["incident_window_s"] < float("inf"):
             raise ValueError("CC_INCIDENT_WINDOW_S must be a positive number of seconds")
+        odd_hours = (e.get("CC_ODD_HOURS") or "00:00-05:00").strip()
+        try:
+            parse_hours(odd_hours)
+        except ValueError as exc:
+            raise ValueError(f"CC_ODD_HOURS: {exc} (local time, e.g. 00:00-05:00)") from None
         return cls(
             redis_url=e.get("REDIS_URL") or None,
             city_pack=pack,
@@ -258,6 +269,7 @@ class Settings:
             secret_key=e.get("CC_SECRET_KEY") or "",
             cookie_secure=_flag(e.get("CC_COOKIE_SECURE"), default=False),
             rate_sign_in=e.get("CC_RATE_SIGN_IN") or "20/minute",
+            odd_hours=odd_hours,
             **n,
         )
 

@@ -6,9 +6,11 @@ socket.io-client and writes pushed data straight into the page.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from dash import dcc, html
 
-from layouts.tabs import TABS
+from layouts.tabs import TABS, Tab
 from web import ids
 from web.cityview import CityView
 from web.i18n import bi
@@ -47,14 +49,21 @@ def _counts() -> html.Div:
                      for sev in SEVERITIES], className="om-counts")
 
 
-def create_header(view: CityView) -> html.Header:
+def _open_to_all() -> list[Tab]:
+    return [tab for tab in TABS if not tab.roles]
+
+
+def create_header(view: CityView, tabs: Sequence[Tab] | None = None) -> html.Header:
+    """The header; ``tabs``: the tabs this person is offered (``callbacks.shell`` chooses by role;
+    default: only the tabs open to every role)."""
+    tabs = _open_to_all() if tabs is None else tabs
     zh, en = view.name
     return html.Header(id=ids.HEADER, className="om-header", children=[
         html.Div([html.Span("OneMap", className="om-brand-en"), html.Span("一张图", className="om-brand-zh"),
                   html.Span([html.Span(zh, className="i18n-zh"), html.Span(en, className="i18n-en")],
                             className="om-city")], className="om-brand"),
-        dcc.RadioItems(id=ids.TAB_SELECT, options=[{"label": bi(tab.label), "value": tab.key} for tab in TABS],
-                       value=TABS[0].key, className="om-tabs", inline=True),
+        dcc.RadioItems(id=ids.TAB_SELECT, options=[{"label": bi(tab.label), "value": tab.key} for tab in tabs],
+                       value=tabs[0].key, className="om-tabs", inline=True),
         html.Div(className="om-status", children=[
             html.Div([html.Label(bi("hdr.clock")), html.Span("--", className=live("clock") + " om-clock")],
                      className="om-stat"),
@@ -76,8 +85,10 @@ def create_header(view: CityView) -> html.Header:
     ])
 
 
-def create_shell(view: CityView) -> html.Div:
-    """The command-center page: header and one pane per tab (all mounted; the map is never rebuilt)."""
+def create_shell(view: CityView, tabs: Sequence[Tab] | None = None) -> html.Div:
+    """The command-center page: header and one pane per tab of ``tabs`` (all mounted; the map is
+    never rebuilt). A tab left out of ``tabs`` is not on the page at all; default as the header's."""
+    tabs = _open_to_all() if tabs is None else tabs
     panes = [html.Div(tab.create(view), id=ids.tab_pane(tab.key), className="om-tab-pane",
-                      style={} if i == 0 else {"display": "none"}) for i, tab in enumerate(TABS)]
-    return html.Div([create_header(view), html.Main(panes, className="om-main")], className="om-shell")
+                      style={} if i == 0 else {"display": "none"}) for i, tab in enumerate(tabs)]
+    return html.Div([create_header(view, tabs), html.Main(panes, className="om-main")], className="om-shell")

@@ -1,5 +1,6 @@
 """The tabs of the command-center page, in order. Adding a tab: one module in ``layouts/`` (its
-``KEY``, ``LABEL`` i18n key and ``create_*`` builder), one in ``callbacks/``, and a line here."""
+``KEY``, ``LABEL`` i18n key and ``create_*`` builder), one in ``callbacks/``, and a line here.
+A tab with ``roles`` is offered only to those roles (``callbacks.shell`` builds the page per role)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from layouts import alerts, command
+from layouts import alerts, audit, command
 from web.cityview import CityView
 
 __all__ = ["Tab", "TABS"]
@@ -18,9 +19,11 @@ class Tab:
     key: str
     label: str  # i18n key
     create: Callable[[CityView], Any]
+    roles: tuple[str, ...] = ()  # who is offered the tab; empty: everyone who may open the page
 
 
 TABS: tuple[Tab, ...] = (
     Tab(command.KEY, command.LABEL, command.create_command_tab),
     Tab(alerts.KEY, alerts.LABEL, alerts.create_alerts_tab),
+    Tab(audit.KEY, audit.LABEL, audit.create_audit_tab, roles=audit.ROLES),
 )

@@ -95,3 +95,23 @@ def link(where: Any) -> dict[str, Any]:
     """The socket connection state (live / reconnecting), kept by ``assets/onemap_ui.js``
     (it finds these by their class ``om-link``)."""
     return {"type": "om-link", "where": where}
+
+
+# --- audit tab (supervisors only) -----------------------------------------------------------
+AUD_WINDOW = "om-aud-window"
+AUD_ACTOR = "om-aud-actor"
+AUD_ACTION = "om-aud-action"
+AUD_TEXT = "om-aud-text"
+AUD_FLAG = "om-aud-flag"  # dcc.Dropdown: only entries named by flags of these kinds
+AUD_REFRESH = "om-aud-refresh"
+AUD_EXPORT = "om-aud-export"
+AUD_DOWNLOAD = "om-aud-download"
+AUD_SUMMARY = "om-aud-summary"  # the flags' count per kind (each a button that filters)
+AUD_FLAG_LIST = "om-aud-flag-list"  # each flag of the shown entries, with its reason
+AUD_SHOWN = "om-aud-shown"
+AUD_TABLE = "om-aud-table"
+
+
+def audit_flag_chip(kind: Any) -> dict[str, Any]:
+    """The count of one kind of flag on the Audit tab; a click filters the table to it."""
+    return {"type": "om-aud-flag-chip", "kind": kind}

@@ -22,10 +22,13 @@ from web.views.live import Row, alert_row, fix_row, stream_id_key
 __all__ = ["RECENT", "read_clock", "recent_alerts", "alerts_for_screens", "alerts_after", "acks_for",
            "acked_recent", "write_ack", "write_acks",
            "last_rows", "last_fix", "track", "tracks", "checkpoint_reads", "workers", "busy_units", "orders",
-           "alerts_about", "stream_tail_id", "ACK_ACTION"]
+           "alerts_about", "stream_tail_id", "ACK_ACTION", "AUDIT_READ_MAX", "AUDIT_EXPORT", "audit_entries",
+           "write_audit_export"]
 
 RECENT = 300  # alerts a client receives on a first connect
 ACK_ACTION = "alert_ack"
+AUDIT_READ_MAX = 20_000  # newest audit entries the Audit tab reads (cc:audit is never trimmed)
+AUDIT_EXPORT = "audit_export"
 
 
 def _json(raw: Any) -> Any:
@@ -244,3 +247,14 @@ def alerts_about(client: redis.Redis, keys: Keys, field: str, value: str, scan: 
             if len(out) >= limit:
                 break
     return out
+
+
+def audit_entries(client: redis.Redis, keys: Keys, count: int = AUDIT_READ_MAX) -> list[tuple[Any, Any]]:
+    """The newest ``count`` entries of ``cc:audit`` as ``(entry id, fields)``, newest first."""
+    return list(client.xrevrange(keys.audit, count=count))
+
+
+def write_audit_export(client: redis.Redis, keys: Keys, actor: str, rows: int, filters: dict[str, Any],
+                       source: str) -> None:
+    """Record that ``actor`` exported ``rows`` audit entries chosen by ``filters``."""
+    append_audit(client, keys, actor, AUDIT_EXPORT, "", {"rows": rows, "filters": filters}, source=source)
