@@ -168,7 +168,7 @@ class _Views:
         alert = self.alert_or_404(alert_id)
         if unit_id not in self.city.units:
             raise ApiError(404, f"unit: {unit_id!r} is not a unit of this city (units.json)", "unit")
-        order = orders.issue_order(self.redis, self.keys, self.city, alert, unit_id, note, issued_by=who,
+        order = orders.issue_order(self.redis, self.keys, self.city, alert, unit_id, note, issued_by=f"token:{who}",
                                    source=http_source(flask.request.remote_addr))
         return flask.jsonify(order), 201
 
@@ -185,7 +185,7 @@ class _Views:
         if status not in orders.ACK_STATUSES:
             raise ApiError(400, f"status: {status!r} is not one of {', '.join(orders.ACK_STATUSES)}", "status")
         try:
-            return flask.jsonify(orders.ack_order(self.redis, self.keys, order, str(status), actor=who,
+            return flask.jsonify(orders.ack_order(self.redis, self.keys, order, str(status), actor=f"token:{who}",
                                                    source=http_source(flask.request.remote_addr)))
         except orders.OutOfOrder as exc:
             raise ApiError(409, str(exc), "status") from None

@@ -118,7 +118,7 @@ def test_dispatch_to_an_interceptor_sends_it_to_the_station(
     assert set(order) == ORDER_FIELDS
     assert order["order_id"].startswith("O-")
     assert (order["alert_id"], order["unit"], order["checkpoint"], order["issued_by"]) == (
-        "watchlist_hit-1", "P01", "B", "officer")
+        "watchlist_hit-1", "P01", "B", "token:officer")
     assert (order["lat"], order["lon"]) == at(city, "B")
     assert order["ts"] == int(T0)  # the event clock
     assert "block lane 2" in order["text"] and "\n" not in order["text"]
@@ -128,7 +128,7 @@ def test_dispatch_to_an_interceptor_sends_it_to_the_station(
     stored = orjson.loads(r.hget(KEYS.orders, order["order_id"]))
     assert stored["status"] == "issued" and stored["unit"] == "P01"
     ((_, audit),) = r.xrange(KEYS.audit)
-    assert (audit["actor"], audit["action"], audit["target"]) == ("officer", "dispatch", order["order_id"])
+    assert (audit["actor"], audit["action"], audit["target"]) == ("token:officer", "dispatch", order["order_id"])
     # P01 is now busy: it drops behind the available units
     ranked = client.get("/api/alerts/watchlist_hit-1/candidates", headers=OFFICER).get_json()
     assert [(c["unit"], c["status"]) for c in ranked][-1] == ("P01", "busy")
@@ -161,8 +161,9 @@ def test_ack_flow_writes_the_answers_and_frees_the_unit_when_cleared(
     assert acks == [{"order_id": order["order_id"], "unit": "P01", "status": s, "ts": str(int(T0 + 60))}
                     for s in ("accepted", "en_route", "on_scene", "cleared")]
     assert orjson.loads(r.hget(KEYS.orders, order["order_id"]))["status"] == "cleared"
-    assert [a["action"] for _, a in r.xrange(KEYS.audit)] == [
-        "dispatch", "ack:accepted", "ack:en_route", "ack:on_scene", "ack:cleared"]
+    assert [(a["actor"], a["action"]) for _, a in r.xrange(KEYS.audit)] == [
+        ("token:officer", "dispatch")] + [("token:unit:P01", f"ack:{s}") for s in ("accepted", "en_route", "on_scene",
+                                                                                 "cleared")]
     ranked = client.get("/api/alerts/watchlist_hit-1/candidates", headers=OFFICER).get_json()
     assert {c["unit"]: c["status"] for c in ranked}["P01"] == "available"
     assert r.scard(KEYS.open_orders("P01")) == 0
