@@ -22,15 +22,18 @@ from typing import Any
 import orjson
 import redis
 
-from api.candidates import INTERCEPT_TYPES, Candidate, Target, UnitFix, rank_candidates
+from api.candidates import INTERCEPT_TYPES, Candidate, Target, UnitFix, intercept_pairs, rank_candidates
 from city.citypack import CityPack
+from city.roadnet import road_net
+from city.travel import LearnedTimes, TravelModel
 from core.audit import append_audit
 from core.keys import Keys
 from core.model import fmt_ts
+from core.travel import DEFAULT_LEARN_WINDOW_S, seconds_of
 from core.values import as_number as number
 
 __all__ = ["ACK_STATUSES", "CLOSED", "NOTE_MAX", "NEW", "OutOfOrder", "next_allowed", "event_now", "load_units",
-           "target_of", "candidates_for", "get_order", "issue_order", "ack_order"]
+           "target_of", "travel_model", "candidates_for", "get_order", "issue_order", "ack_order"]
 
 ACK_STATUSES = ("accepted", "en_route", "on_scene", "cleared", "declined")
 CLOSED = frozenset({"cleared", "declined"})
@@ -105,11 +108,31 @@ def target_of(alert: dict[str, Any], city: CityPack) -> Target:
     return Target(float(alert["lat"]), float(alert["lon"]), float(alert["ts"]), cp if interceptable else "")
 
 
-def candidates_for(client: redis.Redis, keys: Keys, city: CityPack, alert: dict[str, Any]) -> list[Candidate]:
-    """Units ranked for ``alert`` at the current event time."""
+def travel_model(client: redis.Redis, keys: Keys, city: CityPack, start: str, now: float,
+                 window_s: float = DEFAULT_LEARN_WINDOW_S) -> TravelModel:
+    """The intercept model for a vehicle read at checkpoint ``start``: the travel samples of every
+    hop within reach (one pipeline, samples of the window before ``now``) and the city's road graph."""
+    pairs = intercept_pairs(start, city.checkpoints) if start else []
+    samples: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    if pairs:
+        with client.pipeline(transaction=False) as pipe:
+            for a, b in pairs:
+                pipe.zrangebyscore(keys.travel(a, b), f"({now - window_s!r}", repr(now), withscores=True)
+            replies = pipe.execute()
+        for pair, rows in zip(pairs, replies, strict=True):
+            samples[pair] = [(float(ts), secs) for member, ts in rows if (secs := seconds_of(member)) is not None]
+    learned = LearnedTimes(samples, city.timezone, now, window_s) if samples else None
+    return TravelModel(road_net(city), learned)
+
+
+def candidates_for(client: redis.Redis, keys: Keys, city: CityPack, alert: dict[str, Any],
+                   window_s: float = DEFAULT_LEARN_WINDOW_S) -> list[Candidate]:
+    """Units ranked for ``alert`` at the current event time (``window_s``: ``CC_LEARN_WINDOW_S``)."""
     target = target_of(alert, city)
     now = event_now(client, keys, target.ts)
-    return rank_candidates(target, load_units(client, keys, city), city.checkpoints, now, city.offline_after_s)
+    model = travel_model(client, keys, city, target.checkpoint, now, window_s)
+    return rank_candidates(target, load_units(client, keys, city), city.checkpoints, now, city.offline_after_s,
+                           model)
 
 
 def get_order(client: redis.Redis, keys: Keys, order_id: str) -> dict[str, Any] | None:
@@ -134,13 +157,14 @@ def _order_text(alert: dict[str, Any], cand: Candidate | None, city: CityPack, n
 
 
 def issue_order(client: redis.Redis, keys: Keys, city: CityPack, alert: dict[str, Any], unit_id: str,
-                note: str, issued_by: str, *, source: str = "") -> dict[str, Any]:
+                note: str, issued_by: str, *, source: str = "",
+                window_s: float = DEFAULT_LEARN_WINDOW_S) -> dict[str, Any]:
     """Write the order sending ``unit_id`` to ``alert``; the order as JSON (lat/lon/ts numbers).
 
     The audit entry (``source``: see ``core.audit``) also keeps the unit's ``distance_m`` and
     ``eta_s`` as ranked at dispatch time, when the unit was a candidate: what the supervisors'
     flags need to tell an order cleared faster than the drive could take."""
-    mine = [c for c in candidates_for(client, keys, city, alert) if c.unit == unit_id]
+    mine = [c for c in candidates_for(client, keys, city, alert, window_s) if c.unit == unit_id]
     cand = mine[0] if mine else None
     intercept = cand is not None and cand.margin_s is not None
     lat, lon = (cand.lat, cand.lon) if cand is not None and intercept else (float(alert["lat"]), float(alert["lon"]))

@@ -156,7 +156,7 @@ class _Views:
     def candidates(self, alert_id: str) -> flask.Response:
         self.role("officer")
         alert = self.alert_or_404(alert_id)
-        ranked = orders.candidates_for(self.redis, self.keys, self.city, alert)
+        ranked = orders.candidates_for(self.redis, self.keys, self.city, alert, self.settings.learn_window_s)
         return flask.jsonify([c.to_json() for c in ranked])
 
     def dispatch(self) -> tuple[flask.Response, int]:
@@ -169,7 +169,8 @@ class _Views:
         if unit_id not in self.city.units:
             raise ApiError(404, f"unit: {unit_id!r} is not a unit of this city (units.json)", "unit")
         order = orders.issue_order(self.redis, self.keys, self.city, alert, unit_id, note, issued_by=f"token:{who}",
-                                   source=http_source(flask.request.remote_addr))
+                                   source=http_source(flask.request.remote_addr),
+                                   window_s=self.settings.learn_window_s)
         return flask.jsonify(order), 201
 
     def ack(self, order_id: str) -> flask.Response:

@@ -138,6 +138,10 @@ class Keys:
         """String (EX): an ``officer_help`` alert was appended, so a second press is not a second alert."""
         return f"{self.prefix}:alerts:help:{alert_id}"
 
+    def travel(self, a: str, b: str) -> str:
+        """Sorted set of travel samples from checkpoint ``a`` to ``b`` (core/travel.py), score event time."""
+        return f"{self.prefix}:travel:{a}>{b}"
+
     @property
     def bridge_leader(self) -> str:
         """String (PX): the web process whose socket bridge pushes for all (with a shared message queue)."""

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from core.timeutil import parse_hours
+from core.travel import DEFAULT_LEARN_WINDOW_S
 
 __all__ = ["ROOT", "DEMO_CITY", "DEFAULT_ESCALATE_S", "Settings", "parse_tokens", "parse_escalation"]
 
@@ -102,6 +103,7 @@ _NUMBERS: dict[str, tuple[str, type]] = {
     "demo_speed": ("CC_DEMO_SPEED", float), "batch": ("CC_BATCH", int), "workers": ("CC_WORKERS", int),
     "lease_ttl_ms": ("CC_LEASE_TTL_MS", int), "sweep_idle_ms": ("CC_SWEEP_IDLE_MS", int),
     "future_s": ("CC_FUTURE_S", float), "max_body_bytes": ("CC_MAX_BODY_BYTES", int),
+    "learn_window_s": ("CC_LEARN_WINDOW_S", float),
     "input_retention_s": ("CC_INPUT_RETENTION_S", float), "state_retention_s": ("CC_STATE_RETENTION_S", float),
     "incident_window_s": ("CC_INCIDENT_WINDOW_S", float),
 }
@@ -157,6 +159,9 @@ class Settings:
         ``CC_FUTURE_S``; a fix or plate read more than this many seconds ahead of the wall clock is
         dropped (counted as ``dropped:future``) and never advances the event clock. The only place
         where the wall clock meets event time.
+    learn_window_s:
+        ``CC_LEARN_WINDOW_S``; how far back (event time) travel samples between checkpoints count for
+        the intercept model (default 7 days); the worker drops older ones (docs/INTERCEPTS.md).
     input_retention_s:
         ``CC_INPUT_RETENTION_S``; input entries older than this (by entry id time) are trimmed once
         every consumer group has acknowledged them; never an unacknowledged one.
@@ -221,6 +226,7 @@ class Settings:
     lease_ttl_ms: int = 10_000
     sweep_idle_ms: int = 30_000
     future_s: float = 300.0
+    learn_window_s: float = DEFAULT_LEARN_WINDOW_S
     input_retention_s: float = 86_400.0
     state_retention_s: float = 86_400.0
     max_body_bytes: int = 4_194_304
@@ -242,6 +248,8 @@ class Settings:
         n = {name: _number(e, var, cast, getattr(cls, name)) for name, (var, cast) in _NUMBERS.items()}
         if n["partitions"] < 1:
             raise ValueError("CC_PARTITIONS must be at least 1")
+        if not 0 < n["learn_window_s"] < float("inf"):
+            raise ValueError("CC_LEARN_WINDOW_S must be a positive number of seconds")
         if not 0 < n["incident_window_s"] < float("inf"):
             raise ValueError("CC_INCIDENT_WINDOW_S must be a positive number of seconds")
         odd_hours = (e.get("CC_ODD_HOURS") or "00:00-05:00").strip()

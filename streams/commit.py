@@ -17,9 +17,11 @@ from redis.client import Pipeline as RedisPipeline
 
 from core.keys import Keys
 from core.model import Alert, Kind, Ping, Read, fmt_ts
+from core.travel import DEFAULT_LEARN_WINDOW_S, KEEP_PER_PAIR, TravelSample
 from streams.pipeline import BatchResult
 
-__all__ = ["Scripts", "queue_alerts", "queue_batch", "position_fields", "merge_reads", "MAX_TRACK", "MAX_READS"]
+__all__ = ["Scripts", "queue_alerts", "queue_batch", "queue_samples", "position_fields", "merge_reads", "MAX_TRACK",
+           "MAX_READS"]
 
 MAX_TRACK = 240  # fixes kept per subject: 10 min at 5 s is 120; room for 20 min
 MAX_READS = 20  # latest reads kept per checkpoint
@@ -122,6 +124,20 @@ def _queue_positions(pipe: RedisPipeline, keys: Keys, p: int, pings: list[Ping],
         pipe.zadd(keys.lastseen(p), units)
 
 
+def queue_samples(pipe: RedisPipeline, keys: Keys, samples: Iterable[TravelSample],
+                  window_s: float = DEFAULT_LEARN_WINDOW_S) -> None:
+    """Travel samples into ``cc:travel:{a}>{b}`` (core/travel.py): ZADD is idempotent, so a
+    redelivered read adds nothing; each touched pair keeps its newest ``KEEP_PER_PAIR`` samples and
+    none older than ``window_s`` before its newest sample (event time)."""
+    by_pair: dict[str, dict[str, float]] = {}
+    for s in samples:
+        by_pair.setdefault(keys.travel(s.a, s.b), {})[s.member] = s.ts
+    for key, members in by_pair.items():
+        pipe.zadd(key, members)
+        pipe.zremrangebyscore(key, "-inf", f"({max(members.values()) - window_s!r}")
+        pipe.zremrangebyrank(key, 0, -KEEP_PER_PAIR - 1)
+
+
 def queue_batch(
     pipe: RedisPipeline,
     keys: Keys,
@@ -132,6 +148,7 @@ def queue_batch(
     clock: float | None,
     scripts: Scripts,
     wall_s: float,
+    learn_window_s: float = DEFAULT_LEARN_WINDOW_S,
 ) -> None:
     """Queue everything of one batch on ``pipe`` (already in MULTI mode); ``wall_s`` (the wall clock)
     only bounds what is stored, never a rule."""
@@ -144,6 +161,8 @@ def queue_batch(
     _queue_positions(pipe, keys, p, result.pings, scripts.tracks, wall_s)
     if reads:
         pipe.hset(keys.reads, mapping=reads)
+    if result.samples:
+        queue_samples(pipe, keys, result.samples, learn_window_s)
     if clock is not None:
         scripts.clock(keys=[keys.clock], args=[repr(clock)], client=pipe)
     for d in result.dead:

@@ -1,6 +1,7 @@
 """The whole path of a message, declared in one place.
 
     parse  ->  FILTERS (drop bad fixes, counted)  ->  ENRICHERS (batch)  ->  DETECTORS (rules)
+                                                                          ->  travel samples (plate reads)
 
 Reading this file tells a newcomer what happens to a ping. ``Pipeline.process`` is pure: it
 takes entries and the subjects' states and returns alerts, new states and what to publish;
@@ -21,10 +22,12 @@ from city.citypack import CityPack
 from core.keys import partition_of
 from core.messages import parse_fields
 from core.model import Alert, Kind, ParseError, Ping, Read
+from core.travel import TravelSample
 from streams import rules
 from streams.enrichers import Context, Enricher, enrich_identity, enrich_local_time, enrich_zones
 from streams.filters import LastFix, derive_speed_kmh, filter_ping
 from streams.rules import unit_offline
+from streams.travel import record_hop
 
 __all__ = ["ENRICHERS", "GPS_DETECTORS", "ANPR_DETECTORS", "Entry", "DeadLetter", "BatchResult", "Pipeline"]
 
@@ -62,6 +65,7 @@ class BatchResult:
     states: dict[str, dict[str, Any]] = field(default_factory=dict)  # every subject the batch touched
     pings: list[Ping] = field(default_factory=list)  # accepted fixes, in order
     reads: list[Read] = field(default_factory=list)
+    samples: list[TravelSample] = field(default_factory=list)  # travel times between checkpoints
     dead: list[DeadLetter] = field(default_factory=list)
     counters: Counter[str] = field(default_factory=Counter)
 
@@ -138,6 +142,7 @@ class Pipeline:
             self._detect(event, work[event.subject], out)
         out.pings = pings
         out.reads = [e for e in events if isinstance(e, Read)]
+        out.samples = self._samples(out.reads, work)
         out.states = work
         out.counters["processed"] += len(entries)
         return out
@@ -152,6 +157,11 @@ class Pipeline:
         ping.speed_kmh = derive_speed_kmh(ping, last)
         st["last"] = LastFix(ping.ts, ping.lat, ping.lon).to_dict()
         return True
+
+    def _samples(self, reads: list[Read], work: dict[str, dict[str, Any]]) -> list[TravelSample]:
+        """Travel times between checkpoints that these reads complete (streams/travel.py), in order."""
+        checkpoints = self.city.checkpoints
+        return [s for r in reads if (s := record_hop(r, work[r.subject], checkpoints)) is not None]
 
     def _rules_for(self, event: Ping | Read) -> tuple[rules.Rule, ...]:
         """The rules that concern this event's subject (cached per kind and category)."""

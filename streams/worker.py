@@ -316,7 +316,8 @@ class Worker:
                     raise LostLease
                 reads = self._merged_reads(pipe, result)
                 pipe.multi()
-                queue_batch(pipe, self.keys, p, result, states, reads, clock, self._scripts, time.time())
+                queue_batch(pipe, self.keys, p, result, states, reads, clock, self._scripts, time.time(),
+                            self.settings.learn_window_s)
                 pipe.xack(self.keys.input(p), self.keys.group, *ids)
                 pipe.execute()
             except redis.WatchError:
