@@ -72,9 +72,18 @@ def test_an_order_reaches_the_units_phone_and_is_answered_step_by_step(browser: 
         expect(card.locator(".om-unit-status")).to_have_text(shown, timeout=WAIT)
         assert _buttons(page) == then
         assert _status(web, mine["order_id"]) == status
-    page.get_by_role("button", name="Clear").click()
+    page.get_by_role("button", name="Clear").click()  # asks for a disposition first
+    dialog = page.get_by_role("dialog", name="Disposition")
+    expect(dialog).to_be_visible()
+    dialog.get_by_role("button", name="Send").click()  # empty: refused by the form, nothing sent
+    expect(dialog).to_be_visible()
+    assert _status(web, mine["order_id"]) == "on_scene"
+    dialog.get_by_label("Disposition").fill("Vehicle stopped, driver arrested")
+    dialog.get_by_role("button", name="Send").click()
     expect(page.locator("#om-unit-orders")).to_have_text("No open orders", timeout=WAIT)
     assert _status(web, mine["order_id"]) == "cleared"
+    assert orjson.loads(web.client.hget(KEYS.orders, mine["order_id"]))["disposition"] == (
+        "Vehicle stopped, driver arrested")
     answers = [{text(k): text(v) for k, v in f.items()} for _, f in web.client.xrange(KEYS.dispatch_acks)]
     assert [(a["order_id"], a["status"]) for a in answers[acks_before:]] == [
         (mine["order_id"], s) for s in ("accepted", "en_route", "on_scene", "cleared")]
