@@ -108,7 +108,7 @@ def test_an_order_reaches_the_units_phone_and_is_answered_step_by_step(browser: 
     assert map_box["x"] <= target_box["x"] and target_box["x"] + target_box["width"] <= map_box["x"] + map_box["width"]
     assert map_box["y"] <= target_box["y"] and target_box["y"] + target_box["height"] <= map_box["y"] + map_box["height"]
     assert me_box["x"] + me_box["width"] / 2 < target_box["x"] + target_box["width"] / 2  # west of it on screen
-    expect(card.locator(".om-unit-dist")).to_have_text("Route: 0.1 km")
+    expect(card.locator(".om-unit-dist")).to_have_text(f"Route: {want['distance_m'] / 1000:.1f} km")
 
     # readable on the phone: nothing wider than the screen, big buttons, body text at least 16 px
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
