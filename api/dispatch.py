@@ -32,12 +32,17 @@ from core.model import fmt_ts
 from core.travel import DEFAULT_LEARN_WINDOW_S, seconds_of
 from core.values import as_number as number
 
-__all__ = ["ACK_STATUSES", "CLOSED", "NOTE_MAX", "NEW", "OutOfOrder", "next_allowed", "event_now", "load_units",
-           "target_of", "travel_model", "candidates_for", "get_order", "issue_order", "ack_order"]
+__all__ = ["ACK_STATUSES", "CLOSED", "NOTE_MAX", "ANSWER_NOTE_MAX", "ANSWER_NOTE", "NEW", "OutOfOrder", "next_allowed",
+           "event_now", "load_units", "target_of", "travel_model", "candidates_for", "get_order", "issue_order",
+           "ack_order"]
 
 ACK_STATUSES = ("accepted", "en_route", "on_scene", "cleared", "declined")
 CLOSED = frozenset({"cleared", "declined"})
 NOTE_MAX = 500
+ANSWER_NOTE_MAX = 200
+ANSWER_NOTE = {"cleared": "disposition", "declined": "reason"}
+"""Where an answer's note is kept in the stored order (``cc:orders``): a clearing's disposition, a
+refusal's reason. Never a field of ``cc:dispatch:acks``, whose fields the contract fixes."""
 NEW = "issued"
 """The status of an order nobody has answered yet (contract A.7.3: "new")."""
 
@@ -189,9 +194,13 @@ def issue_order(client: redis.Redis, keys: Keys, city: CityPack, alert: dict[str
     return _numbers(fields)
 
 
-def ack_order(client: redis.Redis, keys: Keys, order: dict[str, Any], status: str, actor: str, *,
-              source: str = "") -> dict[str, Any]:
+def ack_order(client: redis.Redis, keys: Keys, order: dict[str, Any], status: str, actor: str,
+              note: str = "", *, source: str = "") -> dict[str, Any]:
     """Write a unit's answer ``status`` to ``order``; the answer as JSON (ts a number).
+
+    ``note`` (optional, the caller bounds it): a clearing's disposition or a refusal's reason, kept
+    in the stored order under ``ANSWER_NOTE[status]`` and in the audit detail; the acks stream
+    keeps exactly ``order_id unit status ts``.
 
     The stored order is read again under ``WATCH``, so two answers at once cannot both pass the
     status machine; an answer it does not allow raises ``OutOfOrder`` and writes nothing."""
@@ -208,13 +217,15 @@ def ack_order(client: redis.Redis, keys: Keys, order: dict[str, Any], status: st
                 ts = event_now(client, keys, float(current["ts"]))
                 ack = {"order_id": order_id, "unit": current["unit"], "status": status, "ts": fmt_ts(ts)}
                 stored = {**current, "status": status, "status_ts": ack["ts"]}
+                if note and status in ANSWER_NOTE:
+                    stored[ANSWER_NOTE[status]] = note
                 pipe.multi()
                 pipe.xadd(keys.dispatch_acks, ack)
                 pipe.hset(keys.orders, order_id, orjson.dumps(stored))
                 if status in CLOSED:
                     pipe.srem(keys.open_orders(current["unit"]), order_id)
-                append_audit(pipe, keys, actor, f"ack:{status}", order_id, {"unit": current["unit"], "status": status},
-                             source=source)
+                detail = {"unit": current["unit"], "status": status, **({"note": note} if note else {})}
+                append_audit(pipe, keys, actor, f"ack:{status}", order_id, detail, source=source)
                 pipe.execute()
                 return _numbers(ack)
             except redis.WatchError:

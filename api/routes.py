@@ -185,9 +185,10 @@ class _Views:
         status = body.get("status")
         if status not in orders.ACK_STATUSES:
             raise ApiError(400, f"status: {status!r} is not one of {', '.join(orders.ACK_STATUSES)}", "status")
+        note = _text_field(body, "note", required=False, max_len=orders.ANSWER_NOTE_MAX)  # an extension
         try:
             return flask.jsonify(orders.ack_order(self.redis, self.keys, order, str(status), actor=f"token:{who}",
-                                                   source=http_source(flask.request.remote_addr)))
+                                                   note=note, source=http_source(flask.request.remote_addr)))
         except orders.OutOfOrder as exc:
             raise ApiError(409, str(exc), "status") from None
 

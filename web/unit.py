@@ -2,10 +2,14 @@
 
 - ``GET /unit``: the page (a unit session only; ``web.auth`` sends everyone else home).
 - ``GET /unit/orders``: the signed-in unit's open orders (``cc:open_orders:{unit}``), as
-  ``web.unitpage.order_view`` shows them, oldest first. Never another unit's.
-- ``POST /unit/orders/{order_id}/ack`` with ``{"status": ...}`` (cookie session + ``X-CSRFToken``):
-  the same ``api.dispatch.ack_order`` as the API (status machine, 409 out of order), actor
-  ``user:{username}``; answers the fresh order list.
+  ``web.unitpage.order_view`` shows them, oldest first, each with ``map``: the route from the
+  unit's last fix (``cc:last``) to where the order sends it (``web.unitmap``). Never another unit's.
+- ``POST /unit/orders/{order_id}/ack`` with ``{"status": ..., "note": ...}`` (cookie session +
+  ``X-CSRFToken``): the same ``api.dispatch.ack_order`` as the API (status machine, 409 out of
+  order), actor ``user:{username}``; ``Clear`` needs a disposition and ``Decline`` a reason
+  (``note``, 1..``ANSWER_NOTE_MAX`` characters), kept with the order. Answers the fresh order list;
+  a 409 says the order's ``current`` status and whether it has ``reached`` the one asked for (an
+  answer sent twice over a flaky link: the page counts it as delivered).
 - ``POST /unit/help``: the emergency button: appends an ``officer_help`` alert (severity ``red``,
   subject the unit, ``lat``/``lon`` its last fix in ``cc:last``) to ``cc:alerts`` and an audit entry.
 
@@ -31,22 +35,75 @@ from core.model import OFFICER_HELP, Severity, fmt_ts, make_alert_id
 from core.values import text
 from web.auth import UNIT_PAGE, request_source, signed_in
 from web.i18n import lang_of
+from web.unitmap import Router, map_view
 from web.unitpage import order_view, unit_page_html
 from web.users import User
 
-__all__ = ["open_orders", "raise_help", "install_unit"]
+__all__ = ["open_orders", "reached", "answer_note", "raise_help", "install_unit"]
 
 HELP_ONCE_S = 3600  # the same press (same unit, same event time) appends its alert once
 
 
-def open_orders(client: redis.Redis, keys: Keys, city: CityPack, unit: str, lang: str) -> list[dict[str, Any]]:
-    """The unit's open orders as the terminal shows them, oldest first."""
+_CHAIN = (orders.NEW, "accepted", "en_route", "on_scene", "cleared")
+
+
+def open_orders(client: redis.Redis, keys: Keys, city: CityPack, unit: str, lang: str,
+                router: Router | None = None) -> list[dict[str, Any]]:
+    """The unit's open orders as the terminal shows them, oldest first, each with its ``map``
+    (the route from the unit's last fix; the target alone when the unit has no fix)."""
     ids = sorted(text(i) for i in client.smembers(keys.open_orders(unit)))
     raws = client.hmget(keys.orders, ids) if ids else []
     found = [orjson.loads(raw) for raw in raws if raw is not None]
     found = [o for o in found if o.get("unit") == unit and o.get("status") not in orders.CLOSED]
     found.sort(key=lambda o: (float(o.get("ts") or 0), str(o["order_id"])))
-    return [order_view(o, find_alert(client, keys, str(o.get("alert_id", ""))), city, lang) for o in found]
+    fix = _last_fix(client, keys, unit) if found else None
+    router = router or Router(None)
+    out = []
+    for o in found:
+        view = order_view(o, find_alert(client, keys, str(o.get("alert_id", ""))), city, lang)
+        target = (float(o["lat"]), float(o["lon"]))
+        view["map"] = map_view(router.route((fix[0], fix[1]), target) if fix else [target])
+        out.append(view)
+    return out
+
+
+def reached(current: str, status: str) -> bool:
+    """Whether an order now ``current`` has already had the answer ``status`` (or one after it):
+    an answer repeated after a lost reply, which the terminal counts as delivered.
+
+    >>> reached("en_route", "accepted"), reached("accepted", "accepted"), reached("cleared", "on_scene")
+    (True, True, True)
+    >>> reached("issued", "accepted"), reached("declined", "en_route"), reached("cleared", "declined")
+    (False, False, False)
+    >>> reached("declined", "declined")
+    True
+    """
+    if current == status:
+        return True
+    return current in _CHAIN and status in _CHAIN and _CHAIN.index(current) >= _CHAIN.index(status)
+
+
+def answer_note(status: str, note: object) -> str:
+    """The terminal's note of an answer: required (a disposition, a reason) for the answers that
+    close an order, at most ``ANSWER_NOTE_MAX`` characters; ignored for the others. Raises
+    ``ValueError`` with the message for the person.
+
+    >>> answer_note("declined", "  Engine failure "), answer_note("accepted", None)
+    ('Engine failure', '')
+    >>> answer_note("cleared", " ")
+    Traceback (most recent call last):
+    ValueError: note: a disposition is required to clear an order
+    """
+    if status not in orders.ANSWER_NOTE:
+        return ""
+    value = " ".join(note.split()) if isinstance(note, str) else ""
+    what = orders.ANSWER_NOTE[status]
+    if not value:
+        verb = "clear" if status == "cleared" else "decline"
+        raise ValueError(f"note: a {what} is required to {verb} an order")
+    if len(value) > orders.ANSWER_NOTE_MAX:
+        raise ValueError(f"note: the {what} is longer than {orders.ANSWER_NOTE_MAX} characters")
+    return value
 
 
 def _last_fix(client: redis.Redis, keys: Keys, unit: str) -> tuple[float, float, float] | None:
@@ -100,6 +157,8 @@ def _lang() -> str:
 def install_unit(server: flask.Flask, client: redis.Redis, keys: Keys, city: CityPack, *, demo: bool) -> None:
     """Add the terminal's routes to ``server`` (after ``web.auth.install``: the gate and CSRF apply)."""
 
+    router = Router(city.roads)
+
     def page() -> flask.Response:
         user = _unit_user()
         html = unit_page_html(_lang(), generate_csrf(), user.username, user.unit, demo=demo)
@@ -107,7 +166,7 @@ def install_unit(server: flask.Flask, client: redis.Redis, keys: Keys, city: Cit
 
     def list_orders() -> flask.Response:
         user = _unit_user()
-        return flask.jsonify(open_orders(client, keys, city, user.unit, _lang()))
+        return flask.jsonify(open_orders(client, keys, city, user.unit, _lang(), router))
 
     def ack(order_id: str) -> tuple[flask.Response, int] | flask.Response:
         user = _unit_user()
@@ -121,11 +180,16 @@ def install_unit(server: flask.Flask, client: redis.Redis, keys: Keys, city: Cit
             return flask.jsonify({"error": f"order_id: no order {order_id!r} for {user.unit}",
                                   "field": "order_id"}), 404
         try:
-            orders.ack_order(client, keys, order, str(status), actor=f"user:{user.username}",
+            note = answer_note(str(status), body.get("note") if isinstance(body, dict) else None)
+        except ValueError as exc:
+            return flask.jsonify({"error": str(exc), "field": "note"}), 400
+        try:
+            orders.ack_order(client, keys, order, str(status), actor=f"user:{user.username}", note=note,
                              source=request_source())
         except orders.OutOfOrder as exc:
-            return flask.jsonify({"error": str(exc), "field": "status"}), 409
-        return flask.jsonify(open_orders(client, keys, city, user.unit, _lang()))
+            return flask.jsonify({"error": str(exc), "field": "status", "current": exc.current,
+                                  "reached": reached(exc.current, str(status))}), 409
+        return flask.jsonify(open_orders(client, keys, city, user.unit, _lang(), router))
 
     def help_() -> tuple[flask.Response, int] | flask.Response:
         user = _unit_user()

@@ -176,6 +176,29 @@ def test_a_declined_order_frees_the_unit(client: Any, scene: None, r: redis.Redi
     assert r.scard(KEYS.open_orders("P01")) == 0
 
 
+def test_an_answer_may_carry_a_note_kept_with_the_order_not_in_the_acks_stream(
+        client: Any, scene: None, r: redis.Redis) -> None:
+    order = _dispatch(client)
+    url = f"/api/dispatch/{order['order_id']}/ack"
+    before = snapshot(r)
+    resp = client.post(url, json={"status": "declined", "note": "x" * 201}, headers=UNIT_P01)
+    assert (resp.status_code, resp.get_json()["field"]) == (400, "note")
+    assert snapshot(r) == before
+    resp = client.post(url, json={"status": "declined", "note": "  Engine failure  "}, headers=UNIT_P01)
+    assert resp.status_code == 200
+    stored = orjson.loads(r.hget(KEYS.orders, order["order_id"]))
+    assert (stored["status"], stored["reason"], "disposition" in stored) == ("declined", "Engine failure", False)
+    assert set(r.xrange(KEYS.dispatch_acks)[-1][1]) == {"order_id", "unit", "status", "ts"}
+    detail = orjson.loads(r.xrange(KEYS.audit)[-1][1]["detail"])
+    assert detail["note"] == "Engine failure"
+    other = _dispatch(client)
+    for status in ("accepted", "en_route", "on_scene", "cleared"):
+        note = {"note": "Driver arrested"} if status == "cleared" else {}
+        assert client.post(f"/api/dispatch/{other['order_id']}/ack", json={"status": status, **note},
+                           headers=UNIT_P01).status_code == 200
+    assert orjson.loads(r.hget(KEYS.orders, other["order_id"]))["disposition"] == "Driver arrested"
+
+
 def test_ack_refusals_change_nothing(client: Any, scene: None, r: redis.Redis) -> None:
     order = _dispatch(client)
     url = f"/api/dispatch/{order['order_id']}/ack"

@@ -102,13 +102,16 @@ def chromium_path() -> str:
 @pytest.fixture(scope="session")
 def web(redis_server: EmbeddedRedis, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Web]:
     """The web app on the mini city, served by werkzeug in a thread (Socket.IO in threading mode)."""
+    from api import create_api
     from app import create_app
+    from city.citypack import load_city_pack
 
     client = redis.Redis.from_url(redis_server.url)
     client.flushall()
     settings = Settings(redis_url=redis_server.url, city_pack=MINI, demo=False, tile_url="",
                         data_dir=tmp_path_factory.mktemp("web"))
-    app, socketio = create_app(settings, redis_server.url)
+    city = load_city_pack(MINI)  # with the HTTP API, as app.main serves it (the terminal posts to /api/osmand)
+    app, socketio = create_app(settings, redis_server.url, blueprints=(create_api(settings, client, city),), city=city)
     port = free_port()
     server: BaseWSGIServer = make_server("127.0.0.1", port, app.server, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

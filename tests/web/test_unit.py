@@ -17,6 +17,7 @@ import redis
 from api.dispatch import issue_order
 from app import create_app
 from city.citypack import CityPack, load_city_pack
+from city.geo import haversine_m as city_distance
 from core.keys import Keys
 from core.model import Alert, AlertType, Severity
 from core.settings import Settings
@@ -86,10 +87,52 @@ def test_answers_follow_the_status_machine_with_the_persons_name(world: Any) -> 
         assert resp.status_code == 200
         labels.append([b["label"] for b in resp.get_json()[0]["buttons"]])
     assert labels == [["En route", "Decline"], ["On scene"], ["Clear"]]
-    assert web.post(url, json={"status": "cleared"}, headers={"X-CSRFToken": token}).get_json() == []
+    for bad in ({}, {"note": "   "}, {"note": "x" * 201}, {"note": 7}):  # Clear needs a disposition
+        resp = web.post(url, json={"status": "cleared", **bad}, headers={"X-CSRFToken": token})
+        assert (resp.status_code, resp.get_json()["field"]) == (400, "note")
+    assert r.xlen(KEYS.dispatch_acks) == 3
+    resp = web.post(url, json={"status": "cleared", "note": " Driver  arrested "}, headers={"X-CSRFToken": token})
+    assert resp.get_json() == []
     assert [f["status"] for _, f in r.xrange(KEYS.dispatch_acks)] == ["accepted", "en_route", "on_scene", "cleared"]
+    assert set(r.xrange(KEYS.dispatch_acks)[-1][1]) == {"order_id", "unit", "status", "ts"}
+    assert orjson.loads(r.hget(KEYS.orders, order["order_id"]))["disposition"] == "Driver arrested"
     audit = [f for _, f in r.xrange(KEYS.audit) if f["action"].startswith("ack:")]
     assert {f["actor"] for f in audit} == {"user:unit-P01"}
+    assert orjson.loads(audit[-1]["detail"])["note"] == "Driver arrested"
+
+
+def test_decline_needs_a_reason_and_a_repeated_answer_says_it_was_reached(world: Any) -> None:
+    app, _, r, city = world
+    order = _order(r, city, "P01")
+    web, token = _unit(app)
+    url = f"/unit/orders/{order['order_id']}/ack"
+    resp = web.post(url, json={"status": "declined"}, headers={"X-CSRFToken": token})
+    assert (resp.status_code, resp.get_json()["field"]) == (400, "note") and r.xlen(KEYS.dispatch_acks) == 0
+    assert web.post(url, json={"status": "accepted"}, headers={"X-CSRFToken": token}).status_code == 200
+    again = web.post(url, json={"status": "accepted"}, headers={"X-CSRFToken": token})  # its reply was lost
+    assert again.status_code == 409 and again.get_json()["current"] == "accepted" and again.get_json()["reached"]
+    late = web.post(url, json={"status": "on_scene"}, headers={"X-CSRFToken": token})
+    assert late.status_code == 409 and not late.get_json()["reached"]
+    resp = web.post(url, json={"status": "declined", "note": "Flat tyre"}, headers={"X-CSRFToken": token})
+    assert resp.status_code == 200 and resp.get_json() == []
+    stored = orjson.loads(r.hget(KEYS.orders, order["order_id"]))
+    assert (stored["status"], stored["reason"]) == ("declined", "Flat tyre")
+    assert [f["status"] for _, f in r.xrange(KEYS.dispatch_acks)] == ["accepted", "declined"]
+
+
+def test_each_order_carries_its_map_from_the_units_last_fix(world: Any) -> None:
+    app, _, r, city = world
+    order = _order(r, city, "P01")
+    web, _ = _unit(app)
+    (listed,) = web.get("/unit/orders?lang=en").get_json()
+    m = listed["map"]
+    assert len(m["points"]) == 2 and m["unit"] == m["points"][0] and m["target"] == m["points"][-1]
+    assert m["target"][1] < m["unit"][1]  # the target (further north than P01's fix) is drawn higher up
+    assert min(m["target"] + m["unit"]) >= 0 and max(m["target"][0], m["unit"][0]) <= m["width"]
+    assert abs(m["distance_m"] - city_distance(22.503, 114.004, float(order["lat"]), float(order["lon"]))) < 1
+    r.hdel(KEYS.last, "P01")
+    (listed,) = web.get("/unit/orders?lang=en").get_json()
+    assert listed["map"]["unit"] is None and len(listed["map"]["points"]) == 1
 
 
 def test_another_units_order_and_other_roles_are_refused(world: Any) -> None:
