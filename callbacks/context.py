@@ -10,6 +10,7 @@ import redis
 from core.keys import Keys
 from web.bridge import Bridge
 from web.cityview import CityView
+from web.dispatcher import DispatchLoop
 
 __all__ = ["WebContext"]
 
@@ -21,3 +22,4 @@ class WebContext:
     keys: Keys
     bridge: Bridge
     socketio: Any
+    dispatch: DispatchLoop | None = None  # the Dispatch tab's loop (its limits: accept_s, scene_s)
