@@ -142,12 +142,17 @@ def create_board(rows: list[dict[str, Any]], offers: dict[str, dict[str, Any] | 
 
 def create_layer(target: tuple[float, float] | None, rows: list[dict[str, Any]], fixes: dict[str, tuple[float, float]],
                  alert_label: str) -> list[Any]:
-    """The picked alert (a red ring), each candidate at its position labelled with its callsign, and
-    a line from each to where it would go (its station, else the alert)."""
+    """The picked alert (a red ring), the intercept stations (named), each candidate at its position
+    labelled with its callsign, and a line from each to where it would go (its station, else the alert)."""
     if target is None:
         return []
     out: list[Any] = [dl.CircleMarker(center=list(target), radius=11, color=TARGET, weight=3, fillOpacity=0.25,
                                       children=[dl.Tooltip(alert_label)])]
+    stations = {(r["lat"], r["lon"]): r["station"] for r in rows if r["station"]}
+    out += [dl.CircleMarker(center=[lat, lon], radius=7, color="#ffffff", weight=2, fillColor=TARGET, fillOpacity=0.9,
+                            children=[dl.Tooltip(name, permanent=True, direction="bottom",
+                                                 className="om-dp-station-label")])
+            for (lat, lon), name in sorted(stations.items())]
     for r in rows:
         pos = fixes.get(r["unit"])
         if pos is None:

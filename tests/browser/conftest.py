@@ -119,6 +119,7 @@ def web(redis_server: EmbeddedRedis, tmp_path_factory: pytest.TempPathFactory) -
     _seed(w)
     yield w
     bridge.stop()
+    app.server.extensions["onemap.dispatch"].stop()
     server.shutdown()
     client.close()
 
