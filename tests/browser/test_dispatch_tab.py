@@ -136,3 +136,17 @@ def test_a_wall_session_cannot_dispatch(browser: Browser, web: Web) -> None:
     assert "This account may not dispatch" in answer[1]
     assert _orders_of(web, alert_id) == []
     context.close()
+
+
+def test_an_alert_picked_on_the_command_map_opens_in_the_dispatch_tab(page: Page, web: Web) -> None:
+    alert_id, expected = _watchlist_hit(web, 8003)
+    page.goto(f"{web.url}/?lang=en")
+    item = page.locator(f'#om-feed .om-feed-item[data-alert="{alert_id}"]')
+    expect(item).to_be_visible(timeout=WAIT)
+    item.click()
+    expect(page.locator("#om-detail .om-detail-alert")).to_be_visible(timeout=WAIT)
+    page.get_by_role("button", name="Dispatch a unit").click()
+    expect(page.locator(".om-tabs label:has(input:checked)")).to_have_text("Dispatch", use_inner_text=True, timeout=WAIT)
+    expect(page.locator(f'#om-dp-alert [data-alert="{alert_id}"]')).to_contain_text(
+        "粤BD8003 on the watchlist at Checkpoint A", timeout=WAIT)
+    expect(page.get_by_role("button", name=f"Dispatch {expected[0]['callsign']}")).to_be_visible(timeout=WAIT)

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from api.candidates import Candidate, Target, UnitFix, rank_candidates
+from core.settings import Settings
 from web.views import dispatch as vdp
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -104,3 +107,14 @@ def test_auto_dispatch_takes_only_an_available_unit() -> None:
     free = Candidate("P02", "West-2", "available", 900.0, 81.0)
     assert vdp.auto_pick([busy, free]) == free
     assert vdp.auto_pick([busy]) is None
+
+
+def test_the_dispatch_limits_are_read_from_the_environment_and_refused_when_not_positive() -> None:
+    assert (Settings.from_env({}).accept_s, Settings.from_env({}).scene_s) == (60.0, 900.0)
+    s = Settings.from_env({"CC_ACCEPT_S": "90", "CC_SCENE_S": "600"})
+    assert (s.accept_s, s.scene_s) == (90.0, 600.0)
+    for var in ("CC_ACCEPT_S", "CC_SCENE_S"):
+        with pytest.raises(ValueError, match=var):
+            Settings.from_env({var: "0"})
+        with pytest.raises(ValueError, match=var):
+            Settings.from_env({var: "soon"})
