@@ -110,7 +110,7 @@ def create_candidates(alert_id: str, rows: list[dict[str, Any]], lang: str) -> A
 
 def _timer(text: str, overdue: bool, live: bool, lang: str) -> html.Td:
     cls = "om-dp-timer" + (" om-dp-overdue" if overdue else "") + (" om-dp-live" if live and overdue else "")
-    return html.Td([text, html.Span(f" ⚠ {t('dp.overdue', lang)}", className="om-dp-flag") if overdue else None],
+    return html.Td([text, html.Span(f" · {t('dp.overdue', lang)}", className="om-dp-flag") if overdue else None],
                    className=cls)
 
 

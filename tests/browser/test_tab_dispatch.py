@@ -1,4 +1,5 @@
-"""The Dispatch tab in real Chromium: an officer picks an alert, reads the ranked candidates
+"""The Dispatch tab in real Chromium (this file runs after test_screens*, which read the event clock
+at its start; it moves the clock on): an officer picks an alert, reads the ranked candidates
 (callsign, ETA, intercept station and margin), sees each drawn on the tab's map at its position with
 its line to where it would go, clicks ``Dispatch {callsign}``, and the board follows the order
 through the unit's answers without a reload. A wall session cannot dispatch."""
@@ -87,7 +88,7 @@ def test_an_officer_dispatches_from_the_tab_and_the_board_follows_the_answers(pa
     # 75 s of event time pass with no answer (CC_ACCEPT_S is 60): overdue, flashing, escalated once,
     # and the next best unit is offered
     web.publish(*[fix(u, web.clock + 75, *fixes[u], zone="E" if u == "P03" else "W") for u in ("P01", "P02", "P03")])
-    expect(accept_timer).to_have_text("1 min 15 s ⚠ overdue", timeout=WAIT)
+    expect(accept_timer).to_have_text("1 min 15 s · overdue", timeout=WAIT)
     expect(accept_timer).to_have_class("om-dp-timer om-dp-overdue om-dp-live")
     expect(accept_timer).to_have_css("animation-name", "om-dp-flash")  # it flashes
     expect(board_row.locator(".om-dp-esc-tag")).to_have_text("ESCALATED", timeout=WAIT)
@@ -103,7 +104,7 @@ def test_an_officer_dispatches_from_the_tab_and_the_board_follows_the_answers(pa
 
     ack_order(web.client, KEYS, order, "accepted", actor=f"token:unit:{first['unit']}")  # as the API answers
     expect(board_row.locator(".om-dp-status")).to_have_text("Accepted", timeout=WAIT)  # no reload
-    expect(accept_timer).to_have_text("1 min 15 s ⚠ overdue")  # it took that long
+    expect(accept_timer).to_have_text("1 min 15 s · overdue")  # it took that long
     assert page.evaluate("performance.getEntriesByType('navigation').length") == 1
     shot(page, "dispatch-tab-board")
     ack_order(web.client, KEYS, {**order, "status": "accepted"}, "declined", actor=f"token:unit:{first['unit']}")
