@@ -36,6 +36,7 @@ from web.auth import install as install_sign_in
 from web.auth import secret_key
 from web.bridge import Bridge
 from web.cityview import ROADS_URL, CityView
+from web.dispatcher import DispatchLoop
 from web.pages import NOT_FOUND_HTML, is_page_route, page_of
 from web.sockets import register_socket_handlers
 from web.unit import install_unit
@@ -71,7 +72,7 @@ def create_app(settings: Settings, redis_url: str, blueprints: Iterable[flask.Bl
     city:
         The loaded city pack (default: load ``settings.city_pack``).
     start_bridge:
-        Start the Redis -> browser bridge now (tests may start it themselves).
+        Start the Redis -> browser bridge and the dispatch loop now (tests may start them themselves).
     """
     city = city or load_city_pack(settings.city_pack)
     view = CityView.build(city, settings.tile_url)
@@ -105,11 +106,14 @@ def create_app(settings: Settings, redis_url: str, blueprints: Iterable[flask.Bl
                         message_queue=redis_url if settings.message_queue else None, cors_allowed_origins=None)
     bridge = Bridge(socketio, client, keys, city, settings.partitions, exclusive=settings.message_queue,
                     escalate_s=settings.escalate_s, incident_window_s=settings.incident_window_s)
+    loop = DispatchLoop(socketio, client, keys, city, accept_s=settings.accept_s, scene_s=settings.scene_s)
     register_socket_handlers(socketio, bridge)
-    register_all(app, WebContext(view, client, keys, bridge, socketio, odd_hours=settings.odd_hours))
+    register_all(app, WebContext(view, client, keys, bridge, socketio, odd_hours=settings.odd_hours, dispatch=loop))
     app.server.extensions["onemap.bridge"] = bridge
+    app.server.extensions["onemap.dispatch"] = loop
     if start_bridge:
         bridge.start()
+        loop.start()
     return app, socketio
 
 

@@ -10,6 +10,7 @@ import redis
 from core.keys import Keys
 from web.bridge import Bridge
 from web.cityview import CityView
+from web.dispatcher import DispatchLoop
 
 __all__ = ["WebContext"]
 
@@ -22,3 +23,4 @@ class WebContext:
     bridge: Bridge
     socketio: Any
     odd_hours: str = "00:00-05:00"  # CC_ODD_HOURS, for the Audit tab's flags
+    dispatch: DispatchLoop | None = None  # the Dispatch tab's loop (its limits: accept_s, scene_s)

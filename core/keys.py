@@ -146,3 +146,21 @@ class Keys:
     def bridge_leader(self) -> str:
         """String (PX): the web process whose socket bridge pushes for all (with a shared message queue)."""
         return f"{self.prefix}:bridge:leader"
+
+    # --- the Dispatch tab (web) ---------------------------------------------------------
+    @property
+    def escalated(self) -> str:
+        """Hash order_id -> JSON ``{ts, after_s}``: the order was not accepted in time and was
+        escalated (``HSETNX`` under ``WATCH``: once, whichever web process sees it first)."""
+        return f"{self.prefix}:orders:escalated"
+
+    @property
+    def auto_dispatch(self) -> str:
+        """Hash alert type -> JSON ``{by, after}``: auto-dispatch is on for that type, switched on by
+        ``by`` when ``cc:alerts`` ended at stream id ``after`` (older alerts are never auto-sent)."""
+        return f"{self.prefix}:orders:auto"
+
+    def auto_claim(self, alert_id: str) -> str:
+        """String (SET NX, EX 7 days): the alert was taken by auto-dispatch; its value becomes the
+        order id once the order is written, so one alert is auto-dispatched at most once."""
+        return f"{self.prefix}:orders:auto:{alert_id}"

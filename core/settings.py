@@ -106,6 +106,7 @@ _NUMBERS: dict[str, tuple[str, type]] = {
     "learn_window_s": ("CC_LEARN_WINDOW_S", float),
     "input_retention_s": ("CC_INPUT_RETENTION_S", float), "state_retention_s": ("CC_STATE_RETENTION_S", float),
     "incident_window_s": ("CC_INCIDENT_WINDOW_S", float),
+    "accept_s": ("CC_ACCEPT_S", float), "scene_s": ("CC_SCENE_S", float),
 }
 
 
@@ -188,6 +189,13 @@ class Settings:
         ``CC_INCIDENT_WINDOW_S``; alerts of one subject (plate or unit) form one incident on the
         screens while each comes within this many seconds of event time of the previous one
         (default 1800). ``cc:alerts`` keeps one entry per alert; incidents are a view.
+    accept_s:
+        ``CC_ACCEPT_S``; seconds of event time a dispatch order may wait for the unit's first answer:
+        past it the Dispatch tab shows the order overdue and the web process escalates it once
+        (audit ``escalate``, the officers told, the next candidate offered). Default 60.
+    scene_s:
+        ``CC_SCENE_S``; seconds of event time from an order to its unit being on scene before the
+        Dispatch tab shows the order's time to scene overdue. Default 900.
     users:
         ``CC_USERS``; path of the users file (JSON list of ``{username, role, unit?, password_hash}``,
         written by ``python -m web.users add``). Unset: the demo accounts ``officer``,
@@ -234,6 +242,8 @@ class Settings:
     rate_token: str = "100/second"
     escalate_s: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_ESCALATE_S))
     incident_window_s: float = 1800.0
+    accept_s: float = 60.0
+    scene_s: float = 900.0
     users: Path | None = None
     secret_key: str = ""
     cookie_secure: bool = False
@@ -257,6 +267,9 @@ class Settings:
             parse_hours(odd_hours)
         except ValueError as exc:
             raise ValueError(f"CC_ODD_HOURS: {exc} (local time, e.g. 00:00-05:00)") from None
+        for name, var in (("accept_s", "CC_ACCEPT_S"), ("scene_s", "CC_SCENE_S")):
+            if not 0 < n[name] < float("inf"):
+                raise ValueError(f"{var} must be a positive number of seconds")
         return cls(
             redis_url=e.get("REDIS_URL") or None,
             city_pack=pack,

@@ -130,6 +130,8 @@ def create_alerts_tab(view: CityView) -> html.Div:
                                   value=["incident"], className="om-ack-whole"),
                     html.Button(bi("al.ack.button"), id=ids.AL_ACK_BUTTON, n_clicks=0, className="om-button"),
                     html.Div(id=ids.AL_ACK_MESSAGE, className="om-ack-message"),
+                    html.Button(bi("dp.from_table"), id=ids.DP_FROM_TABLE, n_clicks=0,
+                                className="om-button om-dp-from"),
                     dcc.Store(id=ids.AL_ACK_DONE, data=0),
                 ]),
             ]),

@@ -33,6 +33,9 @@ def create_detail(vm: dict[str, Any], lang: str) -> html.Div:
     body: list[Any] = [html.Div(head, className="om-detail-head"),
                        html.Table(html.Tbody([html.Tr([html.Th(t(k, lang)), html.Td(v)]) for k, v in vm["rows"]]),
                                   className="om-detail-rows")]
+    if vm["kind"] == "alert":  # to the Dispatch tab, with this alert picked
+        body.append(html.Button(bi("dp.from_detail"), id=ids.DP_FROM_DETAIL, n_clicks=0,
+                                className="om-button om-dp-from"))
     if vm.get("reads"):
         body.append(html.H5(t("det.reads", lang)))
         body.append(html.Table(html.Tbody([

@@ -115,3 +115,31 @@ AUD_TABLE = "om-aud-table"
 def audit_flag_chip(kind: Any) -> dict[str, Any]:
     """The count of one kind of flag on the Audit tab; a click filters the table to it."""
     return {"type": "om-aud-flag-chip", "kind": kind}
+# --- dispatch tab (issue 8: the dispatch loop) -------------------------------------------
+DP_QUEUE = "om-dp-queue"  # the tab's own list of open alerts
+DP_PICKED = "om-dp-picked"  # dcc.Store: {"alert": alert id, "n": click time} of the picked alert
+DP_ALERT = "om-dp-alert"  # the picked alert, in words
+DP_CANDIDATES = "om-dp-candidates"
+DP_MAP = "om-dp-map"
+DP_LAYER = "om-dp-layer"  # the map's layer of the picked alert, its candidates and their lines
+DP_MESSAGE = "om-dp-message"  # what the last click did (role="status")
+DP_NOTICE = "om-dp-notice"  # escalations and auto-dispatches, kept by assets/onemap_dispatch.js
+DP_BOARD = "om-dp-board"
+DP_AUTO = "om-dp-auto"  # dcc.Checklist: the alert types auto-dispatch is on for
+DP_AUTO_INFO = "om-dp-auto-info"
+DP_TICK = "om-dp-tick"  # dcc.Interval: timers move with the event clock while the tab is open
+DP_SEEN = "om-dp-seen"  # dcc.Store: bumped by assets/onemap_dispatch.js on every `dispatch` push
+DP_DONE = "om-dp-done"  # dcc.Store: bumped after this page dispatched
+DP_FROM_DETAIL = "om-dp-from-detail"  # "Dispatch" in an alert's detail panel on the command map
+DP_FROM_TABLE = "om-dp-from-table"  # "Dispatch" beside the alerts table (its selected row)
+
+
+def dp_pick(alert_id: Any) -> dict[str, Any]:
+    """An alert in the Dispatch tab's queue (``ALL`` for the callback)."""
+    return {"type": "om-dp-pick", "alert": alert_id}
+
+
+def dp_send(alert_id: Any, unit: Any, where: Any = "cand") -> dict[str, Any]:
+    """A ``Dispatch {callsign}`` button: among the candidates (``cand``) or on the board (``board``:
+    the next unit offered for an escalated order)."""
+    return {"type": "om-dp-send", "alert": alert_id, "unit": unit, "where": where}

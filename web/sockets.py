@@ -21,6 +21,7 @@ from flask_socketio import join_room
 
 from web.auth import signed_in
 from web.bridge import UNIT_NS, Bridge, unit_room
+from web.dispatcher import OFFICERS_ROOM
 
 __all__ = ["CATCHUP", "UNIT_NS", "unit_room", "catchup_after", "register_socket_handlers"]
 
@@ -52,6 +53,8 @@ def register_socket_handlers(socketio: Any, bridge: Bridge) -> None:
     def _connect(auth: Any = None) -> bool:
         """Only a signed-in screen connects; a unit session has no screen with pushes yet."""
         user = signed_in()
+        if user is not None and user.role in ("officer", "supervisor"):
+            join_room(OFFICERS_ROOM)  # the dispatch loop's pushes (web.dispatcher)
         return user is not None and user.role != "unit"
 
     @socketio.on("connect", namespace=UNIT_NS)

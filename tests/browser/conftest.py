@@ -32,7 +32,9 @@ ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-KEYS = Keys("cc")
+# The app of these tests runs for the rest of the session, dispatch loop included (it escalates and
+# auto-dispatches by itself); its own prefix keeps it off the keys of the tests that run after it.
+KEYS = Keys("cb")
 T0 = 1_700_000_000.0  # 2023-11-15 06:13:20 in Shanghai
 
 
@@ -108,7 +110,7 @@ def web(redis_server: EmbeddedRedis, tmp_path_factory: pytest.TempPathFactory) -
 
     client = redis.Redis.from_url(redis_server.url)
     client.flushall()
-    settings = Settings(redis_url=redis_server.url, city_pack=MINI, demo=False, tile_url="",
+    settings = Settings(redis_url=redis_server.url, city_pack=MINI, demo=False, tile_url="", prefix=KEYS.prefix,
                         data_dir=tmp_path_factory.mktemp("web"))
     city = load_city_pack(MINI)  # with the HTTP API, as app.main serves it (the terminal posts to /api/osmand)
     app, socketio = create_app(settings, redis_server.url, blueprints=(create_api(settings, client, city),), city=city)
@@ -122,6 +124,7 @@ def web(redis_server: EmbeddedRedis, tmp_path_factory: pytest.TempPathFactory) -
     _seed(w)
     yield w
     bridge.stop()
+    app.server.extensions["onemap.dispatch"].stop()
     server.shutdown()
     client.close()
 

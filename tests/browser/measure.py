@@ -115,3 +115,35 @@ def overlaps(boxes: list[dict[str, Any]]) -> list[tuple[str, str]]:
             if w > 1 and h > 1:
                 out.append((a["text"], b["text"]))
     return out
+
+
+# The Dispatch tab's map (a plain dash-leaflet map, reached through ``window.onemap.maps``): for each
+# given unit, where its marker's reference point is drawn (box + icon anchor) against where the
+# unit's lat/lon projects, and whether its line's drawn box holds both of its projected ends.
+DISPATCH_JS = """async ([mapId, points]) => {
+  await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+  const map = window.onemap.maps[mapId], box = map.getContainer().getBoundingClientRect();
+  return points.map(pt => {
+    const label = map.getContainer().querySelector(`.om-dp-label[data-unit="${pt.unit}"]`);
+    const out = {unit: pt.unit, found: !!label};
+    if (!label) return out;
+    const el = label.closest(".om-dp-unit"), r = el.getBoundingClientRect(), p = map.latLngToContainerPoint([pt.lat, pt.lon]);
+    out.dx = r.left - box.left + 8 - p.x; out.dy = r.top - box.top + 8 - p.y;
+    out.label = label.textContent;
+    const line = map.getContainer().querySelector(`path.om-dp-line-${pt.unit}`);
+    if (line) {
+      const b = line.getBoundingClientRect(), q = map.latLngToContainerPoint([pt.to_lat, pt.to_lon]);
+      const inside = (x, y) => x >= b.left - box.left - 3 && x <= b.right - box.left + 3 && y >= b.top - box.top - 3 && y <= b.bottom - box.top + 3;
+      out.line = inside(p.x, p.y) && inside(q.x, q.y);
+      out.line_px = Math.hypot(q.x - p.x, q.y - p.y);
+    }
+    return out;
+  });
+}"""
+
+
+def dispatch_markers(page: Page, map_id: str, points: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``points``: ``{unit, lat, lon, to_lat, to_lon}``; drawn minus projected position of each unit's
+    marker, its label, and whether its line spans from the unit to where it would go."""
+    result: list[dict[str, Any]] = page.evaluate(DISPATCH_JS, [map_id, points])
+    return result

@@ -49,12 +49,13 @@ def test_roads_route_and_blueprint(demo_app: flask.Flask) -> None:
     assert client.get("/probe").get_data(as_text=True) == "ok"
 
 
-def test_no_tile_layer_without_tile_url_and_one_with_it() -> None:
+def test_no_tile_layer_without_tile_url_and_one_on_each_map_with_it() -> None:
     city = load_city_pack(MINI)
-    for tile_url, expected in (("", 0), ("/tiles/{z}/{x}/{y}.png", 1)):
+    for tile_url, per_map in (("", 0), ("/tiles/{z}/{x}/{y}.png", 1)):
         view = CityView.build(city, tile_url)
         for page in (create_shell(view), create_wall(view)):
-            assert str(page).count("TileLayer(") == expected
+            maps = str(page).count("MapContainer(")
+            assert maps >= 1 and str(page).count("TileLayer(") == per_map * maps
 
 
 def test_a_shared_message_queue_makes_the_bridge_elect_a_leader(redis_url: str) -> None:
