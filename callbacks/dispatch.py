@@ -17,7 +17,7 @@ from layouts import dispatch as ld
 from web import ids
 from web import orders as wo
 from web import store as webstore
-from web.auth import signed_in
+from web.auth import request_source, signed_in
 from web.i18n import lang_of, t
 from web.users import User
 from web.views import dispatch as vdp
@@ -53,7 +53,8 @@ def send(c: WebContext, alert_id: str, unit: str, username: str | None) -> tuple
         return "dp.unknown_unit", None
     if any(o.get("alert_id") == alert_id for o in wo.open_orders(c.client, c.keys, [unit])):
         return "dp.already", None
-    order = api_dispatch.issue_order(c.client, c.keys, c.view.city, alert, unit, "", issued_by=f"user:{username}")
+    order = api_dispatch.issue_order(c.client, c.keys, c.view.city, alert, unit, "", issued_by=f"user:{username}",
+                                     source=request_source())
     return "dp.sent_ok", order
 
 
@@ -64,7 +65,7 @@ def flip_auto(c: WebContext, wanted: list[str], username: str | None) -> tuple[b
     have = set(wo.auto_state(c.client, c.keys))
     changed = []
     for typ in sorted(have ^ set(wanted)):
-        if wo.set_auto(c.client, c.keys, typ, typ in wanted, username):
+        if wo.set_auto(c.client, c.keys, typ, typ in wanted, username, request_source()):
             changed.append(typ)
     return True, changed
 

@@ -22,7 +22,7 @@ import redis
 from api import dispatch as api_dispatch
 from api.candidates import Candidate
 from city.citypack import CityPack
-from core.audit import append_audit
+from core.audit import SERVER_SOURCE, append_audit
 from core.keys import Keys
 from core.values import text
 from web.views import dispatch as vdp
@@ -104,7 +104,7 @@ def escalate(client: redis.Redis, keys: Keys, order: dict[str, Any], clock: floa
                 pipe.hset(keys.escalated, oid, orjson.dumps({"ts": clock, "after_s": accept_s}))
                 append_audit(pipe, keys, str(current.get("issued_by") or order.get("issued_by")), ESCALATE, oid,
                              {"reason": f"not accepted in {accept_s:g} s", "alert_id": current.get("alert_id"),
-                              "unit": current.get("unit")})
+                              "unit": current.get("unit")}, source=SERVER_SOURCE)
                 pipe.execute()
                 return True
             except redis.WatchError:
@@ -122,7 +122,7 @@ def auto_state(client: redis.Redis, keys: Keys) -> dict[str, dict[str, Any]]:
     return out
 
 
-def set_auto(client: redis.Redis, keys: Keys, alert_type: str, on: bool, username: str) -> bool:
+def set_auto(client: redis.Redis, keys: Keys, alert_type: str, on: bool, username: str, source: str = "") -> bool:
     """Switch auto-dispatch for ``alert_type`` on (remembering who and where ``cc:alerts`` ends now)
     or off, with its audit entry; ``False`` when it already was so (nothing written)."""
     with client.pipeline(transaction=True) as pipe:
@@ -140,7 +140,7 @@ def set_auto(client: redis.Redis, keys: Keys, alert_type: str, on: bool, usernam
                 else:
                     pipe.hdel(keys.auto_dispatch, alert_type)
                 append_audit(pipe, keys, f"user:{username}", AUTO_ON if on else AUTO_OFF, alert_type,
-                             {"after": after} if on else {})
+                             {"after": after} if on else {}, source=source)
                 pipe.execute()
                 return True
             except redis.WatchError:
@@ -164,11 +164,13 @@ def auto_dispatch(client: redis.Redis, keys: Keys, city: CityPack, alert: dict[s
     if pick is None:
         return None, None  # nobody available: it waits in the queue (the claim stays: once means once)
     by = f"user:{state.get('by')}"
-    order = api_dispatch.issue_order(client, keys, city, alert, pick.unit, "", issued_by=by)
+    order = api_dispatch.issue_order(client, keys, city, alert, pick.unit, "", issued_by=by,
+                                     source=SERVER_SOURCE)
     with client.pipeline(transaction=True) as pipe:
         pipe.set(claim, order["order_id"], ex=CLAIM_TTL_S)
         append_audit(pipe, keys, by, AUTO, order["order_id"],
-                     {"alert_id": str(alert["alert_id"]), "type": str(alert.get("type")), "unit": pick.unit})
+                     {"alert_id": str(alert["alert_id"]), "type": str(alert.get("type")), "unit": pick.unit},
+                     source=SERVER_SOURCE)
         pipe.execute()
     return order, pick
 

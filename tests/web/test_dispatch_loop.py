@@ -73,7 +73,7 @@ def test_an_order_not_accepted_in_time_escalates_exactly_once_across_two_process
     assert second.check() == [] and first.check() == []
     entries = _audit(r, "escalate")
     assert len(entries) == 1
-    assert (entries[0]["actor"], entries[0]["target"]) == ("user:officer", order["order_id"])
+    assert (entries[0]["actor"], entries[0]["target"], entries[0]["source"]) == ("user:officer", order["order_id"], "web")
     assert orjson.loads(entries[0]["detail"])["reason"] == "not accepted in 60 s"
     assert one.sent == [(DISPATCH_EVENT, {"kind": "escalate", "order_id": order["order_id"], "alert_id": "overspeed-1",
                                           "unit": "P01", "callsign": "West-1 西01", "after_s": 60.0}, OFFICERS_ROOM)]
@@ -106,7 +106,7 @@ def test_auto_dispatch_sends_the_top_available_unit_once_per_new_alert(r: redis.
     assert [(o["alert_id"], o["unit"], o["issued_by"]) for o in orders] == [("overspeed-4", "P01", "user:officer")]
     assert r.xlen(KEYS.dispatch("P01")) == 1
     auto = _audit(r, "auto_dispatch")
-    assert [(e["actor"], e["target"]) for e in auto] == [("user:officer", orders[0]["order_id"])]
+    assert [(e["actor"], e["target"], e["source"]) for e in auto] == [("user:officer", orders[0]["order_id"], "web")]
     assert pushes.kinds() == ["auto"] and pushes.sent[0][1]["callsign"] == "West-1 西01"
     # a second web process sees the same alert: nothing more is sent
     other = DispatchLoop(Pushes(), r, KEYS, CITY, block_ms=10)
