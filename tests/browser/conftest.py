@@ -89,6 +89,11 @@ def _seed(web: Web) -> None:
                 fix("粤BH2001", T0, 22.508, 114.002, kind="vehicle", category="hazmat"),
                 fix("粤BT3001", T0, 22.506, 114.018, kind="vehicle", category="truck", zone="E"))
     web.client.hset(KEYS.reads, "B", orjson.dumps([{"plate": "粤BT3001", "ts": T0 - 20, "confidence": 0.97}]))
+    register_seed_worker(web)
+
+
+def register_seed_worker(web: Web) -> None:
+    """A live worker ``worker-1`` holding every partition, as its health beat says."""
     web.client.set(KEYS.health("worker-1"), orjson.dumps({"worker": "worker-1", "partitions": [0, 1, 2, 3],
                                                            "ts": time.time(), "clock": T0}), ex=3600)
     web.client.zadd(KEYS.workers, {"worker-1": time.time() + 3600})  # registered, as health.beat does

@@ -244,12 +244,12 @@ def test_the_phone_sends_its_own_position_through_the_osmand_path(browser: Brows
     page.goto(f"{web.url}/unit?lang=en")
     share = page.get_by_role("button", name="Share my position")
     expect(share).to_have_attribute("aria-pressed", "false")
-    before = {text(k): _tail(web, text(k)) for k in web.client.scan_iter("cc:in:*")}
+    before = {text(k): _tail(web, text(k)) for k in web.client.scan_iter(f"{KEYS.prefix}:in:*")}
     share.click()
     expect(share).to_have_attribute("aria-pressed", "true")
     expect(page.locator("#om-unit-position")).to_contain_text("Position sent", timeout=WAIT)
     sent = []
-    for key in web.client.scan_iter("cc:in:*"):
+    for key in web.client.scan_iter(f"{KEYS.prefix}:in:*"):
         for _, f in web.client.xrange(text(key), min="(" + before[text(key)] if before.get(text(key)) else "-"):
             sent.append({text(a): text(b) for a, b in f.items()})
     assert [(m["type"], m["id"], m["lat"], m["lon"], m["accuracy"]) for m in sent] == [
