@@ -106,7 +106,8 @@ def create_app(settings: Settings, redis_url: str, blueprints: Iterable[flask.Bl
                         message_queue=redis_url if settings.message_queue else None, cors_allowed_origins=None)
     bridge = Bridge(socketio, client, keys, city, settings.partitions, exclusive=settings.message_queue,
                     escalate_s=settings.escalate_s, incident_window_s=settings.incident_window_s)
-    loop = DispatchLoop(socketio, client, keys, city, accept_s=settings.accept_s, scene_s=settings.scene_s)
+    loop = DispatchLoop(socketio, client, keys, city, accept_s=settings.accept_s, scene_s=settings.scene_s,
+                        learn_window_s=settings.learn_window_s)
     register_socket_handlers(socketio, bridge)
     register_all(app, WebContext(view, client, keys, bridge, socketio, odd_hours=settings.odd_hours, dispatch=loop))
     app.server.extensions["onemap.bridge"] = bridge

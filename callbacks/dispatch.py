@@ -13,6 +13,7 @@ from dash import ALL, Dash, Input, Output, State, ctx, no_update
 from api import dispatch as api_dispatch
 from callbacks.context import WebContext
 from core.alerts import find_alert
+from core.travel import DEFAULT_LEARN_WINDOW_S
 from layouts import dispatch as ld
 from web import ids
 from web import orders as wo
@@ -42,6 +43,11 @@ def _alert(c: WebContext, alert_id: str) -> dict[str, Any] | None:
     return held if held is not None else find_alert(c.client, c.keys, alert_id)
 
 
+def _window(c: WebContext) -> float:
+    """How far back learned travel times count (``CC_LEARN_WINDOW_S``, carried by the dispatch loop)."""
+    return c.dispatch.learn_window_s if c.dispatch is not None else DEFAULT_LEARN_WINDOW_S
+
+
 def send(c: WebContext, alert_id: str, unit: str, username: str | None) -> tuple[str, dict[str, Any] | None]:
     """Dispatch ``unit`` to ``alert_id`` as ``username``: ``(i18n key of the outcome, order or None)``."""
     if username is None:
@@ -54,7 +60,7 @@ def send(c: WebContext, alert_id: str, unit: str, username: str | None) -> tuple
     if any(o.get("alert_id") == alert_id for o in wo.open_orders(c.client, c.keys, [unit])):
         return "dp.already", None
     order = api_dispatch.issue_order(c.client, c.keys, c.view.city, alert, unit, "", issued_by=f"user:{username}",
-                                     source=request_source())
+                                     source=request_source(), window_s=_window(c))
     return "dp.sent_ok", order
 
 
@@ -73,12 +79,12 @@ def flip_auto(c: WebContext, wanted: list[str], username: str | None) -> tuple[b
 def candidates(c: WebContext, alert: dict[str, Any], lang: str) -> tuple[list[dict[str, Any]], dict[str, tuple[float, float]]]:
     """The candidate rows of ``alert`` and each ranked unit's position."""
     units = {u.unit: (u.lat, u.lon) for u in api_dispatch.load_units(c.client, c.keys, c.view.city)}
-    ranked = api_dispatch.candidates_for(c.client, c.keys, c.view.city, alert)
+    ranked = api_dispatch.candidates_for(c.client, c.keys, c.view.city, alert, _window(c))
     return vdp.candidate_rows(ranked, c.view.config["names"], lang), units
 
 
 def board(c: WebContext, lang: str) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any] | None], list[dict[str, Any]]]:
-    """The board's rows, the next unit offered for each escalated order, and the orders read."""
+    """The board's rows, the next unit offered for each escalated or declined order, and the orders read."""
     city, k = c.view.city, c.keys
     orders, answers = wo.board_orders(c.client, k, city.units)
     held = {str(a["alert_id"]): a for a in c.bridge.held_alerts()}
@@ -90,9 +96,9 @@ def board(c: WebContext, lang: str) -> tuple[list[dict[str, Any]], dict[str, dic
                           webstore.read_clock(c.client, k), accept_s, scene_s, lang)
     offers: dict[str, dict[str, Any] | None] = {}
     for r in rows:
-        alert = held.get(r["alert_id"]) if r["escalated"] else None
-        if r["escalated"] and (alert := alert or find_alert(c.client, k, r["alert_id"])) is not None:
-            nxt = vdp.next_candidate(api_dispatch.candidates_for(c.client, k, city, alert),
+        alert = held.get(r["alert_id"]) if r["offer_next"] else None
+        if r["offer_next"] and (alert := alert or find_alert(c.client, k, r["alert_id"])) is not None:
+            nxt = vdp.next_candidate(api_dispatch.candidates_for(c.client, k, city, alert, _window(c)),
                                      wo.sent_units(orders, r["alert_id"]))
             offers[r["order_id"]] = {"unit": nxt.unit, "button": vdp.button_label(nxt.callsign, lang)} if nxt else None
     return rows, offers, orders

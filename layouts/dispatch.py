@@ -115,7 +115,7 @@ def _timer(text: str, overdue: bool, live: bool, lang: str) -> html.Td:
 
 
 def create_board(rows: list[dict[str, Any]], offers: dict[str, dict[str, Any] | None], lang: str) -> Any:
-    """``offers``: order id -> the next candidate (``unit``, ``button``) for an escalated order."""
+    """``offers``: order id -> the next candidate (``unit``, ``button``) for an escalated or declined order."""
     if not rows:
         return html.Div(t("dp.board.empty", lang), className="om-detail-empty")
     head = html.Tr([html.Th(t(f"dp.col.{c}", lang)) for c in ("alert", "unit", "status", "accept", "scene", "next")])
@@ -126,9 +126,9 @@ def create_board(rows: list[dict[str, Any]], offers: dict[str, dict[str, Any] | 
             tags.append(html.Span(t("dp.escalated", lang), className="om-dp-esc-tag"))
         if r["auto"]:
             tags.append(html.Span(t("dp.auto_tag", lang), className="om-dp-auto-tag"))
-        offer = offers.get(r["order_id"]) if r["escalated"] else None
+        offer = offers.get(r["order_id"]) if r["offer_next"] else None
         nxt: Any = ""
-        if r["escalated"]:
+        if r["offer_next"]:
             nxt = html.Button(offer["button"], id=ids.dp_send(r["alert_id"], offer["unit"], "board"), n_clicks=0,
                               className="om-button om-button-small om-dp-send") if offer else t("dp.no_next", lang)
         cls = "om-dp-row" + (" om-dp-closed" if r["closed"] else "") + (" om-dp-row-esc" if r["escalated"] else "")

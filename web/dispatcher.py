@@ -29,6 +29,7 @@ import redis
 
 from city.citypack import CityPack
 from core.keys import Keys
+from core.travel import DEFAULT_LEARN_WINDOW_S
 from core.values import text
 from web import orders as wo
 from web import store as webstore
@@ -47,10 +48,11 @@ class DispatchLoop:
     """Escalates late orders and auto-dispatches new alerts; ``start()`` runs it in the background."""
 
     def __init__(self, socketio: Any, client: redis.Redis, keys: Keys, city: CityPack, *, accept_s: float = 60.0,
-                 scene_s: float = 900.0, block_ms: int = 500, check_s: float = 1.0,
-                 now: Callable[[], float] = time.monotonic) -> None:
+                 scene_s: float = 900.0, learn_window_s: float = DEFAULT_LEARN_WINDOW_S, block_ms: int = 500,
+                 check_s: float = 1.0, now: Callable[[], float] = time.monotonic) -> None:
         self.socketio, self.client, self.keys, self.city = socketio, client, keys, city
         self.accept_s, self.scene_s = accept_s, scene_s
+        self.learn_window_s = learn_window_s  # CC_LEARN_WINDOW_S: which learned travel times count
         self.block_ms, self.check_s = block_ms, check_s
         self._now = now
         self._stop = threading.Event()
@@ -115,7 +117,8 @@ class DispatchLoop:
 
     def on_alert(self, stream_id: str, alert: dict[str, Any]) -> dict[str, Any] | None:
         """Auto-dispatch ``alert`` when its type's switch is on; the order, or ``None``."""
-        order, pick = wo.auto_dispatch(self.client, self.keys, self.city, alert, stream_id)
+        order, pick = wo.auto_dispatch(self.client, self.keys, self.city, alert, stream_id,
+                                         window_s=self.learn_window_s)
         if order is None or pick is None:
             return None
         log.info("auto-dispatched %s to %s (%s)", pick.unit, alert["alert_id"], order["order_id"])

@@ -24,6 +24,7 @@ from api.candidates import Candidate
 from city.citypack import CityPack
 from core.audit import SERVER_SOURCE, append_audit
 from core.keys import Keys
+from core.travel import DEFAULT_LEARN_WINDOW_S
 from core.values import text
 from web.views import dispatch as vdp
 from web.views.live import stream_id_key
@@ -147,8 +148,8 @@ def set_auto(client: redis.Redis, keys: Keys, alert_type: str, on: bool, usernam
                 continue
 
 
-def auto_dispatch(client: redis.Redis, keys: Keys, city: CityPack, alert: dict[str, Any], stream_id: str
-                  ) -> tuple[dict[str, Any] | None, Candidate | None]:
+def auto_dispatch(client: redis.Redis, keys: Keys, city: CityPack, alert: dict[str, Any], stream_id: str,
+                  window_s: float = DEFAULT_LEARN_WINDOW_S) -> tuple[dict[str, Any] | None, Candidate | None]:
     """Send the top available unit to a new ``alert`` when auto-dispatch is on for its type and the
     alert came after the switch: ``(order, candidate)``, or ``(None, None)`` when nothing was sent.
 
@@ -160,12 +161,12 @@ def auto_dispatch(client: redis.Redis, keys: Keys, city: CityPack, alert: dict[s
     claim = keys.auto_claim(str(alert["alert_id"]))
     if not client.set(claim, "-", nx=True, ex=CLAIM_TTL_S):
         return None, None
-    pick = vdp.auto_pick(api_dispatch.candidates_for(client, keys, city, alert))
+    pick = vdp.auto_pick(api_dispatch.candidates_for(client, keys, city, alert, window_s))
     if pick is None:
         return None, None  # nobody available: it waits in the queue (the claim stays: once means once)
     by = f"user:{state.get('by')}"
     order = api_dispatch.issue_order(client, keys, city, alert, pick.unit, "", issued_by=by,
-                                     source=SERVER_SOURCE)
+                                     source=SERVER_SOURCE, window_s=window_s)
     with client.pipeline(transaction=True) as pipe:
         pipe.set(claim, order["order_id"], ex=CLAIM_TTL_S)
         append_audit(pipe, keys, by, AUTO, order["order_id"],

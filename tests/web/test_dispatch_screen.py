@@ -111,3 +111,9 @@ def test_auto_dispatch_switches_are_audited_and_refused_to_the_wall(server: flas
     assert _actions(r) == ["auto_dispatch_on", "auto_dispatch_on", "auto_dispatch_off"]
     assert {(f["actor"], f["source"]) for _, f in r.xrange(KEYS.audit) if f["action"].startswith("auto")} == {
         ("user:supervisor", "127.0.0.1")}
+
+
+def test_the_dispatch_loop_carries_the_learning_window_of_the_settings(redis_url: str, tmp_path: Path) -> None:
+    settings = Settings(redis_url=redis_url, city_pack=MINI, demo=False, data_dir=tmp_path, learn_window_s=3600.0)
+    app, _ = create_app(settings, redis_url, start_bridge=False)
+    assert app.server.extensions["onemap.dispatch"].learn_window_s == 3600.0  # what the tab and auto-dispatch use

@@ -58,6 +58,18 @@ def test_the_board_shows_open_orders_newest_first_then_recently_closed_greyed() 
     assert (closed["status_text"], closed["closed"], closed["callsign"]) == ("Cleared", True, "West-1")
 
 
+def test_the_next_unit_is_offered_when_an_order_escalates_or_is_declined_with_nothing_else_open() -> None:
+    clock = T0 + 100
+    orders = [order("O-esc", ts=T0, alert_id="a1"),  # escalated, still unanswered
+              order("O-dec", "declined", ts=T0, status_ts=clock, alert_id="a2"),  # declined, nobody else on a2
+              order("O-dec2", "declined", ts=T0, status_ts=clock, alert_id="a3", unit="P01"),
+              order("O-live", "accepted", ts=T0 + 10, alert_id="a3", unit="P02"),  # a3 is covered by P02
+              order("O-ok", "accepted", ts=T0, alert_id="a4")]
+    rows = vdp.board_rows(orders, {}, {"O-esc"}, (), {}, {}, NAMES, clock, 60, 900, "en")
+    assert {r["order_id"]: r["offer_next"] for r in rows} == {
+        "O-esc": True, "O-dec": True, "O-dec2": False, "O-live": False, "O-ok": False}
+
+
 def test_the_queue_lists_open_alerts_newest_first_with_their_orders_counted() -> None:
     alerts = [{"alert_id": "a1", "type": "watchlist_hit", "severity": "red", "subject": "粤B1", "ts": T0,
                "checkpoint": "B", "id": "1-0"},

@@ -187,8 +187,12 @@ def board_rows(orders: Iterable[Mapping[str, Any]], answers: Mapping[str, Mappin
                scene_limit: float, lang: str) -> list[dict[str, Any]]:
     """The board: open orders newest first, then the recently closed ones (``closed``: greyed).
 
-    ``escalated`` and ``auto`` are order ids; ``alerts`` maps alert id -> alert (for its line)."""
+    ``escalated`` and ``auto`` are order ids; ``alerts`` maps alert id -> alert (for its line).
+    ``offer_next``: the board offers the next unit for this order's alert, because the order was
+    escalated unanswered, or declined while no other order for the alert is open."""
     esc, autos = set(escalated), set(auto)
+    orders = list(orders)
+    covered = {str(o.get("alert_id")) for o in orders if str(o.get("status") or "issued") not in _CLOSED}
     rows: list[dict[str, Any]] = []
     for o in orders:
         if not _shown(o, clock):
@@ -202,6 +206,8 @@ def board_rows(orders: Iterable[Mapping[str, Any]], answers: Mapping[str, Mappin
             "alert": alert_line(alert, names, lang) if alert else str(o.get("alert_id")),
             "status": status, "status_text": t(f"dp.status.{status}", lang),
             "closed": status in _CLOSED, "escalated": oid in esc and status == "issued", "auto": oid in autos,
+            "offer_next": (oid in esc and status == "issued")
+            or (status == "declined" and str(o.get("alert_id")) not in covered),
             "accept": duration_text(tm.accept_s, lang), "accept_live": tm.accept_live,
             "accept_overdue": tm.accept_overdue,
             "scene": duration_text(tm.scene_s, lang), "scene_live": tm.scene_live, "scene_overdue": tm.scene_overdue,
