@@ -164,9 +164,12 @@ def _register_views(app: Dash, c: WebContext) -> None:
 
     @app.callback(Output(ids.DP_ALERT, "children"), Output(ids.DP_CANDIDATES, "children"),
                   Output(ids.DP_LAYER, "children"), Output(ids.DP_MAP, "viewport"), Input(ids.DP_PICKED, "data"),
-                  Input(ids.DP_SEEN, "data"), Input(ids.DP_DONE, "data"), Input(ids.LANG, "data"),
+                  Input(ids.DP_REFRESH, "n_clicks"), Input(ids.DP_DONE, "data"), Input(ids.LANG, "data"),
                   Input(ids.TAB_SELECT, "value"))
-    def show(picked: Any, _seen: Any, _done: Any, lang: str | None, tab: str | None) -> Any:
+    def show(picked: Any, _refresh: Any, _done: Any, lang: str | None, tab: str | None) -> Any:
+        # The ranking is computed when an alert is picked, after this page dispatched, and on
+        # `Refresh ranking`; never on every push: rows that reorder under the cursor every second
+        # (as units move) lose the officer's click.
         alert_id = _picked(picked)
         if tab != ld.KEY or not alert_id:
             return no_update, no_update, no_update, no_update

@@ -59,7 +59,9 @@ def create_dispatch_tab(view: CityView) -> html.Div:
                          className="om-panel om-dp-board-panel"),
         ]),
         html.Aside(className="om-dp-right", children=[
-            html.Section([html.H3(bi("dp.candidates")),
+            html.Section([html.H3([bi("dp.candidates"), html.Button(
+                              bi("dp.refresh"), id=ids.DP_REFRESH, n_clicks=0,
+                              className="om-button om-button-small om-dp-refresh")]),
                           html.Div(bi("dp.pick"), id=ids.DP_ALERT, className="om-dp-alert"),
                           html.Div(id=ids.DP_CANDIDATES, className="om-dp-candidates"),
                           html.Div(id=ids.DP_MESSAGE, className="om-dp-message", role="status")],
@@ -101,7 +103,7 @@ def create_candidates(alert_id: str, rows: list[dict[str, Any]], lang: str) -> A
                     ("rank", "unit", "status", "distance", "eta", "station", "margin")] + [html.Th("")])
     body = [html.Tr([html.Td(str(r["rank"])), html.Td(r["callsign"], className="om-dp-callsign"),
                      html.Td(r["status_text"], className=f"om-dp-status om-dp-{r['status']}"),
-                     html.Td(r["distance"]), html.Td(r["eta"]), html.Td(r["station"]), html.Td(r["margin"]),
+                     html.Td(r["distance"]), html.Td(r["eta"]), html.Td(r["station"], className="om-dp-station-cell"), html.Td(r["margin"]),
                      html.Td(html.Button(r["button"], id=ids.dp_send(alert_id, r["unit"]), n_clicks=0,
                                          className="om-button om-button-small om-dp-send"))],
                     className="om-dp-cand", **{"data-unit": r["unit"]}) for r in rows]
@@ -140,10 +142,15 @@ def create_board(rows: list[dict[str, Any]], offers: dict[str, dict[str, Any] | 
     return html.Table([html.Thead(head), html.Tbody(body)], className="om-dp-table om-dp-board-table")
 
 
+MAP_TOP = 8
+
+
 def create_layer(target: tuple[float, float] | None, rows: list[dict[str, Any]], fixes: dict[str, tuple[float, float]],
                  alert_label: str) -> list[Any]:
     """The picked alert (a red ring), the intercept stations (named), each candidate at its position
-    labelled with its callsign, and a line from each to where it would go (its station, else the alert)."""
+    labelled with its callsign, and a line from each to where it would go (its station, else the alert).
+    Only the first ``MAP_TOP`` ranked candidates are drawn: with hundreds of units the lines of all of
+    them would hide the few an officer chooses between (the table lists every one)."""
     if target is None:
         return []
     out: list[Any] = [dl.CircleMarker(center=list(target), radius=11, color=TARGET, weight=3, fillOpacity=0.25,
@@ -153,7 +160,7 @@ def create_layer(target: tuple[float, float] | None, rows: list[dict[str, Any]],
                             children=[dl.Tooltip(name, permanent=True, direction="bottom",
                                                  className="om-dp-station-label")])
             for (lat, lon), name in sorted(stations.items())]
-    for r in rows:
+    for r in rows[:MAP_TOP]:
         pos = fixes.get(r["unit"])
         if pos is None:
             continue

@@ -149,6 +149,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "dp.sent": ("已派", "sent"),
     "dp.pick": ("在左侧点选一条预警，查看可派警力", "Pick an alert on the left to see the units that can go"),
     "dp.candidates": ("可派警力（按到达时间排序）", "Candidates, ranked"),
+    "dp.refresh": ("刷新排序", "Refresh ranking"),
     "dp.none": ("没有可用的警力定位", "No unit has a position yet"),
     "dp.col.rank": ("#", "#"),
     "dp.col.unit": ("警力", "Unit"),

@@ -120,6 +120,7 @@ DP_QUEUE = "om-dp-queue"  # the tab's own list of open alerts
 DP_PICKED = "om-dp-picked"  # dcc.Store: {"alert": alert id, "n": click time} of the picked alert
 DP_ALERT = "om-dp-alert"  # the picked alert, in words
 DP_CANDIDATES = "om-dp-candidates"
+DP_REFRESH = "om-dp-refresh"  # "Refresh ranking": the candidates again, at the current event time
 DP_MAP = "om-dp-map"
 DP_LAYER = "om-dp-layer"  # the map's layer of the picked alert, its candidates and their lines
 DP_MESSAGE = "om-dp-message"  # what the last click did (role="status")

@@ -68,6 +68,17 @@ def _shoot(url: str, lang: str) -> None:
         expect(page.locator("#om-al-table tbody tr").nth(3)).to_be_visible(timeout=15_000)
         page.wait_for_timeout(1500)
         page.screenshot(path=str(OUT / "alerts.png"))
+        page.locator(".om-tabs label", has=page.locator("input[value=dispatch]")).click()
+        picks = page.locator("#om-dp-queue .om-dp-pick")
+        expect(picks.first).to_be_visible(timeout=15_000)
+        watch = page.locator("#om-dp-queue .om-dp-pick.om-sev-red")  # a red one, an intercept if there is one
+        (watch.first if watch.count() else picks.first).click()
+        expect(page.locator("#om-dp-candidates tr.om-dp-cand").first).to_be_visible(timeout=15_000)
+        page.screenshot(path=str(OUT / "dispatch.png"))  # (kept if the dispatch below does not show in time)
+        page.locator("#om-dp-candidates .om-dp-send").first.click()  # dispatch the top unit: the board has a row
+        expect(page.locator("#om-dp-board tr[data-order]").first).to_be_visible(timeout=30_000)
+        page.wait_for_timeout(1500)
+        page.screenshot(path=str(OUT / "dispatch.png"))
         page = browser.new_context(viewport=VIEWPORT).new_page()
         _sign_in(page, url, "wall")
         page.goto(f"{url}/wall?lang={lang}")
@@ -96,7 +107,7 @@ def main() -> None:
         finally:
             app.send_signal(signal.SIGTERM)
             app.wait(timeout=60)
-    print("wrote", ", ".join(str(OUT / n) for n in ("command.png", "alerts.png", "wall.png")))
+    print("wrote", ", ".join(str(OUT / n) for n in ("command.png", "alerts.png", "dispatch.png", "wall.png")))
 
 
 if __name__ == "__main__":

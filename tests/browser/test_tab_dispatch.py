@@ -151,3 +151,29 @@ def test_an_alert_picked_on_the_command_map_opens_in_the_dispatch_tab(page: Page
     expect(page.locator(f'#om-dp-alert [data-alert="{alert_id}"]')).to_contain_text(
         "粤BD8003 on the watchlist at Checkpoint A", timeout=WAIT)
     expect(page.get_by_role("button", name=f"Dispatch {expected[0]['callsign']}")).to_be_visible(timeout=WAIT)
+
+
+def test_the_ranking_holds_still_under_pushes_until_refreshed(page: Page, web: Web) -> None:
+    alert_id, expected = _watchlist_hit(web, 8004)
+    page.goto(f"{web.url}/?lang=en")
+    page.locator(".om-tabs label", has=page.locator("input[value=dispatch]")).click()
+    page.locator(f'#om-dp-queue .om-dp-pick[data-alert="{alert_id}"]').click()
+    rows = page.locator("#om-dp-candidates tr.om-dp-cand")
+    expect(rows).to_have_count(3, timeout=WAIT)
+    p03 = page.locator('#om-dp-candidates tr.om-dp-cand[data-unit="P03"] td').nth(3)
+    before = p03.inner_text().strip()
+    assert before == next(r["distance"] for r in expected if r["unit"] == "P03")
+
+    # P03 drives right up to the alert, and new alerts are pushed: the table an officer is about to
+    # click does not reorder under the cursor...
+    web.publish(fix("P03", web.clock + 5, 22.5051, 114.0011, zone="E"))
+    web.alert(8005, "blue", 22.506, 114.002, type_="overspeed", subject="粤BD8005", checkpoint="", text="push")
+    expect(page.locator('#om-dp-queue .om-dp-pick[data-alert="overspeed-test8005"]')).to_have_count(1, timeout=WAIT)
+    assert p03.inner_text().strip() == before
+    # ...until they ask for the ranking again
+    page.get_by_role("button", name="Refresh ranking").click()
+    expect(p03).not_to_have_text(before, timeout=WAIT)
+    alert = find_alert(web.client, KEYS, alert_id)
+    assert alert is not None
+    now = vdp.candidate_rows(candidates_for(web.client, KEYS, CITY, alert), line_names(CITY), "en")
+    expect(p03).to_have_text(next(r["distance"] for r in now if r["unit"] == "P03"))  # as the server ranks it now

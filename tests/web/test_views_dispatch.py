@@ -130,3 +130,16 @@ def test_the_dispatch_limits_are_read_from_the_environment_and_refused_when_not_
             Settings.from_env({var: "0"})
         with pytest.raises(ValueError, match=var):
             Settings.from_env({var: "soon"})
+
+
+def test_the_tab_map_draws_only_the_first_ranked_candidates_with_their_lines() -> None:
+    from layouts.dispatch import MAP_TOP, create_layer
+
+    rows = [{"unit": f"P{i:02d}", "callsign": f"W{i}", "status": "available", "station": "", "lat": 22.5,
+             "lon": 114.0} for i in range(MAP_TOP + 4)]
+    fixes = {r["unit"]: (22.51, 114.0 + i / 1000) for i, r in enumerate(rows)}
+    layer = create_layer((22.5, 114.0), rows, fixes, "alert")
+    lines = [c for c in layer if type(c).__name__ == "Polyline"]
+    units = [c for c in layer if type(c).__name__ == "DivMarker"]
+    assert len(lines) == len(units) == MAP_TOP
+    assert [c.positions[0] for c in lines] == [list(fixes[f"P{i:02d}"]) for i in range(MAP_TOP)]  # the best ones
