@@ -21,6 +21,7 @@ from core.settings import ROOT
 from demo.realdata import chicago, porto
 from demo.realdata.common import default_source
 from demo.realdata.patrol import patrol_track
+from streams.pipeline import Entry, Pipeline
 
 DATA = ROOT / "data"
 SOURCE = default_source()
@@ -171,3 +172,18 @@ def test_attribution_is_kept() -> None:
     for text in (attribution, chicago_readme):
         assert "City of Chicago open data terms" in text and "MIT" in text and "crimearound.us" in text
         assert "simulated" in text
+
+
+@pytest.mark.parametrize(("pack", "recording"), [("chicago", "chicago_crimes.jsonl"), ("porto", "porto_taxis.jsonl")])
+def test_the_worker_pipeline_takes_every_message_of_a_recording(pack: str, recording: str) -> None:
+    city = load_city_pack(DATA / pack)
+    lines = (DATA / "recordings" / recording).read_text(encoding="utf-8").splitlines()
+    entries = [Entry("cc:in:0", f"{i}-0", json.loads(line)) for i, line in enumerate(lines, start=1)]
+    out = Pipeline(city).process(entries, {}, None)
+    assert out.dead == [] and len(out.pings) == len(lines)  # nothing dead-lettered, no filter drops a fix
+    assert {k for k in out.counters if k.startswith("dropped")} == set()
+    kinds = Counter(a.type.value for a in out.alerts)
+    if pack == "chicago":
+        assert kinds == Counter()  # the simulated cars never leave their beats
+    else:
+        assert set(kinds) == {"overspeed"} and 50 <= kinds["overspeed"] <= 120
