@@ -64,7 +64,7 @@ def test_committed_packs_validate() -> None:
 
 def test_committed_files_stay_small() -> None:
     files = [p for p in DATA.rglob("*") if p.is_file() and p.parent.name in {"chicago", "porto", "recordings"}]
-    assert len(files) == 18
+    assert len(files) == 19
     assert max(p.stat().st_size for p in files) < 5_000_000
 
 
@@ -73,6 +73,18 @@ def test_porto_recording_is_every_point_of_the_trips_in_order() -> None:
     per_taxi = _check_order(_recording("porto_taxis.jsonl"), set(pack.vehicles))
     assert sum(per_taxi.values()) == 14_436  # the source's points: none is dropped
     assert len(per_taxi) == 244
+
+
+def test_porto_busiest_day_is_its_own_recording() -> None:
+    pack = load_city_pack(DATA / "porto")
+    day = _recording("porto_taxis_2014-10-06.jsonl")
+    per_taxi = _check_order(day, set(pack.vehicles))
+    assert sum(per_taxi.values()) == 4_824 and len(per_taxi) == 77
+    whole = (DATA / "recordings" / "porto_taxis.jsonl").read_text(encoding="utf-8").splitlines()
+    part = (DATA / "recordings" / "porto_taxis_2014-10-06.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [line for line in whole if line in set(part)] == part  # the same lines, in the same order
+    assert (day[-1].ts - day[0].ts) < 86_400 + 3_600  # one day (a trip may run past midnight)
+    assert porto.local_day(day[0].ts) == "2014-10-06"
 
 
 @needs_source
