@@ -8,7 +8,8 @@
 - ``data/recordings/chicago_crimes.jsonl``: that day's **simulated** patrol tracks (``demo.realdata.patrol``)
   of the beat cars of one district (the day's busiest, by default), a fix every 30 s: a whole city's
   beat cars all day would not fit the 5 MB bound of a committed file. The crimes are real; the
-  patrol tracks are not.
+  patrol tracks are not, though each car is sent to the real crimes of its beat (and as backup to
+  violent ones next door, which takes it out of its beat: the recording's ``zone_exit`` alerts).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import csv
 import gzip
 import json
+import random
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -23,14 +25,15 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from shapely.geometry import MultiPolygon, mapping, shape
+from shapely.geometry import MultiPolygon, Point, mapping, shape
 from shapely.geometry.base import BaseGeometry
 
+from city.citypack import CityPack
 from core.producer import encode_gps
 from demo.realdata.common import rounded, write_geojson, write_json, write_jsonl, write_list
-from demo.realdata.patrol import patrol_track
+from demo.realdata.patrol import Call, patrol_track
 
-__all__ = ["Beat", "read_beats", "read_crimes", "busiest_district", "day_bounds", "build", "DAY", "TZ"]
+__all__ = ["Beat", "read_beats", "read_crimes", "busiest_district", "district_beats", "calls", "exits", "day_bounds", "build", "DAY", "TZ"]
 
 BEATS = Path("chicago") / "police_beats_simple.geojson"
 DISTRICTS = Path("chicago") / "police_districts_simple.geojson"
@@ -39,6 +42,12 @@ TZ = ZoneInfo("America/Chicago")
 DAY = date(2017, 8, 4)  # a Friday in summer: 915 crimes, few placeholder times (41 at 00:00, 00:01 or 12:00)
 INTERVAL_S = 30
 SEED = "chicago-2017"
+# A beat's car is sent to every crime of its beat (a real crime's place and time), except at the times
+# the portal uses as placeholders for an unknown time; for these types a second car, from the nearest
+# neighbouring beat of the district, comes as backup, which takes it out of its own beat (zone_exit).
+PLACEHOLDER_TIMES = ("00:00:00", "00:01:00", "12:00:00")
+BACKUP_TYPES = frozenset({"ASSAULT", "BATTERY", "CRIM SEXUAL ASSAULT", "HOMICIDE", "KIDNAPPING", "ROBBERY",
+                          "WEAPONS VIOLATION"})
 ATTRIBUTION = ("Beats, districts and crimes: City of Chicago data portal (City of Chicago open data terms); "
                "beats and districts via evz/crimearound.us (MIT); patrol tracks are simulated")
 ORIGIN = """\
@@ -114,6 +123,11 @@ def read_crimes(path: Path, day: date) -> list[dict[str, Any]]:
     return sorted(out, key=lambda c: (c["ts"], c["id"]))
 
 
+def district_beats(pack: CityPack, district: str) -> set[str]:
+    """The zone ids of a generated Chicago pack's beats in ``district``."""
+    return {z.id for z in pack.zones if z.feature.get("properties", {}).get("district") == district}
+
+
 def busiest_district(crimes: list[dict[str, Any]]) -> str:
     """The district with the most crimes (ties: the lowest number)."""
     counts = Counter(c["district"] for c in crimes if c["district"])
@@ -131,19 +145,58 @@ def units(beats: list[Beat]) -> list[dict[str, str]]:
     return [{"id": f"U{b.id}", "callsign": f"Beat {b.id} car", "zone": b.id, "district": b.district} for b in beats]
 
 
-def recording(beats: list[Beat], district: str, day: date, interval_s: int = INTERVAL_S,
-              hours: float = 24.0) -> list[dict[str, str]]:
-    """Simulated gps messages of the beat cars of ``district`` over ``day`` (or its first ``hours``)."""
+def calls(beats: list[Beat], crimes: list[dict[str, Any]]) -> dict[str, list[Call]]:
+    """Where each beat car of ``beats`` is sent: the crimes of its beat, and backup in a neighbouring one.
+
+    >>> from shapely.geometry import box
+    >>> two = [Beat("0111", "1", box(0, 0, 1, 1)), Beat("0112", "1", box(1, 0, 2, 1))]
+    >>> calls(two, [{"id": "7", "zone": "0111", "ts": 60, "time": "2017-08-04T00:01:30-05:00", "lon": 0.5,
+    ...              "lat": 0.5, "type": "ROBBERY"}])
+    {'0111': [(338, 0.5, 0.5)], '0112': [(338, 0.5, 0.5)]}
+    """
+    by_id = {b.id: b for b in beats}
+    out: dict[str, list[Call]] = {b.id: [] for b in beats}
+    for c in crimes:
+        own = by_id.get(c["zone"])
+        if own is None or c["time"][11:19] in PLACEHOLDER_TIMES:
+            continue
+        # sent 2-15 minutes after the crime's time: reporting and dispatch take a while
+        call = (c["ts"] + round(random.Random(f"{SEED}:{c['id']}").uniform(120, 900)), c["lon"], c["lat"])
+        out[own.id].append(call)
+        if c["type"] in BACKUP_TYPES:
+            near = [b for b in beats if b.id != own.id and b.geometry.distance(own.geometry) < 1e-4]
+            if near:
+                here = Point(c["lon"], c["lat"])
+                out[min(near, key=lambda b: (b.geometry.distance(here), b.id)).id].append(call)
+    return out
+
+
+def recording(beats: list[Beat], district: str, day: date, crimes: list[dict[str, Any]],
+              interval_s: int = INTERVAL_S, hours: float = 24.0) -> list[dict[str, str]]:
+    """Simulated gps messages of the beat cars of ``district`` over ``day`` (or its first ``hours``),
+    sent to the day's ``crimes`` in their beats."""
     start, end = day_bounds(day)
     end = min(end, start + int(hours * 3600))
+    mine = [b for b in beats if b.district == district]
+    sent = calls(mine, crimes)
     msgs = []
-    for b in beats:
-        if b.district != district:
-            continue
+    for b in mine:
         uid = f"U{b.id}"
-        for fix in patrol_track(b.geometry, start, end, interval_s, f"{SEED}:{uid}"):
+        for fix in patrol_track(b.geometry, start, end, interval_s, f"{SEED}:{uid}", sent[b.id]):
             msgs.append(encode_gps(uid, fix.lat, fix.lon, fix.ts, speed=fix.speed, heading=fix.heading))
     return sorted(msgs, key=lambda m: (int(m["ts"]), m["id"]))
+
+
+def exits(beats: list[Beat], msgs: list[dict[str, str]]) -> int:
+    """How many times a car left its beat (a fix outside it after one inside): its zone_exit alerts."""
+    area = {f"U{b.id}": b.geometry for b in beats}
+    inside: dict[str, bool] = {}
+    n = 0
+    for m in msgs:
+        now = area[m["id"]].contains(Point(float(m["lon"]), float(m["lat"])))
+        n += inside.get(m["id"], True) and not now
+        inside[m["id"]] = now
+    return n
 
 
 def city(beats: list[Beat]) -> dict[str, Any]:
@@ -183,10 +236,11 @@ def build(source: Path, data: Path, day: date = DAY, district: str | None = None
     write_list(out / "vehicles.json", [])
     write_list(out / "watchlist.json", [])
     write_jsonl(out / "incidents.jsonl", crimes)
-    fixes = write_jsonl(data / "recordings" / "chicago_crimes.jsonl", recording(beats, district, day, hours=hours))
+    msgs = recording(beats, district, day, crimes, hours=hours)
+    fixes = write_jsonl(data / "recordings" / "chicago_crimes.jsonl", msgs)
     counts = {"day": day.isoformat(), "district": district, "beats": len(beats), "crimes": len(crimes),
               "district_crimes": sum(1 for c in crimes if c["district"] == district),
-              "cars": sum(1 for b in beats if b.district == district), "fixes": fixes}
+              "cars": sum(1 for b in beats if b.district == district), "fixes": fixes, "exits": exits(beats, msgs)}
     write_readme(out / "README.md", counts)
     return counts
 
@@ -215,9 +269,13 @@ Chicago Police Department's real beats and districts, and every crime reported f
 - `../recordings/chicago_crimes.jsonl`: {c['fixes']:,} contract section 3 `gps` messages, a fix every
   30 s from 00:00 to 24:00 of {c['day']}, of the {c['cars']} beat cars of district {c['district']} (the
   day's busiest: {c['district_crimes']} of its crimes). These tracks are **simulated**
-  (`demo/realdata/patrol.py`: random trips inside the beat along the street grid, with stops); a
-  whole city's cars all day would not fit the 5 MB bound of a committed file. Other beats have no
-  track, so their coverage is nil by construction.
+  (`demo/realdata/patrol.py`: random trips inside the beat along the street grid, with stops), but
+  each car is sent to the real crimes of its beat, 2-15 minutes after their real times (not to those
+  at a placeholder time), and stays 15-35 minutes, and a car of the nearest neighbouring beat comes as backup to
+  assaults, batteries, robberies and other violent crimes, which takes it out of its own beat: the
+  day's `zone_exit` alerts ({c['exits']} when replayed into the worker). A whole city's cars all day
+  would not fit the 5 MB bound of a committed file; other beats have no track, so their coverage is
+  nil by construction.
 
 ## Origin and licence
 

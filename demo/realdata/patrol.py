@@ -3,7 +3,9 @@
 Chicago's source data holds crimes, not patrol cars, so the beat cars' tracks are **simulated**: the
 car picks a random point of its beat, drives there in two straight legs along the street grid
 (east-west, then north-south, or the other way; a straight line where the legs would leave the beat)
-at 20-40 km/h, stops there for 0-25 minutes, and again, all day. Positions are sampled every
+at 20-40 km/h, stops there for 0-25 minutes, and again, all day. When it is sent to a call (a real
+crime's place and time, see ``demo.realdata.chicago``) it ends its stop, drives there at 40-60 km/h,
+even out of its beat, stays 15-35 minutes and goes back to patrolling. Positions are sampled every
 ``interval_s`` seconds of event time.
 """
 
@@ -17,9 +19,11 @@ from shapely.geometry.base import BaseGeometry
 
 from demo.realdata.common import bearing, metres
 
-__all__ = ["Fix", "patrol_track"]
+__all__ = ["Call", "Fix", "patrol_track"]
 
 INSET_DEG = 2e-5  # ~2 m
+MAX_LATE_S = 45 * 60  # a call still waiting this long after it came in is left to another car
+Call = tuple[float, float, float]  # (ts, lon, lat): a car is sent there at ts
 
 
 @dataclass(frozen=True)
@@ -63,30 +67,58 @@ def _route(area: BaseGeometry, a: tuple[float, float], b: tuple[float, float],
     return None
 
 
-def _legs(area: BaseGeometry, start: float, end: float, rng: random.Random) -> list[_Leg]:
+def _drive(legs: list[_Leg], t: float, route: list[tuple[float, float]], speed: float) -> float:
+    for a, b in zip(route, route[1:], strict=False):
+        dt = metres(a[1], a[0], b[1], b[0]) / (speed / 3.6)
+        legs.append(_Leg(t, t + dt, a, b, speed))
+        t += dt
+    return t
+
+
+def _patrol_route(area: BaseGeometry, here: tuple[float, float], rng: random.Random) -> list[tuple[float, float]]:
+    if not area.contains(Point(here)):  # back into the beat after a call outside it
+        return [here, _random_point(area, rng)]
+    for _ in range(20):
+        route = _route(area, here, _random_point(area, rng), rng)
+        if route is not None:
+            return route
+    return [here]
+
+
+def _legs(area: BaseGeometry, start: float, end: float, rng: random.Random, calls: list[Call]) -> list[_Leg]:
     here = _random_point(area, rng)
     t = start
     legs: list[_Leg] = []
+    pending = sorted(calls)
     while t < end:
-        route = None
-        for _ in range(20):
-            route = _route(area, here, _random_point(area, rng), rng)
-            if route is not None:
-                break
-        speed = rng.uniform(20.0, 40.0)
-        for a, b in zip(route or [], (route or [])[1:], strict=False):
-            dt = metres(a[1], a[0], b[1], b[0]) / (speed / 3.6)
-            legs.append(_Leg(t, t + dt, a, b, speed))
-            t += dt
-        here = route[-1] if route else here
+        if pending and pending[0][0] <= t:
+            call_ts, lon, lat = pending.pop(0)
+            if t - call_ts > MAX_LATE_S:
+                continue  # busy too long: another car took it
+            target = (lon, lat)
+            t = _drive(legs, t, _route(area, here, target, rng) or [here, target], rng.uniform(40.0, 60.0))
+            here = target
+            on_scene = rng.uniform(15 * 60, 35 * 60)
+            legs.append(_Leg(t, t + on_scene, here, here, 0.0))
+            t += on_scene
+            continue
+        route = _patrol_route(area, here, rng)
+        t = _drive(legs, t, route, rng.uniform(20.0, 40.0))
+        here = route[-1]
         stop = 0.0 if rng.random() < 0.4 else rng.uniform(3 * 60, 25 * 60)
+        if pending:
+            stop = min(stop, max(0.0, pending[0][0] - t))  # a call ends a stop
+        if stop == 0 and len(route) < 2 and not (pending and pending[0][0] <= t):
+            stop = 60.0  # nowhere to go: wait a minute
         legs.append(_Leg(t, t + stop, here, here, 0.0))
         t += stop
     return legs
 
 
-def patrol_track(area: BaseGeometry, start: int, end: int, interval_s: int, seed: str) -> list[Fix]:
-    """Fixes at ``start``, ``start + interval_s``, ... before ``end`` of a car patrolling ``area``.
+def patrol_track(area: BaseGeometry, start: int, end: int, interval_s: int, seed: str,
+                 calls: list[Call] | None = None) -> list[Fix]:
+    """Fixes at ``start``, ``start + interval_s``, ... before ``end`` of a car patrolling ``area``;
+    ``calls`` ``(ts, lon, lat)``: where it is sent, and from when.
 
     >>> from shapely.geometry import box
     >>> fixes = patrol_track(box(-87.64, 41.87, -87.62, 41.89), 0, 3600, 30, "doc")
@@ -97,7 +129,7 @@ def patrol_track(area: BaseGeometry, start: int, end: int, interval_s: int, seed
     """
     rng = random.Random(seed)
     inner = area.buffer(-INSET_DEG)  # so that fixes rounded to 6 decimals still lie inside the area
-    legs = _legs(area if inner.is_empty else inner, float(start), float(end), rng)
+    legs = _legs(area if inner.is_empty else inner, float(start), float(end), rng, list(calls or []))
     fixes = []
     i = 0
     for ts in range(start, end, interval_s):
