@@ -3,7 +3,7 @@
 - ``data/chicago/``: a city pack whose patrol zones are CPD's beats (id = beat number, the three
   polygons of beat 3100 joined into one MultiPolygon, so 277 polygons give 275 zones), one patrol unit
   per beat (CPD assigns a beat car to each beat, so a zone's coverage is one car's work and leaving the
-  beat is a real ``zone_exit``), the 25 districts in ``districts.geojson`` (an extra file), and
+  beat is a real ``zone_exit``), the districts in ``districts.geojson`` (an extra file), and
   ``incidents.jsonl``: every crime of one day (read by ``city.incidents``).
 - ``data/recordings/chicago_crimes.jsonl``: that day's **simulated** patrol tracks (``demo.realdata.patrol``)
   of the beat cars of one district (the day's busiest, by default), a fix every 30 s: a whole city's
@@ -230,7 +230,8 @@ def build(source: Path, data: Path, day: date = DAY, district: str | None = None
     out.mkdir(parents=True, exist_ok=True)
     write_json(out / "city.json", city(beats))
     write_geojson(out / "zones.geojson", [zone_feature(b) for b in beats])
-    write_geojson(out / "districts.geojson", read_districts(source / DISTRICTS))
+    districts = read_districts(source / DISTRICTS)
+    write_geojson(out / "districts.geojson", districts)
     write_geojson(out / "checkpoints.geojson", [])
     write_list(out / "units.json", units(beats))
     write_list(out / "vehicles.json", [])
@@ -238,7 +239,8 @@ def build(source: Path, data: Path, day: date = DAY, district: str | None = None
     write_jsonl(out / "incidents.jsonl", crimes)
     msgs = recording(beats, district, day, crimes, hours=hours)
     fixes = write_jsonl(data / "recordings" / "chicago_crimes.jsonl", msgs)
-    counts = {"day": day.isoformat(), "district": district, "beats": len(beats), "crimes": len(crimes),
+    counts = {"day": day.isoformat(), "district": district, "beats": len(beats), "districts": len(districts),
+              "crimes": len(crimes),
               "district_crimes": sum(1 for c in crimes if c["district"] == district),
               "cars": sum(1 for b in beats if b.district == district), "fixes": fixes, "exits": exits(beats, msgs)}
     write_readme(out / "README.md", counts)
@@ -253,9 +255,10 @@ Chicago Police Department's real beats and districts, and every crime reported f
 {c['day']} (America/Chicago), with **simulated** patrol cars.
 
 - `zones.geojson`: the {c['beats']} beats as `patrol` zones, id = beat number (`name` "Beat 1713",
-  `district` kept as a property). The source's 277 polygons hold beat 3100 (district 31, outside
-  CPD's own districts) three times; its three pieces are joined into one MultiPolygon.
-- `districts.geojson`: the 25 districts (an extra file, not read by the pack loader).
+  `district` kept as a property). The source's 277 polygons hold beat 3100 (district 31) three
+  times; its three pieces are joined into one MultiPolygon.
+- `districts.geojson`: the districts, id = district number (an extra file, not read by the pack
+  loader); the source's 25 polygons hold district 31 three times, joined here too: {c['districts']} features.
 - `units.json`: one beat car per beat, id `U` + beat number, assigned to its beat. CPD gives each
   beat its own car, so a zone's coverage is that car's work and a car leaving its beat is a real
   `zone_exit`.

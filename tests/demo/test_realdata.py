@@ -11,7 +11,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from shapely.geometry import Point, box
+from shapely.geometry import Point, box, shape
 
 from city.citypack import CityPack, load_city_pack
 from city.incidents import load_incidents
@@ -60,6 +60,15 @@ def test_committed_packs_validate() -> None:
     assert len(por.vehicles) == 244 and {v.category for v in por.vehicles.values()} == {"taxi"}
     assert all(p.startswith("PT-") for p in por.vehicles)
     assert len(por.zones) == 12
+
+
+def test_chicago_districts_hold_every_beats_district() -> None:
+    features = json.loads((DATA / "chicago" / "districts.geojson").read_text(encoding="utf-8"))["features"]
+    ids = [f["properties"]["id"] for f in features]
+    assert len(ids) == len(set(ids)) == 23  # 25 source polygons, district 31 in three pieces
+    assert all(shape(f["geometry"]).is_valid for f in features)
+    beats = load_city_pack(DATA / "chicago").zones
+    assert {z.feature["properties"]["district"] for z in beats} == set(ids)
 
 
 def test_committed_files_stay_small() -> None:
