@@ -38,9 +38,12 @@ class RoadNet:
 
     def __init__(self, roads: Mapping[str, Any]) -> None:
         graph = RoadGraph(roads)
-        core = graph.strong_component()
-        # the strong part, reversed: a search from a node finds the way to it from every other
-        self.back = graph.multigraph.edge_subgraph((e.u, e.v, i) for i, e in enumerate(graph.edges) if i in core).reverse()
+        # the strong part, reversed (a search from a node finds the way to it from every other),
+        # each step as long as the shortest of its parallel edges
+        self.back = nx.DiGraph()
+        for i in sorted(graph.strong_component(), key=lambda i: -graph.edges[i].length):
+            e = graph.edges[i]
+            self.back.add_edge(e.v, e.u, length=e.length)  # the shorter, added later, stays
         self.nodes = sorted(self.back)
         self.pos = {n: graph.pos[n] for n in self.nodes}
         self._lat = np.array([self.pos[n][0] for n in self.nodes], dtype=float)

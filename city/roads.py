@@ -164,19 +164,15 @@ class RoadGraph:
         A random walk restricted to it never reaches a dead end. Empty when no edge is on a cycle.
         """
         subset = set(range(len(self.edges))) if edges is None else set(edges)
-        sub = nx.DiGraph()
-        sub.add_edges_from(sorted((self.edges[i].u, self.edges[i].v) for i in subset))
-        comp = {n: c for c, nodes in enumerate(nx.strongly_connected_components(sub)) for n in nodes}
-        inside: dict[int, list[int]] = {}  # component -> its edges
-        for i in sorted(subset):
-            e = self.edges[i]
-            if comp[e.u] == comp[e.v]:
-                inside.setdefault(comp[e.u], []).append(i)
-        if not inside:
-            return set()
+        ends = [(i, self.edges[i].u, self.edges[i].v) for i in subset]
+        comp = {n: c for c, nodes in enumerate(nx.strongly_connected_components(nx.DiGraph((u, v) for _, u, v in ends)))
+                for n in nodes}
+        inside: dict[int, set[int]] = {}  # component -> its edges
+        for i, u, v in ends:
+            if comp[u] == comp[v]:
+                inside.setdefault(comp[u], set()).add(i)
         # the most edges; between parts as large, the one holding the lowest edge index
-        best = max(inside.values(), key=lambda ids: (len(ids), -ids[0]))
-        return set(best)
+        return max(inside.values(), key=lambda ids: (len(ids), -min(ids)), default=set())
 
     def add_loop(self, node: str, ring: Iterable[tuple[float, float]]) -> int:
         """Add a closed ``(lon, lat)`` ring as an edge from ``node`` back to itself; its index.
