@@ -149,9 +149,10 @@ class RoadGraph:
             g.add_nodes_from(sorted(self.pos))
             g.add_edges_from((u, v, i, {"length": self.edges[i].length})
                              for u, v, i in sorted((u, self.edges[i].v, i) for u in self.out for i in self.out[u]))
-            self._nx = g
+            # the steps first: a thread that sees the graph sees its steps too
             self._step = {(u, v): min(d["length"] for d in keyed.values())
                           for u, nbrs in g.adj.items() for v, keyed in nbrs.items()}
+            self._nx = g
         return self._nx
 
     def nodes_within(self, area: BaseGeometry) -> set[str]:
