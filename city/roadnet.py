@@ -2,8 +2,9 @@
 
 Points snap to the nearest node of the graph's largest strongly connected part (from there every
 node of it can be reached and can reach back); the distance is the snap at each end (great circle)
-plus the shortest path between the two nodes. One reverse Dijkstra per destination node gives the
-distance to it from every node, kept in a small cache, so many units to one station cost one search.
+plus the shortest path between the two nodes. One search per destination node (networkx's Dijkstra
+on the reversed graph) gives the distance to it from every node, kept in a small cache, so many
+units to one station cost one search.
 
 >>> from city.roads import road_feature
 >>> ring = [("a", "b", 114.000, 114.010), ("b", "c", 114.010, 114.020), ("c", "a", 114.020, 114.000)]
@@ -14,13 +15,13 @@ distance to it from every node, kept in a small cache, so many units to one stat
 
 from __future__ import annotations
 
-import heapq
 import math
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
+import networkx as nx
 import numpy as np
 
 from city.citypack import CityPack
@@ -37,10 +38,12 @@ class RoadNet:
 
     def __init__(self, roads: Mapping[str, Any]) -> None:
         graph = RoadGraph(roads)
-        self.back: dict[str, list[tuple[str, float]]] = {}
-        for i in sorted(graph.strong_component()):
+        # the strong part, reversed (a search from a node finds the way to it from every other),
+        # each step as long as the shortest of its parallel edges
+        self.back = nx.DiGraph()
+        for i in sorted(graph.strong_component(), key=lambda i: -graph.edges[i].length):
             e = graph.edges[i]
-            self.back.setdefault(e.v, []).append((e.u, e.length))
+            self.back.add_edge(e.v, e.u, length=e.length)  # the shorter, added later, stays
         self.nodes = sorted(self.back)
         self.pos = {n: graph.pos[n] for n in self.nodes}
         self._lat = np.array([self.pos[n][0] for n in self.nodes], dtype=float)
@@ -55,23 +58,14 @@ class RoadNet:
         return self.nodes[int(np.argmin(d2))]
 
     def to_node(self, node: str) -> dict[str, float]:
-        """Metres from every node to ``node`` along the roads (reverse Dijkstra, cached)."""
+        """Metres from every node to ``node`` along the roads (cached)."""
         with self._lock:
             hit = self._to.get(node)
             if hit is not None:
                 self._to.move_to_end(node)
                 return hit
-        dist: dict[str, float] = {node: 0.0}
-        heap = [(0.0, node)]
-        while heap:
-            d, n = heapq.heappop(heap)
-            if d > dist[n]:
-                continue
-            for u, length in self.back.get(n, ()):
-                nd = d + length
-                if nd < dist.get(u, math.inf):
-                    dist[u] = nd
-                    heapq.heappush(heap, (nd, u))
+        dist: dict[str, float] = (nx.single_source_dijkstra_path_length(self.back, node, weight="length")
+                                  if node in self.back else {node: 0.0})
         with self._lock:
             self._to[node] = dist
             while len(self._to) > CACHE_TARGETS:

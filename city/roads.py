@@ -2,7 +2,8 @@
 
 One directed edge per feature (properties ``u``, ``v``, ``highway``, ``maxspeed_kmh``). Lengths
 are great-circle metres along the polyline. Everything is pure and, given a seeded
-``random.Random``, deterministic.
+``random.Random``, deterministic. The searches (shortest paths, strongly connected parts) are
+networkx's, over one ``MultiDiGraph`` per ``RoadGraph`` whose edge keys are the edge indexes.
 
 >>> g = RoadGraph({"features": [road_feature("a", "b", [(114.0, 22.5), (114.001, 22.5)])]})
 >>> lat, lon, heading = g.edges[0].at(50.0)
@@ -13,13 +14,13 @@ are great-circle metres along the polyline. Everything is pure and, given a seed
 from __future__ import annotations
 
 import bisect
-import heapq
 import math
 import random
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import networkx as nx
 from shapely import STRtree
 from shapely.geometry import LineString, Point
 from shapely.geometry.base import BaseGeometry
@@ -99,6 +100,8 @@ class RoadGraph:
         self.out: dict[str, list[int]] = {}
         self.pos: dict[str, tuple[float, float]] = {}  # node -> (lat, lon)
         self._tree: STRtree | None = None
+        self._nx: nx.MultiDiGraph | None = None
+        self._step: dict[tuple[str, str], float] = {}  # metres of the shortest edge from u to v
         for f in roads.get("features", []):
             props = f["properties"]
             if props.get("highway") in skip:
@@ -136,6 +139,22 @@ class RoadGraph:
             self._tree = STRtree([LineString(e.coords) for e in self.edges])
         return self._tree
 
+    @property
+    def multigraph(self) -> nx.MultiDiGraph:
+        """The graph for networkx (built on first use): one edge per road edge leaving a node as
+        ``out`` lists it, keyed by its index, with its ``length`` in metres. Nodes, and each node's
+        neighbours, are in sorted order, so that a search meets equal-cost ways in that order."""
+        if self._nx is None:
+            g = nx.MultiDiGraph()
+            g.add_nodes_from(sorted(self.pos))
+            g.add_edges_from((u, v, i, {"length": self.edges[i].length})
+                             for u, v, i in sorted((u, self.edges[i].v, i) for u in self.out for i in self.out[u]))
+            # the steps first: a thread that sees the graph sees its steps too
+            self._step = {(u, v): min(d["length"] for d in keyed.values())
+                          for u, nbrs in g.adj.items() for v, keyed in nbrs.items()}
+            self._nx = g
+        return self._nx
+
     def nodes_within(self, area: BaseGeometry) -> set[str]:
         """Nodes inside ``area`` (the boundary counts as inside)."""
         return {n for n, (lat, lon) in self.pos.items() if area.covers(Point(lon, lat))}
@@ -146,22 +165,15 @@ class RoadGraph:
         A random walk restricted to it never reaches a dead end. Empty when no edge is on a cycle.
         """
         subset = set(range(len(self.edges))) if edges is None else set(edges)
-        fwd: dict[str, list[str]] = {}
-        back: dict[str, list[str]] = {}
-        for i in subset:
-            e = self.edges[i]
-            fwd.setdefault(e.u, []).append(e.v)
-            back.setdefault(e.v, []).append(e.u)
-        comp = _kosaraju(sorted(set(fwd) | set(back)), fwd, back)
-        best: dict[int, int] = {}
-        for i in subset:
-            e = self.edges[i]
-            if comp[e.u] == comp[e.v]:
-                best[comp[e.u]] = best.get(comp[e.u], 0) + 1
-        if not best:
-            return set()
-        top = max(sorted(best), key=lambda c: best[c])
-        return {i for i in subset if comp[self.edges[i].u] == top == comp[self.edges[i].v]}
+        ends = [(i, self.edges[i].u, self.edges[i].v) for i in subset]
+        comp = {n: c for c, nodes in enumerate(nx.strongly_connected_components(nx.DiGraph((u, v) for _, u, v in ends)))
+                for n in nodes}
+        inside: dict[int, set[int]] = {}  # component -> its edges
+        for i, u, v in ends:
+            if comp[u] == comp[v]:
+                inside.setdefault(comp[u], set()).add(i)
+        # the most edges; between parts as large, the one holding the lowest edge index
+        return max(inside.values(), key=lambda ids: (len(ids), -min(ids)), default=set())
 
     def add_loop(self, node: str, ring: Iterable[tuple[float, float]]) -> int:
         """Add a closed ``(lon, lat)`` ring as an edge from ``node`` back to itself; its index.
@@ -174,7 +186,7 @@ class RoadGraph:
         self.out[node] = [len(self.edges)]
         self.pos[node] = (coords[0][1], coords[0][0])
         self.edges.append(Edge(node, node, tuple(coords), _cumulative(coords), None, "loop"))
-        self._tree = None
+        self._tree = self._nx = None
         return len(self.edges) - 1
 
     def trap_closure(self, avoid: Collection[int], allowed: Collection[int]) -> set[int]:
@@ -211,64 +223,32 @@ class RoadGraph:
         weights = [PREFERENCE.get(self.edges[e].highway.removesuffix("_link"), 1.0) for e in choices]
         return rng.choices(choices, weights)[0]
 
+    def _metres(self, allowed: Collection[int] | None) -> Callable[[str, str, dict[int, dict[str, float]]],
+                                                                   float | None]:
+        """networkx's weight of a step: its shortest parallel edge (among ``allowed``); ``None``
+        hides the step."""
+        if allowed is None:
+            step = self._step
+            return lambda u, v, _: step[u, v]
+
+        def weight(u: str, v: str, keyed: dict[int, dict[str, float]]) -> float | None:
+            return min((d["length"] for k, d in keyed.items() if k in allowed), default=None)
+        return weight
+
     def shortest_path(self, src: str, dst: str, allowed: Collection[int] | None = None) -> list[int]:
-        """Shortest path in metres from ``src`` to ``dst`` as edge indexes (Dijkstra); ``[]`` when
-        ``src == dst`` or ``dst`` cannot be reached."""
-        dist: dict[str, float] = {src: 0.0}
-        prev: dict[str, int] = {}
-        heap = [(0.0, src)]
-        while heap:
-            d, n = heapq.heappop(heap)
-            if n == dst:
-                break
-            if d > dist[n]:
-                continue
-            for i in self.out.get(n, []):
-                if allowed is not None and i not in allowed:
-                    continue
-                e = self.edges[i]
-                nd = d + e.length
-                if nd < dist.get(e.v, math.inf):
-                    dist[e.v], prev[e.v] = nd, i
-                    heapq.heappush(heap, (nd, e.v))
-        path: list[int] = []
-        n = dst
-        while n != src and n in prev:
-            path.append(prev[n])
-            n = self.edges[prev[n]].u
-        return path[::-1] if n == src else []
-
-
-def _kosaraju(nodes: list[str], fwd: Mapping[str, list[str]], back: Mapping[str, list[str]]) -> dict[str, int]:
-    """Strongly connected component number of each node (iterative, no recursion limit)."""
-    order: list[str] = []
-    seen: set[str] = set()
-    for root in nodes:
-        if root in seen:
-            continue
-        seen.add(root)
-        stack = [(root, iter(fwd.get(root, ())))]
-        while stack:
-            node, it = stack[-1]
-            nxt = next((m for m in it if m not in seen), None)
-            if nxt is None:
-                stack.pop()
-                order.append(node)
-            else:
-                seen.add(nxt)
-                stack.append((nxt, iter(fwd.get(nxt, ()))))
-    comp: dict[str, int] = {}
-    for c, root in enumerate(reversed(order)):
-        if root in comp:
-            continue
-        comp[root] = c
-        todo = [root]
-        while todo:
-            for m in back.get(todo.pop(), ()):
-                if m not in comp:
-                    comp[m] = c
-                    todo.append(m)
-    return comp
+        """Shortest path in metres from ``src`` to ``dst`` as edge indexes (networkx's Dijkstra,
+        only on ``allowed`` edges when given); ``[]`` when ``src == dst`` or ``dst`` cannot be
+        reached. Between ways as short, the one through the lower node ids when they part (the
+        search meets neighbours in sorted order); between parallel edges as long, the lowest index."""
+        g = self.multigraph
+        if src == dst or src not in g or dst not in g:
+            return []
+        try:
+            nodes = nx.dijkstra_path(g, src, dst, weight=self._metres(allowed))
+        except nx.NetworkXNoPath:
+            return []
+        return [min((k for k in g[u][v] if allowed is None or k in allowed), key=lambda k: (g[u][v][k]["length"], k))
+                for u, v in zip(nodes, nodes[1:], strict=False)]
 
 
 def road_feature(u: str, v: str, coords: list[tuple[float, float]], **props: Any) -> dict[str, Any]:

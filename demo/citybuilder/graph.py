@@ -1,18 +1,19 @@
 """Read an OSMnx GraphML road graph with the standard library, and walk it (helper of demo.citybuilder.build).
 
-No networkx: nodes are ``{osm id: (lon, lat)}``, edges a list of directed ``Edge`` records, and the
-one search we need (Dijkstra that stops at a set of target nodes) is a few lines of ``heapq``.
+Nodes are ``{osm id: (lon, lat)}``, edges a list of directed ``Edge`` records; the searches (the
+strongly connected core, Dijkstra that stops at a set of target nodes) are networkx's.
 """
 
 from __future__ import annotations
 
 import ast
-import heapq
 import math
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import networkx as nx
 
 __all__ = ["Edge", "Graph", "read_graphml", "first_hits", "metres", "MAIN_ROADS", "ARTERIALS", "NOT_DRIVABLE"]
 
@@ -91,52 +92,40 @@ class Graph:
         """Nodes at the end of a trunk, primary or secondary edge (with a street name, if ``named``)."""
         return {n for e in self.edges if e.highway in MAIN_ROADS and (e.name or not named) for n in (e.u, e.v)}
 
-    def adjacency(self, reverse: bool = False, only: frozenset[str] | None = None) -> dict[str, list[tuple[str, float]]]:
-        """Drivable successors (or predecessors) of each node with the edge length; ``only`` these highway types."""
-        adj: dict[str, list[tuple[str, float]]] = {n: [] for n in self.nodes}
+    def roads(self, only: frozenset[str] | None = None) -> nx.DiGraph:
+        """Drivable edges as a networkx ``DiGraph`` (``length``: the shortest of parallel edges);
+        ``only`` these highway types. Every node is in it."""
+        g = nx.DiGraph()
+        g.add_nodes_from(self.nodes)
         for e in self.edges:
-            if e.drivable and (only is None or e.highway in only):
-                a, b = (e.v, e.u) if reverse else (e.u, e.v)
-                adj[a].append((b, e.length))
-        return adj
+            if e.drivable and (only is None or e.highway in only) and not (
+                    g.has_edge(e.u, e.v) and g[e.u][e.v]["length"] <= e.length):
+                g.add_edge(e.u, e.v, length=e.length)
+        return g
 
     def strongly_connected_core(self, seed: str) -> set[str]:
         """Nodes that ``seed`` can reach and that can reach ``seed`` (its strongly connected component)."""
-        return _reach(self.adjacency(), seed) & _reach(self.adjacency(reverse=True), seed)
+        return next(c for c in nx.strongly_connected_components(self.roads()) if seed in c)
 
 
-def _reach(adj: dict[str, list[tuple[str, float]]], start: str) -> set[str]:
-    seen, stack = {start}, [start]
-    while stack:
-        for nxt, _ in adj[stack.pop()]:
-            if nxt not in seen:
-                seen.add(nxt)
-                stack.append(nxt)
-    return seen
-
-
-def first_hits(adj: dict[str, list[tuple[str, float]]], start: str, targets: set[str],
-               max_m: float = math.inf) -> dict[str, float]:
+def first_hits(roads: nx.DiGraph, start: str, targets: set[str], max_m: float = math.inf) -> dict[str, float]:
     """Targets reachable from ``start`` by a shortest path that passes no other target, with distances.
 
     A target ends the search along its branch, so only the first target on each road is found.
+
+    >>> roads = nx.DiGraph([("a", "b", {"length": 100.0}), ("b", "c", {"length": 50.0}),
+    ...                     ("a", "d", {"length": 300.0}), ("d", "c", {"length": 10.0})])
+    >>> first_hits(roads, "a", {"b", "c"}), first_hits(roads, "a", {"b", "c"}, max_m=200)
+    ({'b': 100.0, 'c': 310.0}, {'b': 100.0})
+    >>> first_hits(roads, "b", {"b", "c"})  # the start itself is no hit
+    {'c': 50.0}
     """
-    best = {start: 0.0}
-    heap = [(0.0, start)]
-    hits: dict[str, float] = {}
-    while heap:
-        d, node = heapq.heappop(heap)
-        if d > best.get(node, math.inf) or d > max_m:
-            continue
-        if node != start and node in targets:
-            hits[node] = d
-            continue
-        for nxt, length in adj[node]:
-            nd = d + length
-            if nd < best.get(nxt, math.inf):
-                best[nxt] = nd
-                heapq.heappush(heap, (nd, nxt))
-    return hits
+
+    def weight(u: str, v: str, d: dict[str, float]) -> float | None:
+        return None if u != start and u in targets else d["length"]  # None: no way on past a target
+
+    dist = nx.single_source_dijkstra_path_length(roads, start, cutoff=max_m, weight=weight)
+    return {n: d for n, d in dist.items() if n != start and n in targets}
 
 
 def read_graphml(path: Path) -> Graph:

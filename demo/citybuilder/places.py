@@ -132,7 +132,7 @@ def checkpoints(graph: Graph) -> list[dict[str, Any]]:
     band = (north - south) / 4
     picked.sort(key=lambda n: (int((north - graph.nodes[n][1]) / band), graph.nodes[n][0]))
     ids = {node: f"K{i + 1:02d}" for i, node in enumerate(picked)}
-    arterial, anyroad = graph.adjacency(only=ARTERIALS), graph.adjacency()
+    arterial, anyroad = graph.roads(only=ARTERIALS), graph.roads()
     nexts: dict[str, list[str]] = {}
     for node in picked:
         hits = first_hits(arterial, node, set(picked), NEXT_WITHIN_M)
