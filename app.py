@@ -80,7 +80,8 @@ def create_app(settings: Settings, redis_url: str, blueprints: Iterable[flask.Bl
     keys = Keys(settings.prefix)
     app = Dash(__name__, title="OneMap 一张图", assets_folder=str(ROOT / "assets"), update_title="",
                suppress_callback_exceptions=True, serve_locally=True)
-    app.layout = create_root(view, demo_accounts=settings.users is None)
+    app.layout = create_root(view, demo_accounts=settings.users is None,
+                             demo_feed=settings.demo_source if settings.demo else None)
     roads = orjson.dumps(roads_geojson(city))
 
     @app.server.get(ROADS_URL)

@@ -17,7 +17,7 @@ from pathlib import Path
 from core.settings import ROOT, Settings
 from runner.embedded import EmbeddedRedis
 
-__all__ = ["Backend", "start_backend", "start_worker", "DEMO_RECORDING"]
+__all__ = ["Backend", "start_backend", "start_worker", "DEMO_RECORDING", "DEMO_RECORDING_START"]
 
 log = logging.getLogger("onemap.supervisor")
 
@@ -48,6 +48,9 @@ class Backend:
 
 
 DEMO_RECORDING = ROOT / "data" / "recordings" / "demo_city.jsonl.gz"
+# where the bundled recording's live part begins (demo/recorder.py: 01:56 local on its day); the
+# tired coach's earlier drive is written at once, as the simulator sends its backlog
+DEMO_RECORDING_START = "2026-06-01T01:56:00+08:00"
 
 
 def _spawn(module: str, env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
@@ -60,7 +63,8 @@ def _demo_feed(settings: Settings) -> tuple[str, ...]:
     """The demo's process: the simulator, or (``CC_DEMO_SOURCE=recording``) the bundled recording
     of the demo city replayed in a loop at ``CC_DEMO_SPEED``."""
     if settings.demo_source == "recording":
-        return ("streams.replay", str(DEMO_RECORDING), "--speed", f"{settings.demo_speed:g}", "--loop")
+        return ("streams.replay", str(DEMO_RECORDING), "--speed", f"{settings.demo_speed:g}", "--loop",
+                "--start", DEMO_RECORDING_START)
     return ("demo.simulator",)
 
 

@@ -21,6 +21,7 @@ embedded Redis (``{CC_DATA_DIR}/redis/url``) is used, else the command says it n
 from __future__ import annotations
 
 import argparse
+import math
 import signal
 import sys
 import threading
@@ -36,11 +37,13 @@ from core.keys import Keys
 from core.producer import Producer
 from core.redisio import connect
 from core.settings import Settings
+from core.timeutil import parse_ts
 from streams.recording import Line, Refused, due_after_s, load_recording, shifted
 
 __all__ = ["Summary", "find_redis_url", "play", "loop_offset", "main"]
 
-LOOP_GAP_S = 60.0  # event seconds between two passes of --loop
+LOOP_GAP_S = 60.0  # event seconds at least between two passes of --loop
+DAY_S = 86_400.0
 BATCH = 1000  # messages per pipeline at most
 
 
@@ -75,10 +78,11 @@ def find_redis_url(settings: Settings) -> str | None:
 
 
 def play(lines: Sequence[Line], producer: Producer, speed: float, stop: threading.Event, *,
-         offset_s: float = 0.0, summary: Summary | None = None,
+         offset_s: float = 0.0, start_ts: float | None = None, summary: Summary | None = None,
          monotonic: Callable[[], float] = time.monotonic,
          progress: Callable[[Summary], None] | None = None) -> Summary:
-    """Write ``lines`` in file order, ``offset_s`` later in event time, paced at ``speed`` (0: at once).
+    """Write ``lines`` in file order, ``offset_s`` later in event time, paced at ``speed`` (0: at once)
+    from ``start_ts`` (default the first line's event time; earlier lines go at once, as a backlog).
 
     Stops early when ``stop`` is set. Pacing reads the monotonic wall clock only to wait; the
     messages themselves carry their event times.
@@ -86,7 +90,7 @@ def play(lines: Sequence[Line], producer: Producer, speed: float, stop: threadin
     out = summary or Summary()
     if not lines:
         return out
-    first = lines[0].ts
+    first = lines[0].ts if start_ts is None else start_ts
     start = monotonic()
     pending: list[dict[str, str]] = []
 
@@ -115,21 +119,42 @@ def play(lines: Sequence[Line], producer: Producer, speed: float, stop: threadin
     return out
 
 
+def _days(seconds: float) -> float:
+    return math.ceil(max(seconds, 0.0) / DAY_S) * DAY_S
+
+
 def loop_offset(lines: Sequence[Line], clock: float | None, passes: int) -> float:
-    """Event seconds to add to pass number ``passes`` (from 0) of ``--loop``: each pass starts a
-    minute after the previous one ended, and the first a minute after ``clock`` when that is ahead.
+    """Event seconds to add to pass number ``passes`` (from 0) of ``--loop``: whole days, so each
+    pass keeps the recording's hours of the day (a night-ban night stays a night) and begins at
+    least a minute after the previous pass ended; the first pass also begins after ``clock`` (the
+    Redis's event clock) when an earlier feed left it ahead of the file.
 
     >>> ls = [Line(1, {}, 100.0), Line(2, {}, 400.0)]
     >>> loop_offset(ls, None, 0), loop_offset(ls, None, 2), loop_offset(ls, 1000.0, 0)
-    (0.0, 720.0, 960.0)
+    (0.0, 172800.0, 86400.0)
     """
     span = lines[-1].ts - lines[0].ts if lines else 0.0
-    base = 0.0 if clock is None or clock + LOOP_GAP_S <= lines[0].ts else clock + LOOP_GAP_S - lines[0].ts
-    return base + passes * (span + LOOP_GAP_S)
+    base = 0.0 if clock is None or clock + LOOP_GAP_S <= lines[0].ts else _days(clock + LOOP_GAP_S - lines[0].ts)
+    return base + passes * _days(span + LOOP_GAP_S)
 
 
 def _iso(ts: float | None) -> str:
     return "-" if ts is None else datetime.fromtimestamp(ts, UTC).isoformat()
+
+
+def _passes(lines: Sequence[Line], producer: Producer, speed: float, stop: threading.Event, summary: Summary,
+            progress: Callable[[Summary], None], *, loop: bool, start: float | None, clock: float | None) -> None:
+    """One pass, or (``loop``) passes until stopped or until the next would begin after the wall clock."""
+    while not stop.is_set():
+        offset = loop_offset(lines, clock, summary.passes) if loop and lines else 0.0
+        if summary.passes and lines and lines[0].ts + offset > time.time():
+            # the one place the replay reads the wall clock: workers drop what lies in the future
+            print("replay: the next pass would begin after the wall clock; the loop ends here", flush=True)
+            return
+        play(lines, producer, speed, stop, offset_s=offset, summary=summary, progress=progress,
+             start_ts=None if start is None else start + offset)
+        if not loop or not lines:
+            return
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -141,7 +166,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--speed", type=float, default=1.0,
                    help="event seconds per wall second: 1, 10, 60, ...; 0 = as fast as it can (default 1)")
     p.add_argument("--loop", action="store_true",
-                   help="play again and again, each pass later in event time by the file's span plus a minute")
+                   help="play again and again, each pass moved on in event time by whole days (until the wall clock)")
+    p.add_argument("--start", default=None,
+                   help="event time (epoch seconds or ISO-8601) from which to pace: earlier lines are written at "
+                        "once, as a backlog (default: the first line's)")
     p.add_argument("--prefix", default=None, help="key prefix to write under (default CC_PREFIX, e.g. a sandbox)")
     return p
 
@@ -150,6 +178,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.speed < 0:
         print("replay: --speed must be 0 or more", file=sys.stderr)
+        return 2
+    try:
+        start = None if args.start is None else parse_ts(args.start)
+    except ValueError as exc:
+        print(f"replay: --start: {exc}", file=sys.stderr)
         return 2
     settings = Settings.from_env()
     url = find_redis_url(settings)
@@ -181,12 +214,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     summary = Summary(refused=list(refused))
     raw = client.get(keys.clock) if args.loop else None
-    clock = float(raw) if raw is not None else None
-    while not stop.is_set():
-        offset = loop_offset(lines, clock, summary.passes) if args.loop and lines else 0.0
-        play(lines, producer, args.speed, stop, offset_s=offset, summary=summary, progress=progress)
-        if not args.loop or not lines:
-            break
+    _passes(lines, producer, args.speed, stop, summary, progress, loop=args.loop, start=start,
+            clock=float(raw) if raw is not None else None)
     client.close()
     print(f"replay: done: {summary.written} lines written, {len(summary.refused)} refused, "
           f"{summary.passes} pass(es), last event time {_iso(summary.last_ts)}", flush=True)

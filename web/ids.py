@@ -21,6 +21,7 @@ ALERTS_SEEN = "om-alerts-seen"  # dcc.Store: counter bumped when alerts or ackno
 # --- shell (command center page) --------------------------------------------------------
 HEADER = "om-header"
 DEMO_BANNER = "om-demo-banner"  # the banner saying the demo accounts are on
+DEMO_MARK = "om-demo-mark"  # "DEMO" on every screen while the demo feeds the system
 USER_NAME = "om-user-name"  # the signed-in person, in the header
 SIGN_OUT = "om-sign-out"  # the sign-out form (POST /logout)
 TAB_SELECT = "om-tab-select"
