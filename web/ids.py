@@ -135,6 +135,21 @@ DP_FROM_DETAIL = "om-dp-from-detail"  # "Dispatch" in an alert's detail panel on
 DP_FROM_TABLE = "om-dp-from-table"  # "Dispatch" beside the alerts table (its selected row)
 
 
+# --- replay tab (issue 9: recording and replay) ------------------------------------------
+RP_FILE = "om-rp-file"  # dcc.RadioItems: the recordings of CC_RECORDINGS_DIR
+RP_PLAY = "om-rp-play"
+RP_PAUSE = "om-rp-pause"
+RP_SPEED = "om-rp-speed"  # dcc.RadioItems: 1, 10, 60, 0 (as fast as it can)
+RP_CLOCK = "om-rp-clock"  # the playhead, local event time
+RP_STATUS = "om-rp-status"  # what the sandbox holds (role="status")
+RP_TIMELINE = "om-rp-timeline"  # dcc.Graph: the span, the alerts, the playhead; a click seeks
+RP_MAP = "om-rp-map"
+RP_MARKERS = "om-rp-markers"  # the map's layer of the replayed subjects at the playhead
+RP_ALERTS = "om-rp-alerts"  # the replayed alerts up to the playhead, newest first
+RP_TICK = "om-rp-tick"  # dcc.Interval: refreshes the tab while it is open
+RP_DONE = "om-rp-done"  # dcc.Store: bumped after each control, so the tab refreshes at once
+
+
 def dp_pick(alert_id: Any) -> dict[str, Any]:
     """An alert in the Dispatch tab's queue (``ALL`` for the callback)."""
     return {"type": "om-dp-pick", "alert": alert_id}

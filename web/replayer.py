@@ -27,7 +27,7 @@ import redis
 from core.keys import Keys
 from core.producer import Producer
 from streams.recording import Line, load_recording
-from web.views.replay import Playback, due_count
+from web.views.replay import Playback, due_count, lead_in
 
 __all__ = ["Replayer", "recordings_in"]
 
@@ -96,7 +96,7 @@ class Replayer:
         with self.lock:
             self.name, self.lines, self.refused = name, lines, len(refused)
             self.line_ts = [ln.ts for ln in lines]
-            start = lines[0].ts if lines else 0.0
+            start = lead_in(self.line_ts)  # the lines before it are written at once
             end = max(self.line_ts) if lines else 0.0
             self.playback = Playback(start=start, end=end, position=start, anchor=self.monotonic())
             self._start_over()

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 from typing import Any
 
-__all__ = ["SPEEDS", "Playback", "due_count", "marker_rows", "alert_rows", "timeline_figure", "clock_text"]
+__all__ = ["SPEEDS", "Playback", "due_count", "marker_rows", "alert_rows", "timeline_figure", "clock_text", "seek_ts", "lead_in"]
 
 SPEEDS = (1.0, 10.0, 60.0, 0.0)  # 0: as fast as it can (the playhead jumps to the end)
 SEVERITY_COLORS = {"red": "#ff3b3b", "orange": "#ff9f1a", "yellow": "#ffd60a", "blue": "#3b8bff"}
@@ -75,6 +75,23 @@ class Playback:
         ts = min(self.end, max(self.start, ts))
         back = ts < self.at(wall)
         return replace(self, position=ts, anchor=wall), back
+
+
+LEAD_IN_SHARE = 0.01
+
+
+def lead_in(line_ts: Sequence[float]) -> float:
+    """Where the playhead starts: the event time below which lie 1 % of the recording's lines. A
+    sparse prelude (the demo's tired coach drove for four hours before the night begins) is then
+    written at once, as the simulator sends its backlog, instead of playing for hours at 60x.
+
+    >>> lead_in([0.0] + [1000.0 + i for i in range(199)]), lead_in([5.0, 6.0]), lead_in([])
+    (1001.0, 5.0, 0.0)
+    """
+    if not line_ts:
+        return 0.0
+    ordered = sorted(line_ts)
+    return ordered[int(len(ordered) * LEAD_IN_SHARE)]
 
 
 def due_count(line_ts: Sequence[float], playhead: float) -> int:
@@ -182,3 +199,22 @@ def timeline_figure(pb: Playback | None, playhead: float | None, alerts: Sequenc
         layout["shapes"] = [{"type": "line", "x0": _local(playhead, tz), "x1": _local(playhead, tz), "y0": 0, "y1": 1,
                              "line": {"color": "#ffffff", "width": 2}}]
     return {"data": data, "layout": layout}
+
+
+def seek_ts(click: Mapping[str, Any] | None, tz: tzinfo) -> float | None:
+    """The event time a click on the timeline points at (its ``x``, a local time), else None.
+
+    >>> from zoneinfo import ZoneInfo
+    >>> seek_ts({"points": [{"x": "2023-11-15 06:13:20.5"}]}, ZoneInfo("Asia/Shanghai"))
+    1700000000.5
+    >>> seek_ts({"points": []}, ZoneInfo("UTC")), seek_ts(None, ZoneInfo("UTC"))
+    (None, None)
+    """
+    points = (click or {}).get("points") or []
+    if not points or "x" not in points[0]:
+        return None
+    try:
+        when = datetime.fromisoformat(str(points[0]["x"]).replace(" ", "T"))
+    except ValueError:
+        return None
+    return (when if when.tzinfo else when.replace(tzinfo=tz)).timestamp()
