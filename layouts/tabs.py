@@ -26,6 +26,6 @@ TABS: tuple[Tab, ...] = (
     Tab(command.KEY, command.LABEL, command.create_command_tab),
     Tab(alerts.KEY, alerts.LABEL, alerts.create_alerts_tab),
     Tab(dispatch.KEY, dispatch.LABEL, dispatch.create_dispatch_tab),
-    Tab(audit.KEY, audit.LABEL, audit.create_audit_tab, roles=audit.ROLES),
     Tab(replay.KEY, replay.LABEL, replay.create_replay_tab, roles=replay.ROLES),
+    Tab(audit.KEY, audit.LABEL, audit.create_audit_tab, roles=audit.ROLES),  # the supervisors' last tab
 )
