@@ -30,7 +30,7 @@ from core.keys import Keys
 from core.redisio import connect
 from core.settings import ROOT, Settings
 from layouts.shell import create_root
-from runner.supervisor import start_backend
+from runner.supervisor import start_backend, start_worker
 from runner.webserver import serve
 from web.auth import install as install_sign_in
 from web.auth import secret_key
@@ -38,6 +38,7 @@ from web.bridge import Bridge
 from web.cityview import ROADS_URL, CityView
 from web.dispatcher import DispatchLoop
 from web.pages import NOT_FOUND_HTML, is_page_route, page_of
+from web.replayer import Replayer
 from web.sockets import register_socket_handlers
 from web.unit import install_unit
 from web.views.mapdata import roads_geojson
@@ -80,7 +81,8 @@ def create_app(settings: Settings, redis_url: str, blueprints: Iterable[flask.Bl
     keys = Keys(settings.prefix)
     app = Dash(__name__, title="OneMap 一张图", assets_folder=str(ROOT / "assets"), update_title="",
                suppress_callback_exceptions=True, serve_locally=True)
-    app.layout = create_root(view, demo_accounts=settings.users is None)
+    app.layout = create_root(view, demo_accounts=settings.users is None,
+                             demo_feed=settings.demo_source if settings.demo else None)
     roads = orjson.dumps(roads_geojson(city))
 
     @app.server.get(ROADS_URL)
@@ -108,8 +110,14 @@ def create_app(settings: Settings, redis_url: str, blueprints: Iterable[flask.Bl
                     escalate_s=settings.escalate_s, incident_window_s=settings.incident_window_s)
     loop = DispatchLoop(socketio, client, keys, city, accept_s=settings.accept_s, scene_s=settings.scene_s,
                         learn_window_s=settings.learn_window_s)
+    sandbox = settings.sandbox_prefix  # the Replay tab's own prefix and worker: live data never mixes
+    replayer = Replayer(client, Keys(sandbox), settings.partitions, settings.recordings_dir,
+                        lambda: start_worker(redis_url, sandbox, settings.city_pack, "replay-sandbox"))
     register_socket_handlers(socketio, bridge)
-    register_all(app, WebContext(view, client, keys, bridge, socketio, odd_hours=settings.odd_hours, dispatch=loop))
+    register_all(app, WebContext(view, client, keys, bridge, socketio, odd_hours=settings.odd_hours, dispatch=loop,
+                                 replay=replayer))
+    app.server.extensions["onemap.replay"] = replayer
+    atexit.register(replayer.close)
     app.server.extensions["onemap.bridge"] = bridge
     app.server.extensions["onemap.dispatch"] = loop
     if start_bridge:

@@ -11,6 +11,7 @@ from core.keys import Keys
 from web.bridge import Bridge
 from web.cityview import CityView
 from web.dispatcher import DispatchLoop
+from web.replayer import Replayer
 
 __all__ = ["WebContext"]
 
@@ -24,3 +25,4 @@ class WebContext:
     socketio: Any
     odd_hours: str = "00:00-05:00"  # CC_ODD_HOURS, for the Audit tab's flags
     dispatch: DispatchLoop | None = None  # the Dispatch tab's loop (its limits: accept_s, scene_s)
+    replay: Replayer | None = None  # the Replay tab's sandbox

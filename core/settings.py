@@ -211,6 +211,12 @@ class Settings:
     odd_hours:
         ``CC_ODD_HOURS``; ``"HH:MM-HH:MM"`` of the city's local time (may wrap midnight) in which a
         sign-in, or a failed one, is flagged on the Audit tab (default ``00:00-05:00``).
+    recordings_dir:
+        ``CC_RECORDINGS_DIR``; the folder of recordings (``*.jsonl``, ``*.jsonl.gz``) the Replay tab
+        offers (default ``data/recordings``).
+    demo_source:
+        ``CC_DEMO_SOURCE``; what feeds the demo when ``CC_DEMO`` is on: ``simulator`` (a live-looking
+        city, the default) or ``recording`` (``data/recordings/demo_city.jsonl`` replayed in a loop).
     """
 
     redis_url: str | None = None
@@ -249,6 +255,19 @@ class Settings:
     cookie_secure: bool = False
     rate_sign_in: str = "20/minute"
     odd_hours: str = "00:00-05:00"
+    recordings_dir: Path = ROOT / "data" / "recordings"
+    demo_source: str = "simulator"
+
+    @property
+    def redis_url_file(self) -> Path:
+        """Where ``app.py`` notes the URL of the embedded Redis it started (``streams.replay`` and
+        ``streams.record`` find the running system there when ``REDIS_URL`` is unset)."""
+        return self.data_dir / "redis" / "url"
+
+    @property
+    def sandbox_prefix(self) -> str:
+        """The key prefix of the Replay tab's sandbox (``{prefix}replay``): never the live one."""
+        return f"{self.prefix}replay"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -270,6 +289,9 @@ class Settings:
         for name, var in (("accept_s", "CC_ACCEPT_S"), ("scene_s", "CC_SCENE_S")):
             if not 0 < n[name] < float("inf"):
                 raise ValueError(f"{var} must be a positive number of seconds")
+        demo_source = (e.get("CC_DEMO_SOURCE") or "simulator").strip().lower()
+        if demo_source not in ("simulator", "recording"):
+            raise ValueError(f"CC_DEMO_SOURCE: {demo_source!r} is not simulator or recording")
         return cls(
             redis_url=e.get("REDIS_URL") or None,
             city_pack=pack,
@@ -291,6 +313,8 @@ class Settings:
             cookie_secure=_flag(e.get("CC_COOKIE_SECURE"), default=False),
             rate_sign_in=e.get("CC_RATE_SIGN_IN") or "20/minute",
             odd_hours=odd_hours,
+            recordings_dir=Path(e.get("CC_RECORDINGS_DIR") or ROOT / "data" / "recordings"),
+            demo_source=demo_source,
             **n,
         )
 

@@ -29,12 +29,16 @@ def live(name: str) -> str:
     return f"om-live om-live-{name}"
 
 
-def create_root(view: CityView, demo_accounts: bool = False) -> html.Div:
+def create_root(view: CityView, demo_accounts: bool = False, demo_feed: str | None = None) -> html.Div:
     """Everything every page shares; the page itself is rendered into ``ids.PAGE`` by path.
-    ``demo_accounts``: the demo accounts are on (no ``CC_USERS``), and a banner says so."""
+    ``demo_accounts``: the demo accounts are on (no ``CC_USERS``), and a banner says so.
+    ``demo_feed``: the demo feeds the system (``simulator`` or ``recording``): every screen says DEMO."""
     banner = [html.Div(bi("auth.demo"), id=ids.DEMO_BANNER, className="om-demo-banner", role="note")]
+    mark = [html.Div(["DEMO ", html.Span(demo_feed or "", className="om-demo-feed")], id=ids.DEMO_MARK,
+                     className="om-demo-mark", role="note", title=f"demo data: {demo_feed}")]
     return html.Div(id=ids.ROOT, className="om-root lang-zh", children=[
         *(banner if demo_accounts else []),
+        *(mark if demo_feed else []),
         dcc.Location(id=ids.URL),
         dcc.Store(id=ids.LANG, data="zh"),
         dcc.Store(id=ids.MAP_CONFIG, data=view.config),

@@ -256,6 +256,25 @@ TEXT: dict[str, tuple[str, str]] = {
                                  "{fastest} s at {fastest_kmh} km/h ({about})"),
     "aud.why.odd_hour_sign_in": ("{about} 于 {time}（当地时间，{hours} 内）{what}",
                                  "{about}: {what} at {time} local time, inside {hours}"),
+    # --- replay tab ---
+    "tab.replay": ("回放", "Replay"),
+    "rp.file": ("录制文件", "Recording"),
+    "rp.choose": ("选择录制文件", "Choose a recording"),
+    "rp.play": ("播放", "Play"),
+    "rp.pause": ("暂停", "Pause"),
+    "rp.speed": ("倍速", "Speed"),
+    "rp.max": ("最快", "Max"),
+    "rp.clock": ("回放时间", "Replay time"),
+    "rp.alerts": ("回放预警", "Replayed alerts"),
+    "rp.none": ("尚无预警", "No alerts yet"),
+    "rp.timeline": ("时间轴（点击跳转）", "Timeline (click to seek)"),
+    "rp.map": ("回放地图", "Replay map"),
+    "rp.status": ("{name}：已写入 {sent}/{total} 条，{state}", "{name}: {sent}/{total} lines written, {state}"),
+    "rp.playing": ("播放中", "playing"),
+    "rp.paused": ("已暂停", "paused"),
+    "rp.idle": ("选择录制文件后播放；回放在独立沙盒中运行，不影响实时数据",
+                "Choose a recording, then play; a replay runs in its own sandbox, apart from live data"),
+    "rp.no_role": ("仅值班民警和指挥员可使用回放", "Only officers and supervisors can use replay"),
 }
 
 

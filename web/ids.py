@@ -21,6 +21,7 @@ ALERTS_SEEN = "om-alerts-seen"  # dcc.Store: counter bumped when alerts or ackno
 # --- shell (command center page) --------------------------------------------------------
 HEADER = "om-header"
 DEMO_BANNER = "om-demo-banner"  # the banner saying the demo accounts are on
+DEMO_MARK = "om-demo-mark"  # "DEMO" on every screen while the demo feeds the system
 USER_NAME = "om-user-name"  # the signed-in person, in the header
 SIGN_OUT = "om-sign-out"  # the sign-out form (POST /logout)
 TAB_SELECT = "om-tab-select"
@@ -133,6 +134,21 @@ DP_SEEN = "om-dp-seen"  # dcc.Store: bumped by assets/onemap_dispatch.js on ever
 DP_DONE = "om-dp-done"  # dcc.Store: bumped after this page dispatched
 DP_FROM_DETAIL = "om-dp-from-detail"  # "Dispatch" in an alert's detail panel on the command map
 DP_FROM_TABLE = "om-dp-from-table"  # "Dispatch" beside the alerts table (its selected row)
+
+
+# --- replay tab (issue 9: recording and replay) ------------------------------------------
+RP_FILE = "om-rp-file"  # dcc.RadioItems: the recordings of CC_RECORDINGS_DIR
+RP_PLAY = "om-rp-play"
+RP_PAUSE = "om-rp-pause"
+RP_SPEED = "om-rp-speed"  # dcc.RadioItems: 1, 10, 60, 0 (as fast as it can)
+RP_CLOCK = "om-rp-clock"  # the playhead, local event time
+RP_STATUS = "om-rp-status"  # what the sandbox holds (role="status")
+RP_TIMELINE = "om-rp-timeline"  # dcc.Graph: the span, the alerts, the playhead; a click seeks
+RP_MAP = "om-rp-map"
+RP_MARKERS = "om-rp-markers"  # the map's layer of the replayed subjects at the playhead
+RP_ALERTS = "om-rp-alerts"  # the replayed alerts up to the playhead, newest first
+RP_TICK = "om-rp-tick"  # dcc.Interval: refreshes the tab while it is open
+RP_DONE = "om-rp-done"  # dcc.Store: bumped after each control, so the tab refreshes at once
 
 
 def dp_pick(alert_id: Any) -> dict[str, Any]:

@@ -77,3 +77,13 @@ def test_unknown_paths_are_404_and_known_pages_are_served(demo_app: flask.Flask)
     for served in ("/_dash-layout", "/assets/onemap.css", "/onemap/roads.json"):
         with client.get(served) as resp:
             assert resp.status_code == 200, served
+
+
+def test_every_screen_says_demo_while_the_demo_feeds_the_system() -> None:
+    from layouts.shell import create_root
+    from web import ids
+
+    view = CityView.build(load_city_pack(MINI), "")
+    assert ids.DEMO_MARK not in str(create_root(view))
+    marked = str(create_root(view, demo_feed="recording"))
+    assert ids.DEMO_MARK in marked and "'DEMO '" in marked and "recording" in marked
