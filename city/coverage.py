@@ -1,0 +1,262 @@
+"""Patrol coverage of a zone over a time range: pure, no Redis, no clock (issue 9).
+
+A zone's cells are the H3 cells at resolution ``H3_RES`` (9: about 0.105 km², edge ≈ 174 m) whose
+centres fall in the zone. A unit's track is cut to the range; consecutive fixes at most ``GAP_S``
+apart are joined by a straight segment sampled every ``STEP_M`` metres (a segment whose ends lie in
+one cell stays in it: cells are convex), and a cell is covered when a sample falls in it.
+
+Per unit (the zone's assigned units and any unit with a fix in it): ``distance_m`` the sum of the
+great-circle segments with gaps ≤ ``GAP_S``; ``in_zone_s`` / ``out_zone_s`` the time between
+consecutive fixes, attributed to the zone state of the earlier fix (gaps > ``GAP_S`` not counted);
+``idle_s`` the time of such segments whose earlier fix is slower than ``IDLE_KMH``.
+
+Also: when each cell was last visited (the heat map of time since), when it was first visited (the
+curve of coverage over the range), and the gaps: alerts in the zone whose cell no unit visited
+within ``GAP_WINDOW_S`` of the alert.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import h3
+import numpy as np
+import shapely
+from h3.api import basic_int as h3i
+from shapely.geometry.base import BaseGeometry
+
+from city.geo import haversine_m_np
+
+__all__ = ["H3_RES", "GAP_S", "STEP_M", "IDLE_KMH", "GAP_WINDOW_S", "TrackArrays", "Event", "UnitFigures", "Gap",
+           "Coverage", "zone_cells", "cell_ids", "sample_track", "zone_coverage"]
+
+H3_RES = 9
+GAP_S = 120.0
+STEP_M = 25.0
+IDLE_KMH = 5.0
+GAP_WINDOW_S = 900.0
+_PAD_DEG = 0.004  # a cell whose centre is in the zone reaches at most ~200 m beyond it
+_QUANT = 1e5  # samples are looked up on a 1e-5 degree grid (about 1 m): equal points, one lookup
+
+
+@dataclass(frozen=True)
+class TrackArrays:
+    """One subject's fixes in time order, one timestamp once (core.tracks.Track has this shape)."""
+
+    ts: np.ndarray
+    lat: np.ndarray
+    lon: np.ndarray
+    speed: np.ndarray
+
+
+@dataclass(frozen=True)
+class Event:
+    """An alert or incident that may be a gap: where and when."""
+
+    id: str
+    ts: float
+    lat: float
+    lon: float
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class UnitFigures:
+    unit: str
+    distance_m: float
+    in_zone_s: float
+    out_zone_s: float
+    idle_s: float
+
+    def to_json(self) -> dict[str, object]:
+        return {"unit": self.unit, "distance_m": round(self.distance_m, 1), "in_zone_s": round(self.in_zone_s, 1),
+                "out_zone_s": round(self.out_zone_s, 1), "idle_s": round(self.idle_s, 1)}
+
+
+@dataclass(frozen=True)
+class Gap:
+    event: Event
+    cell: str
+
+
+@dataclass(frozen=True)
+class Coverage:
+    zone: str
+    t0: float
+    t1: float
+    cells: tuple[str, ...]  # the zone's cells, sorted
+    first_visit: dict[str, float]  # covered cell -> first sample time in the range
+    last_visit: dict[str, float]  # covered cell -> last sample time in the range
+    units: tuple[UnitFigures, ...]
+    gaps: tuple[Gap, ...] = field(default=())
+
+    @property
+    def cells_total(self) -> int:
+        return len(self.cells)
+
+    @property
+    def cells_covered(self) -> int:
+        return len(self.last_visit)
+
+    @property
+    def covered_fraction(self) -> float:
+        return self.cells_covered / self.cells_total if self.cells else 0.0
+
+    def since_last_visit(self) -> dict[str, float | None]:
+        """Each cell's seconds from its last visit to the end of the range (None: not visited)."""
+        return {c: (self.t1 - self.last_visit[c] if c in self.last_visit else None) for c in self.cells}
+
+    def curve(self, steps: int = 24) -> list[tuple[float, float]]:
+        """The covered fraction at ``steps + 1`` evenly spaced times from ``t0`` to ``t1``."""
+        firsts = np.sort(np.fromiter(self.first_visit.values(), dtype=float, count=len(self.first_visit)))
+        times = np.linspace(self.t0, self.t1, steps + 1)
+        counts = np.searchsorted(firsts, times, side="right")
+        total = max(1, self.cells_total)
+        return [(float(t), float(n) / total) for t, n in zip(times, counts, strict=True)]
+
+
+_CELLS: dict[tuple[str, bytes, int], tuple[int, ...]] = {}
+
+
+def zone_cells(zone_id: str, geometry: BaseGeometry, res: int = H3_RES) -> tuple[int, ...]:
+    """The H3 cells (as integers, sorted) whose centres fall in ``geometry`` (lon/lat), cached."""
+    key = (zone_id, shapely.to_wkb(geometry), res)
+    found = _CELLS.get(key)
+    if found is None:
+        found = _CELLS[key] = tuple(sorted(h3.str_to_int(c) for c in h3.geo_to_cells(geometry, res)))
+    return found
+
+
+def cell_ids(cells: Sequence[int] | np.ndarray) -> list[str]:
+    """H3 integer cells as their usual hexadecimal names."""
+    return [h3.int_to_str(int(c)) for c in cells]
+
+
+def _clip(track: TrackArrays, t0: float, t1: float) -> TrackArrays:
+    a, b = int(np.searchsorted(track.ts, t0, side="left")), int(np.searchsorted(track.ts, t1, side="right"))
+    return TrackArrays(*(np.asarray(x[a:b], dtype=float) for x in (track.ts, track.lat, track.lon, track.speed)))
+
+
+def sample_track(track: TrackArrays) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Times, latitudes and longitudes of the track's fixes and of points every ``STEP_M`` metres along
+    each segment of at most ``GAP_S`` whose ends are in different cells.
+
+    >>> t = TrackArrays(np.array([0.0, 60.0]), np.array([22.5, 22.5]), np.array([114.0, 114.005]), np.zeros(2))
+    >>> ts, lat, lon = sample_track(t)  # 514 m across cells: 2 fixes and 20 points between
+    >>> len(ts), float(ts.max())
+    (22, 60.0)
+    """
+    ts, lat, lon = track.ts, track.lat, track.lon
+    if len(ts) < 2:
+        return ts, lat, lon
+    dt = np.diff(ts)
+    d = haversine_m_np(lat[:-1], lon[:-1], lat[1:], lon[1:])
+    joined = (dt <= GAP_S) & (dt > 0) & (d > STEP_M)
+    seg = np.flatnonzero(joined)
+    if len(seg):
+        ends = _cells(np.r_[lat[seg], lat[seg + 1]], np.r_[lon[seg], lon[seg + 1]])
+        seg = seg[ends[:len(seg)] != ends[len(seg):]]
+    if not len(seg):
+        return ts, lat, lon
+    n = np.ceil(d[seg] / STEP_M).astype(int)  # n - 1 points inside each segment
+    inner = n - 1
+    rep = np.repeat(seg, inner)
+    starts = np.cumsum(inner) - inner
+    k = np.arange(int(inner.sum())) - np.repeat(starts, inner) + 1
+    frac = k / np.repeat(n, inner)
+    s_ts = ts[rep] + frac * dt[rep]
+    s_lat = lat[rep] + frac * (lat[rep + 1] - lat[rep])
+    s_lon = lon[rep] + frac * (lon[rep + 1] - lon[rep])
+    return np.r_[ts, s_ts], np.r_[lat, s_lat], np.r_[lon, s_lon]
+
+
+def _cells(lat: np.ndarray, lon: np.ndarray, res: int = H3_RES) -> np.ndarray:
+    """The H3 cell (integer) of each point, one lookup per ~1 m grid point."""
+    if not len(lat):
+        return np.empty(0, dtype=np.int64)
+    q = np.round(lat * _QUANT).astype(np.int64) * 100_000_000 + np.round((lon + 360.0) * _QUANT).astype(np.int64)
+    uniq, inverse = np.unique(q, return_inverse=True)
+    qlat = (uniq // 100_000_000) / _QUANT
+    qlon = (uniq % 100_000_000) / _QUANT - 360.0
+    found = np.fromiter((h3i.latlng_to_cell(a, b, res) for a, b in zip(qlat.tolist(), qlon.tolist(), strict=True)),
+                        dtype=np.int64, count=len(uniq))  # H3 indexes use 63 bits
+    return found[inverse.ravel()]
+
+
+def _figures(unit: str, track: TrackArrays, inside: np.ndarray) -> UnitFigures:
+    if len(track.ts) < 2:
+        return UnitFigures(unit, 0.0, 0.0, 0.0, 0.0)
+    dt = np.diff(track.ts)
+    ok = (dt <= GAP_S) & (dt > 0)
+    d = haversine_m_np(track.lat[:-1], track.lon[:-1], track.lat[1:], track.lon[1:])
+    was_in = inside[:-1]
+    slow = track.speed[:-1] < IDLE_KMH
+    return UnitFigures(unit, float(d[ok].sum()), float(dt[ok & was_in].sum()), float(dt[ok & ~was_in].sum()),
+                       float(dt[ok & slow].sum()))
+
+
+def zone_coverage(zone_id: str, geometry: BaseGeometry, tracks: Mapping[str, TrackArrays], t0: float, t1: float,
+                  assigned: Sequence[str] = (), events: Sequence[Event] = ()) -> Coverage:
+    """Coverage of one zone by the units' ``tracks`` over ``[t0, t1]`` (see the module's docstring).
+
+    ``tracks`` holds every patrol unit's track (any unit may cover any zone); the figures list the
+    ``assigned`` units and every unit with a fix in the zone, sorted by id.
+    """
+    cells = np.array(zone_cells(zone_id, geometry), dtype=np.int64)
+    minx, miny, maxx, maxy = geometry.bounds
+    shapely.prepare(geometry)
+    figures: list[UnitFigures] = []
+    s_cells: list[np.ndarray] = []
+    s_times: list[np.ndarray] = []
+    for unit in sorted(tracks):
+        track = _clip(tracks[unit], t0, t1)
+        inside = shapely.intersects_xy(geometry, track.lon, track.lat) if len(track.ts) else np.zeros(0, bool)
+        if unit in assigned or inside.any():
+            figures.append(_figures(unit, track, inside))
+        ts, lat, lon = sample_track(track)
+        near = ((lat >= miny - _PAD_DEG) & (lat <= maxy + _PAD_DEG)
+                & (lon >= minx - _PAD_DEG) & (lon <= maxx + _PAD_DEG))
+        if near.any():
+            s_cells.append(_cells(lat[near], lon[near]))
+            s_times.append(ts[near])
+    for unit in sorted(set(assigned) - {f.unit for f in figures}):
+        figures.append(UnitFigures(unit, 0.0, 0.0, 0.0, 0.0))  # assigned, but no fix in the range
+    figures.sort(key=lambda f: f.unit)
+    all_cells = np.concatenate(s_cells) if s_cells else np.empty(0, dtype=np.int64)
+    all_times = np.concatenate(s_times) if s_times else np.empty(0, dtype=float)
+    first, last = _visits(all_cells, all_times, cells)
+    names = dict(zip(cells.tolist(), cell_ids(cells), strict=True))
+    gaps = _gaps(geometry, events, t0, t1, all_cells, all_times)
+    return Coverage(zone_id, t0, t1, tuple(names[c] for c in cells.tolist()),
+                    {names[c]: t for c, t in first.items()}, {names[c]: t for c, t in last.items()},
+                    tuple(figures), gaps)
+
+
+def _visits(s_cells: np.ndarray, s_times: np.ndarray, cells: np.ndarray) -> tuple[dict[int, float], dict[int, float]]:
+    keep = np.isin(s_cells, cells)
+    c, t = s_cells[keep], s_times[keep]
+    if not len(c):
+        return {}, {}
+    order = np.lexsort((t, c))
+    c, t = c[order], t[order]
+    starts = np.flatnonzero(np.r_[True, c[1:] != c[:-1]])
+    ends = np.r_[starts[1:], len(c)] - 1
+    return (dict(zip(c[starts].tolist(), t[starts].tolist(), strict=True)),
+            dict(zip(c[ends].tolist(), t[ends].tolist(), strict=True)))
+
+
+def _gaps(geometry: BaseGeometry, events: Sequence[Event], t0: float, t1: float, s_cells: np.ndarray,
+          s_times: np.ndarray) -> tuple[Gap, ...]:
+    gaps = []
+    for ev in sorted(events, key=lambda e: (e.ts, e.id)):
+        if not (t0 <= ev.ts <= t1 and math.isfinite(ev.lat) and math.isfinite(ev.lon)):
+            continue
+        if not shapely.intersects_xy(geometry, ev.lon, ev.lat):
+            continue
+        cell = h3i.latlng_to_cell(ev.lat, ev.lon, H3_RES)
+        near = (s_cells == cell) & (np.abs(s_times - ev.ts) <= GAP_WINDOW_S)
+        if not near.any():
+            gaps.append(Gap(ev, h3.int_to_str(cell)))
+    return tuple(gaps)
