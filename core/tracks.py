@@ -19,6 +19,7 @@ replies. Older hours move to Parquet files (core/trackfiles.py).
 from __future__ import annotations
 
 import struct
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -103,12 +104,21 @@ def from_records(rec: np.ndarray) -> Track:
                  rec["speed"].astype(float))
 
 
+_RAW: weakref.WeakKeyDictionary[redis.Redis, redis.Redis] = weakref.WeakKeyDictionary()
+
+
 def raw_client(client: redis.Redis) -> redis.Redis:
-    """A client of ``client``'s server that returns bytes (records are binary). Single Redis only."""
-    kwargs = dict(client.connection_pool.connection_kwargs)
-    kwargs["decode_responses"] = False
-    return redis.Redis(connection_pool=redis.ConnectionPool(
-        connection_class=client.connection_pool.connection_class, **kwargs))
+    """A client of ``client``'s server that returns bytes (records are binary), one per client.
+    Single Redis only."""
+    found = _RAW.get(client)
+    if found is None:
+        if not client.connection_pool.connection_kwargs.get("decode_responses"):
+            return client
+        kwargs = dict(client.connection_pool.connection_kwargs)
+        kwargs["decode_responses"] = False
+        found = _RAW[client] = redis.Redis(connection_pool=redis.ConnectionPool(
+            connection_class=client.connection_pool.connection_class, **kwargs))
+    return found
 
 
 def subjects_in(raw: redis.Redis, keys: Keys, hour: int) -> list[str]:
