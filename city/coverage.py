@@ -30,7 +30,7 @@ from shapely.geometry.base import BaseGeometry
 from city.geo import haversine_m_np
 
 __all__ = ["H3_RES", "GAP_S", "STEP_M", "IDLE_KMH", "GAP_WINDOW_S", "TrackArrays", "Event", "UnitFigures", "Gap",
-           "Coverage", "zone_cells", "cell_ids", "sample_track", "zone_coverage"]
+           "Coverage", "zone_cells", "cell_ids", "sample_track", "zone_coverage", "city_coverage"]
 
 H3_RES = 9
 GAP_S = 120.0
@@ -197,6 +197,31 @@ def _figures(unit: str, track: TrackArrays, inside: np.ndarray) -> UnitFigures:
                        float(dt[ok & slow].sum()))
 
 
+@dataclass
+class _Unit:
+    """One unit's track cut to the range, and its samples (cells looked up when needed)."""
+
+    unit: str
+    track: TrackArrays
+    s_ts: np.ndarray
+    s_lat: np.ndarray
+    s_lon: np.ndarray
+    s_cells: np.ndarray | None = None
+
+    def cells(self) -> np.ndarray:
+        if self.s_cells is None:
+            self.s_cells = _cells(self.s_lat, self.s_lon)
+        return self.s_cells
+
+
+def _prepare(tracks: Mapping[str, TrackArrays], t0: float, t1: float) -> list[_Unit]:
+    out = []
+    for unit in sorted(tracks):
+        track = _clip(tracks[unit], t0, t1)
+        out.append(_Unit(unit, track, *sample_track(track)))
+    return out
+
+
 def zone_coverage(zone_id: str, geometry: BaseGeometry, tracks: Mapping[str, TrackArrays], t0: float, t1: float,
                   assigned: Sequence[str] = (), events: Sequence[Event] = ()) -> Coverage:
     """Coverage of one zone by the units' ``tracks`` over ``[t0, t1]`` (see the module's docstring).
@@ -204,23 +229,36 @@ def zone_coverage(zone_id: str, geometry: BaseGeometry, tracks: Mapping[str, Tra
     ``tracks`` holds every patrol unit's track (any unit may cover any zone); the figures list the
     ``assigned`` units and every unit with a fix in the zone, sorted by id.
     """
+    return _zone(zone_id, geometry, _prepare(tracks, t0, t1), t0, t1, assigned, events, lookup_all=False)
+
+
+def city_coverage(zones: Sequence[tuple[str, BaseGeometry]], tracks: Mapping[str, TrackArrays], t0: float,
+                  t1: float, assigned: Mapping[str, Sequence[str]] | None = None,
+                  events: Sequence[Event] = ()) -> list[Coverage]:
+    """``zone_coverage`` of each ``(zone id, geometry)``, sampling each track once for all zones."""
+    prepared = _prepare(tracks, t0, t1)
+    return [_zone(zid, geom, prepared, t0, t1, (assigned or {}).get(zid, ()), events, lookup_all=True)
+            for zid, geom in zones]
+
+
+def _zone(zone_id: str, geometry: BaseGeometry, prepared: Sequence[_Unit], t0: float, t1: float,
+          assigned: Sequence[str], events: Sequence[Event], lookup_all: bool) -> Coverage:
     cells = np.array(zone_cells(zone_id, geometry), dtype=np.int64)
     minx, miny, maxx, maxy = geometry.bounds
     shapely.prepare(geometry)
     figures: list[UnitFigures] = []
     s_cells: list[np.ndarray] = []
     s_times: list[np.ndarray] = []
-    for unit in sorted(tracks):
-        track = _clip(tracks[unit], t0, t1)
+    for u in prepared:
+        track = u.track
         inside = shapely.intersects_xy(geometry, track.lon, track.lat) if len(track.ts) else np.zeros(0, bool)
-        if unit in assigned or inside.any():
-            figures.append(_figures(unit, track, inside))
-        ts, lat, lon = sample_track(track)
-        near = ((lat >= miny - _PAD_DEG) & (lat <= maxy + _PAD_DEG)
-                & (lon >= minx - _PAD_DEG) & (lon <= maxx + _PAD_DEG))
+        if u.unit in assigned or inside.any():
+            figures.append(_figures(u.unit, track, inside))
+        near = ((u.s_lat >= miny - _PAD_DEG) & (u.s_lat <= maxy + _PAD_DEG)
+                & (u.s_lon >= minx - _PAD_DEG) & (u.s_lon <= maxx + _PAD_DEG))
         if near.any():
-            s_cells.append(_cells(lat[near], lon[near]))
-            s_times.append(ts[near])
+            s_cells.append(u.cells()[near] if lookup_all else _cells(u.s_lat[near], u.s_lon[near]))
+            s_times.append(u.s_ts[near])
     for unit in sorted(set(assigned) - {f.unit for f in figures}):
         figures.append(UnitFigures(unit, 0.0, 0.0, 0.0, 0.0))  # assigned, but no fix in the range
     figures.sort(key=lambda f: f.unit)

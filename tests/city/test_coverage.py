@@ -115,3 +115,37 @@ def test_idle_time_gaps_and_the_range(city: CityPack) -> None:
     since = cov.since_last_visit()
     assert since[h3.latlng_to_cell(22.505, 114.003, 9)] == 3000 - 410
     assert since[h3.latlng_to_cell(22.509, 114.009, 9)] is None
+
+
+def test_the_whole_city_at_once_answers_as_each_zone_alone(city: CityPack) -> None:
+    from city.coverage import city_coverage
+
+    tracks = {"P01": track(lawn_mower()), "P03": track(line(22.5020, 114.0010, 22.5080, 114.0180), speed=20.0)}
+    zones = [(z.id, z.geometry) for z in city.zones if z.kind == "patrol"]
+    assigned = {"W": ["P01", "P02"], "E": ["P03"]}
+    together = city_coverage(zones, tracks, T0, T0 + 7200, assigned)
+    alone = [zone_coverage(zid, geom, tracks, T0, T0 + 7200, assigned[zid]) for zid, geom in zones]
+    assert together == alone
+    assert [c.zone for c in together] == ["W", "E"] and together[1].cells_covered > 0
+
+
+def test_shifts_of_city_json_are_optional_and_checked(tmp_path: object) -> None:
+    import json
+    import shutil
+    from pathlib import Path
+
+    from city.citypack import CityPackError
+    from city.shifts import DEFAULT_SHIFTS, Shift
+
+    assert load_city_pack(MINI).shifts == DEFAULT_SHIFTS
+    pack = Path(str(tmp_path)) / "pack"
+    shutil.copytree(MINI, pack)
+    raw = json.loads((pack / "city.json").read_text())
+    raw["shifts"] = [{"name": "early", "start": "06:00", "end": "14:00"}, {"name": "night", "start": "22:00",
+                                                                          "end": "06:00"}]
+    (pack / "city.json").write_text(json.dumps(raw))
+    assert load_city_pack(pack).shifts == (Shift("early", 360, 840), Shift("night", 1320, 360))
+    raw["shifts"] = [{"name": "late", "start": "25:00", "end": "06:00"}]
+    (pack / "city.json").write_text(json.dumps(raw))
+    with pytest.raises(CityPackError, match=r'field "shifts\[0\].start"'):
+        load_city_pack(pack)
