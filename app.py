@@ -108,7 +108,8 @@ def create_app(settings: Settings, redis_url: str, blueprints: Iterable[flask.Bl
                     escalate_s=settings.escalate_s, incident_window_s=settings.incident_window_s)
     loop = DispatchLoop(socketio, client, keys, city, accept_s=settings.accept_s, scene_s=settings.scene_s)
     register_socket_handlers(socketio, bridge)
-    register_all(app, WebContext(view, client, keys, bridge, socketio, odd_hours=settings.odd_hours, dispatch=loop))
+    register_all(app, WebContext(view, client, keys, bridge, socketio, odd_hours=settings.odd_hours, dispatch=loop,
+                                 data_dir=settings.data_dir, coverage_target=settings.coverage_target))
     app.server.extensions["onemap.bridge"] = bridge
     app.server.extensions["onemap.dispatch"] = loop
     if start_bridge:

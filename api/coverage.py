@@ -15,13 +15,13 @@ import redis
 
 from api.errors import ApiError
 from city.citypack import CityPack
-from city.coverage import Coverage, Event, zone_coverage
+from city.coverage import Coverage, Event, city_coverage, zone_coverage
 from core import alerts as alert_store
 from core import trackfiles
 from core.keys import Keys
 from core.timeutil import parse_ts
 
-__all__ = ["MAX_RANGE_S", "ALERTS_MAX", "parse_request", "events_between", "coverage_for", "coverage_json"]
+__all__ = ["MAX_RANGE_S", "ALERTS_MAX", "parse_request", "events_between", "coverage_for", "city_coverage_for", "coverage_json"]
 
 MAX_RANGE_S = 31 * 86_400  # one call covers at most a month
 ALERTS_MAX = 50_000  # alerts read for the gaps of one call, newest first
@@ -74,6 +74,17 @@ def coverage_for(client: redis.Redis, keys: Keys, data_dir: Path, city: CityPack
     assigned = sorted(u.id for u in city.units.values() if u.zone == zone_id)
     events = events_between(client, keys, city, t0, t1) if with_gaps else []
     return zone_coverage(zone_id, zone.geometry, tracks, t0, t1, assigned, events)  # type: ignore[arg-type]
+
+
+def city_coverage_for(client: redis.Redis, keys: Keys, data_dir: Path, city: CityPack, t0: float,
+                      t1: float) -> list[Coverage]:
+    """The coverage of every patrol zone of ``city`` over ``[t0, t1]``, with gaps (the Coverage tab)."""
+    tracks = trackfiles.read_tracks(client, keys, data_dir, t0, t1, subjects=sorted(city.units))
+    zones = [(z.id, z.geometry) for z in city.zones if z.kind == "patrol"]
+    assigned: dict[str, list[str]] = {}
+    for u in sorted(city.units.values(), key=lambda u: u.id):
+        assigned.setdefault(u.zone, []).append(u.id)
+    return city_coverage(zones, tracks, t0, t1, assigned, events_between(client, keys, city, t0, t1))  # type: ignore[arg-type]
 
 
 def coverage_json(cov: Coverage) -> dict[str, Any]:
