@@ -2,8 +2,9 @@
 
 A zone's cells are the H3 cells at resolution ``H3_RES`` (9: about 0.105 km², edge ≈ 174 m) whose
 centres fall in the zone. A unit's track is cut to the range; consecutive fixes at most ``GAP_S``
-apart are joined by a straight segment sampled every ``STEP_M`` metres (a segment whose ends lie in
-one cell stays in it: cells are convex), and a cell is covered when a sample falls in it.
+apart are joined by a straight segment, and a cell is covered when the track passes through it
+(``sample_track``: fixes, and points every ``STEP_M`` metres where a segment may cross more than
+two cells).
 
 Per unit (the zone's assigned units and any unit with a fix in it): ``distance_m`` the sum of the
 great-circle segments with gaps ≤ ``GAP_S``; ``in_zone_s`` / ``out_zone_s`` the time between
@@ -139,37 +140,53 @@ def _clip(track: TrackArrays, t0: float, t1: float) -> TrackArrays:
     return TrackArrays(*(np.asarray(x[a:b], dtype=float) for x in (track.ts, track.lat, track.lon, track.speed)))
 
 
-def sample_track(track: TrackArrays) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Times, latitudes and longitudes of the track's fixes and of points every ``STEP_M`` metres along
-    each segment of at most ``GAP_S`` whose ends are in different cells.
+Box = tuple[float, float, float, float]  # min lon, min lat, max lon, max lat
+
+
+def _near(lat: np.ndarray, lon: np.ndarray, box: Box | None) -> np.ndarray:
+    if box is None:
+        return np.ones(len(lat), dtype=bool)
+    minx, miny, maxx, maxy = box
+    return (lat >= miny - _PAD_DEG) & (lat <= maxy + _PAD_DEG) & (lon >= minx - _PAD_DEG) & (lon <= maxx + _PAD_DEG)
+
+
+def sample_track(track: TrackArrays, box: Box | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Times and H3 cells (integers) the track visits: each fix's cell at its time, and on each
+    segment of at most ``GAP_S`` whose ends are in different cells, the cells of points every
+    ``STEP_M`` metres (a segment whose ends share a cell stays in it: cells are convex; one between
+    neighbours may clip a third cell near their shared corner, so it is sampled too). With ``box``,
+    only fixes and segments near it count.
 
     >>> t = TrackArrays(np.array([0.0, 60.0]), np.array([22.5, 22.5]), np.array([114.0, 114.005]), np.zeros(2))
-    >>> ts, lat, lon = sample_track(t)  # 514 m across cells: 2 fixes and 20 points between
-    >>> len(ts), float(ts.max())
-    (22, 60.0)
+    >>> ts, cells = sample_track(t)  # 514 m across cells: the 2 fixes and 20 points between
+    >>> len(ts), float(ts.max()), len(set(cells.tolist()))
+    (22, 60.0, 3)
     """
     ts, lat, lon = track.ts, track.lat, track.lon
+    near = _near(lat, lon, box)
     if len(ts) < 2:
-        return ts, lat, lon
+        return ts[near], _cells(lat[near], lon[near])
     dt = np.diff(ts)
-    d = haversine_m_np(lat[:-1], lon[:-1], lat[1:], lon[1:])
-    joined = (dt <= GAP_S) & (dt > 0) & (d > STEP_M)
-    seg = np.flatnonzero(joined)
-    if len(seg):
-        ends = _cells(np.r_[lat[seg], lat[seg + 1]], np.r_[lon[seg], lon[seg + 1]])
-        seg = seg[ends[:len(seg)] != ends[len(seg):]]
-    if not len(seg):
-        return ts, lat, lon
-    n = np.ceil(d[seg] / STEP_M).astype(int)  # n - 1 points inside each segment
-    inner = n - 1
-    rep = np.repeat(seg, inner)
-    starts = np.cumsum(inner) - inner
-    k = np.arange(int(inner.sum())) - np.repeat(starts, inner) + 1
-    frac = k / np.repeat(n, inner)
-    s_ts = ts[rep] + frac * dt[rep]
-    s_lat = lat[rep] + frac * (lat[rep + 1] - lat[rep])
-    s_lon = lon[rep] + frac * (lon[rep + 1] - lon[rep])
-    return np.r_[ts, s_ts], np.r_[lat, s_lat], np.r_[lon, s_lon]
+    seg = (dt <= GAP_S) & (dt > 0) & (near[:-1] | near[1:])
+    want = near.copy()
+    want[:-1] |= seg
+    want[1:] |= seg
+    idx = np.flatnonzero(want)
+    cells = np.full(len(ts), -1, dtype=np.int64)
+    cells[idx] = _cells(lat[idx], lon[idx])
+    cross = np.flatnonzero(seg & (cells[:-1] != cells[1:]))
+    out_ts, out_cells = [ts[idx]], [cells[idx]]
+    if len(cross):
+        d = haversine_m_np(lat[cross], lon[cross], lat[cross + 1], lon[cross + 1])
+        n = np.maximum(2, np.ceil(d / STEP_M).astype(int))  # n - 1 points inside each segment
+        inner = n - 1
+        rep = np.repeat(cross, inner)
+        starts = np.cumsum(inner) - inner
+        k = np.arange(int(inner.sum())) - np.repeat(starts, inner) + 1
+        frac = k / np.repeat(n, inner)
+        out_ts.append(ts[rep] + frac * dt[rep])
+        out_cells.append(_cells(lat[rep] + frac * (lat[rep + 1] - lat[rep]), lon[rep] + frac * (lon[rep + 1] - lon[rep])))
+    return np.concatenate(out_ts), np.concatenate(out_cells)
 
 
 def _cells(lat: np.ndarray, lon: np.ndarray, res: int = H3_RES) -> np.ndarray:
@@ -199,26 +216,33 @@ def _figures(unit: str, track: TrackArrays, inside: np.ndarray) -> UnitFigures:
 
 @dataclass
 class _Unit:
-    """One unit's track cut to the range, and its samples (cells looked up when needed)."""
+    """One unit's track cut to the range; its samples over the whole city once asked for."""
 
     unit: str
     track: TrackArrays
-    s_ts: np.ndarray
-    s_lat: np.ndarray
-    s_lon: np.ndarray
-    s_cells: np.ndarray | None = None
+    bbox: Box
+    samples: tuple[np.ndarray, np.ndarray] | None = None
 
-    def cells(self) -> np.ndarray:
-        if self.s_cells is None:
-            self.s_cells = _cells(self.s_lat, self.s_lon)
-        return self.s_cells
+    def near(self, box: Box) -> bool:
+        """Whether any fix may be near the box (a segment of at most ``GAP_S`` reaches at most a few km;
+        the pad covers the cells, and a long segment's ends bound it)."""
+        x0, y0, x1, y1 = self.bbox
+        minx, miny, maxx, maxy = box
+        return not (x1 < minx - _PAD_DEG or x0 > maxx + _PAD_DEG or y1 < miny - _PAD_DEG or y0 > maxy + _PAD_DEG)
+
+    def all_samples(self) -> tuple[np.ndarray, np.ndarray]:
+        if self.samples is None:
+            self.samples = sample_track(self.track)
+        return self.samples
 
 
 def _prepare(tracks: Mapping[str, TrackArrays], t0: float, t1: float) -> list[_Unit]:
     out = []
     for unit in sorted(tracks):
-        track = _clip(tracks[unit], t0, t1)
-        out.append(_Unit(unit, track, *sample_track(track)))
+        t = _clip(tracks[unit], t0, t1)
+        bbox = ((float(t.lon.min()), float(t.lat.min()), float(t.lon.max()), float(t.lat.max())) if len(t.ts)
+                else (math.inf, math.inf, -math.inf, -math.inf))
+        out.append(_Unit(unit, t, bbox))
     return out
 
 
@@ -229,7 +253,7 @@ def zone_coverage(zone_id: str, geometry: BaseGeometry, tracks: Mapping[str, Tra
     ``tracks`` holds every patrol unit's track (any unit may cover any zone); the figures list the
     ``assigned`` units and every unit with a fix in the zone, sorted by id.
     """
-    return _zone(zone_id, geometry, _prepare(tracks, t0, t1), t0, t1, assigned, events, lookup_all=False)
+    return _zone(zone_id, geometry, _prepare(tracks, t0, t1), t0, t1, assigned, events, whole_city=False)
 
 
 def city_coverage(zones: Sequence[tuple[str, BaseGeometry]], tracks: Mapping[str, TrackArrays], t0: float,
@@ -237,28 +261,30 @@ def city_coverage(zones: Sequence[tuple[str, BaseGeometry]], tracks: Mapping[str
                   events: Sequence[Event] = ()) -> list[Coverage]:
     """``zone_coverage`` of each ``(zone id, geometry)``, sampling each track once for all zones."""
     prepared = _prepare(tracks, t0, t1)
-    return [_zone(zid, geom, prepared, t0, t1, (assigned or {}).get(zid, ()), events, lookup_all=True)
+    return [_zone(zid, geom, prepared, t0, t1, (assigned or {}).get(zid, ()), events, whole_city=True)
             for zid, geom in zones]
 
 
 def _zone(zone_id: str, geometry: BaseGeometry, prepared: Sequence[_Unit], t0: float, t1: float,
-          assigned: Sequence[str], events: Sequence[Event], lookup_all: bool) -> Coverage:
+          assigned: Sequence[str], events: Sequence[Event], whole_city: bool) -> Coverage:
     cells = np.array(zone_cells(zone_id, geometry), dtype=np.int64)
-    minx, miny, maxx, maxy = geometry.bounds
+    box: Box = geometry.bounds
     shapely.prepare(geometry)
     figures: list[UnitFigures] = []
     s_cells: list[np.ndarray] = []
     s_times: list[np.ndarray] = []
     for u in prepared:
         track = u.track
-        inside = shapely.intersects_xy(geometry, track.lon, track.lat) if len(track.ts) else np.zeros(0, bool)
+        if not u.near(box):  # nowhere near the zone: never inside, no cell of it
+            if u.unit in assigned:
+                figures.append(_figures(u.unit, track, np.zeros(len(track.ts), dtype=bool)))
+            continue
+        inside = shapely.intersects_xy(geometry, track.lon, track.lat)
         if u.unit in assigned or inside.any():
             figures.append(_figures(u.unit, track, inside))
-        near = ((u.s_lat >= miny - _PAD_DEG) & (u.s_lat <= maxy + _PAD_DEG)
-                & (u.s_lon >= minx - _PAD_DEG) & (u.s_lon <= maxx + _PAD_DEG))
-        if near.any():
-            s_cells.append(u.cells()[near] if lookup_all else _cells(u.s_lat[near], u.s_lon[near]))
-            s_times.append(u.s_ts[near])
+        ts, cs = u.all_samples() if whole_city else sample_track(track, box)
+        s_cells.append(cs)
+        s_times.append(ts)
     for unit in sorted(set(assigned) - {f.unit for f in figures}):
         figures.append(UnitFigures(unit, 0.0, 0.0, 0.0, 0.0))  # assigned, but no fix in the range
     figures.sort(key=lambda f: f.unit)
