@@ -43,10 +43,13 @@ class Backend:
             self.server.stop()
 
 
-def _spawn(module: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
+ARCHIVE_EVERY_S = 600  # how often the archiver looks for whole past hours (streams/archive.py)
+
+
+def _spawn(module: str, env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
     # a session of its own: Ctrl-C in the terminal reaches only app.py, which stops the children in
     # order (web, then workers, then Redis) instead of all at once
-    return subprocess.Popen([sys.executable, "-m", module], cwd=ROOT, env=env, start_new_session=True)
+    return subprocess.Popen([sys.executable, "-m", module, *args], cwd=ROOT, env=env, start_new_session=True)
 
 
 def start_backend(settings: Settings, workers: int | None = None) -> Backend:
@@ -64,6 +67,8 @@ def start_backend(settings: Settings, workers: int | None = None) -> Backend:
     try:
         for i in range(workers):
             backend.procs.append(_spawn("streams.worker", {**env, "CC_WORKER_NAME": f"worker-{i + 1}"}))
+        if workers and settings.track_retention_s > 0:  # past hours of the track store into Parquet files
+            backend.procs.append(_spawn("streams.archive", env, "--every", str(ARCHIVE_EVERY_S)))
         if settings.demo:
             backend.procs.append(_spawn("demo.simulator", env))
     except Exception:

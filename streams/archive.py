@@ -4,7 +4,8 @@
 
 Hours that ended more than ``--keep-hours`` before the event clock (``cc:clock``: the newest
 event time any worker has seen) go to ``{CC_DATA_DIR}/tracks/{day}.parquet`` (core/trackfiles.py).
-Run it beside the worker (once, or every ``--every`` seconds); keep ``CC_TRACK_RETENTION_S``
+``app.py`` runs it beside its workers every 600 s (runner/supervisor.py); at scale run it once per
+Redis, once or every ``--every`` seconds; keep ``CC_TRACK_RETENTION_S``
 longer than the keep time plus the interval, so no hour expires before it is archived.
 """
 
