@@ -115,7 +115,8 @@ def create_app(settings: Settings, redis_url: str, blueprints: Iterable[flask.Bl
                         lambda: start_worker(redis_url, sandbox, settings.city_pack, "replay-sandbox"))
     register_socket_handlers(socketio, bridge)
     register_all(app, WebContext(view, client, keys, bridge, socketio, odd_hours=settings.odd_hours, dispatch=loop,
-                                 replay=replayer))
+                                 replay=replayer, data_dir=settings.data_dir,
+                                 coverage_target=settings.coverage_target))
     app.server.extensions["onemap.replay"] = replayer
     atexit.register(replayer.close)
     app.server.extensions["onemap.bridge"] = bridge

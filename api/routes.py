@@ -15,6 +15,7 @@ import flask
 import orjson
 import redis
 
+from api import coverage as coverage_api
 from api import dispatch as orders
 from api.auth import authenticate, require_role, unit_of_role
 from api.errors import ApiError
@@ -159,6 +160,13 @@ class _Views:
         ranked = orders.candidates_for(self.redis, self.keys, self.city, alert, self.settings.learn_window_s)
         return flask.jsonify([c.to_json() for c in ranked])
 
+    def coverage(self) -> flask.Response:
+        self.role("supervisor")
+        zone, t0, t1 = coverage_api.parse_request(flask.request.args, self.city)
+        cov = coverage_api.coverage_for(self.redis, self.keys, self.settings.data_dir, self.city, zone, t0, t1,
+                                        with_gaps=False)
+        return flask.jsonify(coverage_api.coverage_json(cov))
+
     def dispatch(self) -> tuple[flask.Response, int]:
         who = self.role("officer")
         body = _json_body(dict)
@@ -204,6 +212,7 @@ def create_api(settings: Settings, redis_client: redis.Redis, city: CityPack) ->
     bp.add_url_rule("/api/ingest", "ingest", per_token(v.ingest), methods=["POST"])
     bp.add_url_rule("/api/alerts", "alerts", per_token(v.alerts), methods=["GET"])
     bp.add_url_rule("/api/alerts/<alert_id>/candidates", "candidates", per_token(v.candidates), methods=["GET"])
+    bp.add_url_rule("/api/coverage", "coverage", per_token(v.coverage), methods=["GET"])
     bp.add_url_rule("/api/dispatch", "dispatch", per_token(v.dispatch), methods=["POST"])
     bp.add_url_rule("/api/dispatch/<order_id>/ack", "ack", per_token(v.ack), methods=["POST"])
     bp.register_error_handler(ApiError, json_error)

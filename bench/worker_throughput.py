@@ -17,6 +17,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -66,8 +67,10 @@ def ceiling(client: redis.Redis, n: int) -> float:
     return n / (time.perf_counter() - t)
 
 
-def run_worker(client: redis.Redis, city: CityPack, url: str, n: int) -> float:
+def run_worker(client: redis.Redis, city: CityPack, url: str, n: int, track_retention_s: float | None = None) -> float:
     settings = Settings(redis_url=url, demo=False, partitions=PARTITIONS)
+    if track_retention_s is not None:  # 0: the track store off, for its cost
+        settings = replace(settings, track_retention_s=track_retention_s)
     worker = Worker(redis.Redis.from_url(url, decode_responses=True), city, settings, name="bench", block_ms=50)
     worker.ensure_groups()
     worker.maintain()
@@ -194,6 +197,8 @@ def main() -> None:
     ap.add_argument("--naive", type=int, default=3_000, help="messages timed for the naive baseline")
     ap.add_argument("--rate", type=int, default=5_000)
     ap.add_argument("--seconds", type=float, default=10.0)
+    ap.add_argument("--store-only", action="store_true",
+                    help="only the track store's cost: the worker with it off, on, off, on")
     args = ap.parse_args()
 
     city = synthetic_city(vehicles=args.vehicles)
@@ -203,11 +208,23 @@ def main() -> None:
         print(f"{args.pings} pings of {args.vehicles} vehicles; "
               f"{sum(z.kind == 'patrol' for z in city.zones)} patrol + "
               f"{sum(z.kind == 'restricted' for z in city.zones)} restricted zones; {PARTITIONS} partitions")
+        if args.store_only:
+            rates: dict[bool, list[float]] = {False: [], True: []}
+            for on in (False, True, False, True):
+                load(client, msgs)
+                rates[on].append(run_worker(client, city, srv.url, len(msgs), None if on else 0.0))
+            off_rate, on_rate = max(rates[False]), max(rates[True])
+            print(f"worker, track store off {off_rate:10,.0f} msg/s (best of 2)")
+            print(f"worker, track store on  {on_rate:10,.0f} msg/s (best of 2)")
+            print(f"store on / off          {on_rate / off_rate:10.2f}x   (target >= 0.90)")
+            return
         load(client, msgs)
         ceil = ceiling(client, len(msgs))
         load(client, msgs)
         work = run_worker(client, city, srv.url, len(msgs))
         alerts = client.xlen(KEYS.alerts)
+        load(client, msgs)
+        work_off = run_worker(client, city, srv.url, len(msgs), 0.0)
         load(client, msgs)
         work2 = run_workers(client, city, srv.url, len(msgs), 2)
         load(client, msgs[: args.naive])
@@ -216,7 +233,9 @@ def main() -> None:
     print(f"ceiling (read+parse+ack) {ceil:10,.0f} msg/s")
     print(f"OneMap worker            {work:10,.0f} msg/s   {alerts} alerts")
     print(f"OneMap, 2 worker procs   {work2:10,.0f} msg/s")
+    print(f"worker, track store off  {work_off:10,.0f} msg/s")
     print(f"naive per-message        {slow:10,.0f} msg/s")
+    print(f"store on / off           {work / work_off:10.2f}x   (target >= 0.90)")
     print(f"worker / ceiling         {work / ceil:10.2f}x   (target >= 0.6)")
     print(f"2 workers / ceiling      {work2 / ceil:10.2f}x   (2 processes on this machine's 2 cores)")
     print(f"worker / naive           {work / slow:10.1f}x   (target >= 10)")

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from dash import Dash
 
-from callbacks import alerts, audit, command, dispatch, replay, shell  # noqa: I001
+from callbacks import alerts, audit, command, coverage, dispatch, replay, shell  # noqa: I001
 from callbacks.context import WebContext
 
 __all__ = ["MODULES", "register_all"]
 
-MODULES = (shell, command, alerts, dispatch, audit, replay)
+MODULES = (shell, command, alerts, dispatch, coverage, replay, audit)
 
 
 def register_all(app: Dash, ctx: WebContext) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import redis
@@ -26,3 +27,5 @@ class WebContext:
     odd_hours: str = "00:00-05:00"  # CC_ODD_HOURS, for the Audit tab's flags
     dispatch: DispatchLoop | None = None  # the Dispatch tab's loop (its limits: accept_s, scene_s)
     replay: Replayer | None = None  # the Replay tab's sandbox
+    data_dir: Path | None = None  # CC_DATA_DIR: the track store's day files, for the Coverage tab
+    coverage_target: float = 0.6  # CC_COVERAGE_TARGET

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from shapely.geometry.base import BaseGeometry
 
+from city.shifts import DEFAULT_SHIFTS, Shift
 from city.validate import (
     MUST_HOLD,
     CityPackError,
@@ -126,6 +127,7 @@ class CityPack:
     watchlist: dict[str, WatchEntry]
     roads: dict[str, Any] | None = None  # optional roads.geojson (OneMap extension), as parsed
     attribution: str = ""  # optional "attribution" of city.json (data licences to show on the map)
+    shifts: tuple[Shift, ...] = DEFAULT_SHIFTS  # optional "shifts" of city.json (city/shifts.py)
 
     @cached_property
     def zones_by_id(self) -> dict[str, Zone]:
@@ -199,7 +201,24 @@ def _city(data: object) -> dict[str, Any]:
         "offline_after_s": w.number(d, "offline_after_s"),
         "cloned_plate_kmh": w.number(d, "cloned_plate_kmh"),
         "attribution": w.text(d, "attribution", optional=True),
+        "shifts": _shifts(w, d.get("shifts")),
     }
+
+
+def _shifts(w: Where, data: object) -> tuple[Shift, ...]:
+    """The optional ``shifts`` of city.json (a OneMap extension; packs without it keep the defaults)."""
+    if data is None:
+        return DEFAULT_SHIFTS
+    if not isinstance(data, list) or not data:
+        w.fail("shifts", f'must be a non-empty list of {{"name", "start", "end"}}, got {show(data)}')
+    out = []
+    for i, entry in enumerate(data):
+        at = w.inside(f"shifts[{i}]")
+        e = at.obj(entry)
+        out.append(Shift(at.text(e, "name"), _minute(at, e, "start"), _minute(at, e, "end")))
+    if len({s.name for s in out}) != len(out):
+        w.fail("shifts", "two shifts have one name")
+    return tuple(out)
 
 
 def _hours(where: Where, props: dict[str, Any]) -> tuple[int, int] | None:

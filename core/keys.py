@@ -97,6 +97,15 @@ class Keys:
         """List of the subject's recent positions (JSON, newest first, capped)."""
         return f"{self.prefix}:track:{subject}"
 
+    def trk(self, subject: str, hour: int) -> str:
+        """String of packed fixes (core/tracks.py) of ``subject`` in the event-time hour starting at
+        epoch second ``hour``: the track store's recent part, appended by the worker."""
+        return f"{self.prefix}:trk:{subject}:{hour}"
+
+    def trk_hour(self, hour: int) -> str:
+        """Set of the subjects with fixes in the track store's hour ``hour`` (for readers and the archiver)."""
+        return f"{self.prefix}:trkidx:{hour}"
+
     @property
     def reads(self) -> str:
         """Hash checkpoint id -> JSON list of its latest plate reads."""

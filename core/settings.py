@@ -107,6 +107,7 @@ _NUMBERS: dict[str, tuple[str, type]] = {
     "input_retention_s": ("CC_INPUT_RETENTION_S", float), "state_retention_s": ("CC_STATE_RETENTION_S", float),
     "incident_window_s": ("CC_INCIDENT_WINDOW_S", float),
     "accept_s": ("CC_ACCEPT_S", float), "scene_s": ("CC_SCENE_S", float),
+    "track_retention_s": ("CC_TRACK_RETENTION_S", float), "coverage_target": ("CC_COVERAGE_TARGET", float),
 }
 
 
@@ -169,6 +170,14 @@ class Settings:
     state_retention_s:
         ``CC_STATE_RETENTION_S``; a subject silent for this long in event time starts afresh (its
         rule state is forgotten, deterministically), and its stored state, latest fix and track go.
+    track_retention_s:
+        ``CC_TRACK_RETENTION_S``; how long the worker keeps each hour of fixes of units and monitored
+        vehicles in Redis (the track store's recent part, core/tracks.py) after the hour's first write;
+        older hours live in Parquet files under ``{data_dir}/tracks`` once archived
+        (``python -m streams.archive``). Default 48 h; ``0`` turns the track store off.
+    coverage_target:
+        ``CC_COVERAGE_TARGET``; the share of a patrol zone's cells (0-1) the Coverage tab expects a
+        shift to cover: zones at or above it are drawn green, below it amber or red. Default 0.6.
     max_body_bytes:
         ``CC_MAX_BODY_BYTES``; the largest HTTP request body accepted; larger ones get 413 before
         anything parses them.
@@ -243,6 +252,8 @@ class Settings:
     learn_window_s: float = DEFAULT_LEARN_WINDOW_S
     input_retention_s: float = 86_400.0
     state_retention_s: float = 86_400.0
+    track_retention_s: float = 172_800.0
+    coverage_target: float = 0.6
     max_body_bytes: int = 4_194_304
     rate_device: str = "10/second"
     rate_token: str = "100/second"
@@ -286,6 +297,10 @@ class Settings:
             parse_hours(odd_hours)
         except ValueError as exc:
             raise ValueError(f"CC_ODD_HOURS: {exc} (local time, e.g. 00:00-05:00)") from None
+        if not 0 <= n["track_retention_s"] < float("inf"):
+            raise ValueError("CC_TRACK_RETENTION_S must be a number of seconds (0 turns the track store off)")
+        if not 0 <= n["coverage_target"] <= 1:
+            raise ValueError("CC_COVERAGE_TARGET must be a share between 0 and 1")
         for name, var in (("accept_s", "CC_ACCEPT_S"), ("scene_s", "CC_SCENE_S")):
             if not 0 < n[name] < float("inf"):
                 raise ValueError(f"{var} must be a positive number of seconds")

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from layouts import alerts, audit, command, dispatch, replay
+from layouts import alerts, audit, command, coverage, dispatch, replay
 from web.cityview import CityView
 
 __all__ = ["Tab", "TABS"]
@@ -26,6 +26,7 @@ TABS: tuple[Tab, ...] = (
     Tab(command.KEY, command.LABEL, command.create_command_tab),
     Tab(alerts.KEY, alerts.LABEL, alerts.create_alerts_tab),
     Tab(dispatch.KEY, dispatch.LABEL, dispatch.create_dispatch_tab),
+    Tab(coverage.KEY, coverage.LABEL, coverage.create_coverage_tab, roles=coverage.ROLES),
     Tab(replay.KEY, replay.LABEL, replay.create_replay_tab, roles=replay.ROLES),
     Tab(audit.KEY, audit.LABEL, audit.create_audit_tab, roles=audit.ROLES),  # the supervisors' last tab
 )

@@ -51,6 +51,7 @@ DEMO_RECORDING = ROOT / "data" / "recordings" / "demo_city.jsonl.gz"
 # where the bundled recording's live part begins (demo/recorder.py: 01:56 local on its day); the
 # tired coach's earlier drive is written at once, as the simulator sends its backlog
 DEMO_RECORDING_START = "2026-06-01T01:56:00+08:00"
+ARCHIVE_EVERY_S = 600  # how often the archiver looks for whole past hours (streams/archive.py)
 
 
 def _spawn(module: str, env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
@@ -94,6 +95,8 @@ def start_backend(settings: Settings, workers: int | None = None) -> Backend:
     try:
         for i in range(workers):
             backend.procs.append(_spawn("streams.worker", {**env, "CC_WORKER_NAME": f"worker-{i + 1}"}))
+        if workers and settings.track_retention_s > 0:  # past hours of the track store into Parquet files
+            backend.procs.append(_spawn("streams.archive", env, "--every", str(ARCHIVE_EVERY_S)))
         if settings.demo:
             module, *args = _demo_feed(settings)
             backend.procs.append(_spawn(module, env, *args))

@@ -8,6 +8,7 @@ again with the same state and therefore the same alert ids. Nothing is lost, not
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -15,12 +16,13 @@ from typing import Any
 import orjson
 from redis.client import Pipeline as RedisPipeline
 
+from core import tracks
 from core.keys import Keys
 from core.model import Alert, Kind, Ping, Read, fmt_ts
 from core.travel import DEFAULT_LEARN_WINDOW_S, KEEP_PER_PAIR, TravelSample
 from streams.pipeline import BatchResult
 
-__all__ = ["Scripts", "queue_alerts", "queue_batch", "queue_samples", "position_fields", "merge_reads", "MAX_TRACK",
+__all__ = ["Scripts", "queue_alerts", "queue_batch", "queue_samples", "queue_track_store", "position_fields", "merge_reads", "MAX_TRACK",
            "MAX_READS"]
 
 MAX_TRACK = 240  # fixes kept per subject: 10 min at 5 s is 120; room for 20 min
@@ -44,11 +46,45 @@ for key in pairs(touched) do
 end
 return 1
 """
+# The track store (core/tracks.py), in one call per batch with few arguments (encoding thousands of
+# arguments costs the worker more than Redis's work): ARGV = TTL ms, key prefix, then per event-time
+# hour: the hour and one payload of [u16 subject length][u32 bytes length][subject][records] per
+# subject. Appends each subject's records to {prefix}:trk:{subject}:{hour}, notes the subjects in
+# {prefix}:trkidx:{hour} (core.keys.Keys.trk / trk_hour) when the key is new, and sets its time to
+# live then: an hour's key expires the retention after its first write.
+STORE_TRACKS = """
+local ttl, prefix = ARGV[1], ARGV[2]
+for i = 3, #ARGV, 2 do
+  local hour, data, pos, subjects = ARGV[i], ARGV[i + 1], 1, {}
+  while pos <= #data do
+    local slen, blen
+    slen, blen, pos = struct.unpack('<I2I4', data, pos)
+    local subject = string.sub(data, pos, pos + slen - 1)
+    local key = prefix .. ':trk:' .. subject .. ':' .. hour
+    if redis.call('APPEND', key, string.sub(data, pos + slen, pos + slen + blen - 1)) == blen then
+      redis.call('PEXPIRE', key, ttl)  -- a new key: its hour ends within the hour, so this is enough
+      subjects[#subjects + 1] = subject
+    end
+    pos = pos + slen + blen
+  end
+  if #subjects > 0 then
+    local idx = prefix .. ':trkidx:' .. hour
+    for j = 1, #subjects, 1000 do
+      redis.call('SADD', idx, unpack(subjects, j, math.min(j + 999, #subjects)))
+    end
+    redis.call('PEXPIRE', idx, ttl)
+  end
+end
+return 1
+"""
 MAX_CLOCK = """
 local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
 if tonumber(ARGV[1]) > cur then redis.call('SET', KEYS[1], ARGV[1]) end
 return 1
 """
+
+
+_STORE_HEADER = struct.Struct("<HI")
 
 
 def _num(value: float | None) -> str:
@@ -84,10 +120,12 @@ class Scripts:
 
     clock: Any
     tracks: Any
+    store: Any = None
 
     @classmethod
     def register(cls, client: Any) -> Scripts:
-        return cls(client.register_script(MAX_CLOCK), client.register_script(PUSH_TRACKS))
+        return cls(client.register_script(MAX_CLOCK), client.register_script(PUSH_TRACKS),
+                   client.register_script(STORE_TRACKS))
 
 
 def queue_alerts(pipe: RedisPipeline, keys: Keys, alerts: Iterable[Alert]) -> None:
@@ -124,6 +162,30 @@ def _queue_positions(pipe: RedisPipeline, keys: Keys, p: int, pings: list[Ping],
         pipe.zadd(keys.lastseen(p), units)
 
 
+def queue_track_store(pipe: RedisPipeline, keys: Keys, pings: list[Ping], store_script: Any,
+                      retention_s: float) -> None:
+    """Append the fixes of units and monitored vehicles to the track store, one APPEND per subject
+    and event-time hour (core/tracks.py); ``retention_s`` 0 stores nothing."""
+    if retention_s <= 0 or store_script is None:
+        return
+    by_hour: dict[int, dict[str, list[bytes]]] = {}
+    pack = tracks.RECORD_STRUCT.pack
+    for ping in pings:
+        if ping.kind is not Kind.OTHER:
+            by_hour.setdefault(tracks.hour_of(ping.ts), {}).setdefault(ping.subject, []).append(
+                pack(ping.ts, ping.lat, ping.lon, ping.speed_kmh))
+    if not by_hour:
+        return
+    args: list[Any] = [int(retention_s * 1000), keys.prefix]
+    for hour, subjects in by_hour.items():
+        parts = []
+        for subject, records in subjects.items():
+            name, blob = subject.encode("utf-8"), b"".join(records)
+            parts.append(_STORE_HEADER.pack(len(name), len(blob)) + name + blob)
+        args += (hour, b"".join(parts))
+    store_script(args=args, client=pipe)
+
+
 def queue_samples(pipe: RedisPipeline, keys: Keys, samples: Iterable[TravelSample],
                   window_s: float = DEFAULT_LEARN_WINDOW_S) -> None:
     """Travel samples into ``cc:travel:{a}>{b}`` (core/travel.py): ZADD is idempotent, so a
@@ -149,6 +211,7 @@ def queue_batch(
     scripts: Scripts,
     wall_s: float,
     learn_window_s: float = DEFAULT_LEARN_WINDOW_S,
+    track_retention_s: float = 0.0,
 ) -> None:
     """Queue everything of one batch on ``pipe`` (already in MULTI mode); ``wall_s`` (the wall clock)
     only bounds what is stored, never a rule."""
@@ -159,6 +222,7 @@ def queue_batch(
     if seen:
         pipe.zadd(keys.seen(p), seen)
     _queue_positions(pipe, keys, p, result.pings, scripts.tracks, wall_s)
+    queue_track_store(pipe, keys, result.pings, scripts.store, track_retention_s)
     if reads:
         pipe.hset(keys.reads, mapping=reads)
     if result.samples:

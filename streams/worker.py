@@ -317,7 +317,7 @@ class Worker:
                 reads = self._merged_reads(pipe, result)
                 pipe.multi()
                 queue_batch(pipe, self.keys, p, result, states, reads, clock, self._scripts, time.time(),
-                            self.settings.learn_window_s)
+                            self.settings.learn_window_s, self.settings.track_retention_s)
                 pipe.xack(self.keys.input(p), self.keys.group, *ids)
                 pipe.execute()
             except redis.WatchError:

@@ -112,6 +112,23 @@ AUD_FLAG_LIST = "om-aud-flag-list"  # each flag of the shown entries, with its r
 AUD_SHOWN = "om-aud-shown"
 AUD_TABLE = "om-aud-table"
 
+# --- the Coverage tab (supervisors) ---
+COV_SHIFT = "om-cov-shift"  # dcc.Dropdown: recent shifts (value "{t0}-{t1}")
+COV_FROM = "om-cov-from"  # dcc.Input: a custom range's start, local "YYYY-MM-DD HH:MM"
+COV_TO = "om-cov-to"
+COV_SHOW = "om-cov-show"
+COV_EXPORT = "om-cov-export"
+COV_DOWNLOAD = "om-cov-download"
+COV_RANGE = "om-cov-range"  # the range shown, in words
+COV_MAP = "om-cov-map"
+COV_ZONES = "om-cov-zones"  # dl.LayerGroup of the zones, coloured by coverage
+COV_CELLS = "om-cov-cells"  # dl.GeoJSON: cells coloured by the time since their last visit
+COV_GAPS_LAYER = "om-cov-gaps-layer"  # dl.LayerGroup: the gaps on the map
+COV_ZONE_TABLE = "om-cov-zone-table"
+COV_UNIT_TABLE = "om-cov-unit-table"
+COV_GAPS = "om-cov-gaps"
+COV_CHART = "om-cov-chart"
+
 
 def audit_flag_chip(kind: Any) -> dict[str, Any]:
     """The count of one kind of flag on the Audit tab; a click filters the table to it."""
