@@ -37,7 +37,9 @@ log = logging.getLogger(__name__)
 ENRICHERS: tuple[Enricher, ...] = (enrich_identity, enrich_zones, enrich_local_time)
 GPS_DETECTORS = rules.GPS_RULES  # zone_exit, restricted_entry, overspeed, night_ban, fatigue
 ANPR_DETECTORS = rules.ANPR_RULES  # watchlist_hit, cloned_plate
-# unit_offline runs on the event clock, not per message: see Pipeline.silent_units.
+# unit_offline runs on the event clock, not per message: see Pipeline.silent_units. A unit that
+# comes back after such a silence also reports it (BatchResult.silences), so that a replay too fast
+# for the worker's periodic check still raises it once, with the same id (streams/worker.py).
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +68,9 @@ class BatchResult:
     pings: list[Ping] = field(default_factory=list)  # accepted fixes, in order
     reads: list[Read] = field(default_factory=list)
     samples: list[TravelSample] = field(default_factory=list)  # travel times between checkpoints
+    # unit_offline alerts of silences that ended in this batch, and whether the fix before the
+    # silence was committed before this batch (then the periodic check may have raised it already)
+    silences: list[tuple[Alert, bool]] = field(default_factory=list)
     dead: list[DeadLetter] = field(default_factory=list)
     counters: Counter[str] = field(default_factory=Counter)
 
@@ -102,6 +107,7 @@ class Pipeline:
         out = BatchResult()
         events: list[Ping | Read] = []
         work: dict[str, dict[str, Any]] = {}
+        committed_last: dict[str, Any] = {}  # each subject's last fix as stored before this batch
 
         def state_of(subject: str, ts: float) -> dict[str, Any]:
             st = work.get(subject)
@@ -112,6 +118,7 @@ class Pipeline:
                 if "rules" in st:
                     st["rules"] = dict(st["rules"])  # rules replace their own dicts, never mutate them
                 work[subject] = st
+                committed_last[subject] = st.get("last")
             return st
 
         for entry in entries:
@@ -130,7 +137,7 @@ class Pipeline:
                 out.counters["dropped:future"] += 1
                 continue
             st = state_of(event.subject, event.ts)
-            if isinstance(event, Ping) and not self._keep(event, st, horizon, out):
+            if isinstance(event, Ping) and not self._accept(event, st, horizon, out, committed_last):
                 continue
             st["seen"] = max(float(st.get("seen", event.ts)), event.ts)
             events.append(event)
@@ -156,6 +163,19 @@ class Pipeline:
             return False
         ping.speed_kmh = derive_speed_kmh(ping, last)
         st["last"] = LastFix(ping.ts, ping.lat, ping.lon).to_dict()
+        return True
+
+    def _accept(self, ping: Ping, st: dict[str, Any], horizon: float | None, out: BatchResult,
+                committed_last: Mapping[str, Any]) -> bool:
+        """``_keep``, and for a unit back from a silence of ``offline_after_s`` its unit_offline alert
+        in ``out.silences`` (with whether the fix before the silence was stored before this batch)."""
+        before = st.get("last")
+        if not self._keep(ping, st, horizon, out):
+            return False
+        if before is not None and ping.subject in self.city.units:
+            last = LastFix.from_dict(before)
+            found = unit_offline.detect_silent({ping.subject: (last.ts, last.lat, last.lon)}, ping.ts, self.city)
+            out.silences += [(a, before is committed_last.get(ping.subject)) for a in found]
         return True
 
     def _samples(self, reads: list[Read], work: dict[str, dict[str, Any]]) -> list[TravelSample]:

@@ -24,6 +24,7 @@ from city.citypack import CityPack, load_city_pack
 from core.health import beat, forget
 from core.keys import Keys
 from core.lease import new_token
+from core.model import Alert
 from core.producer import subject_of
 from core.redisio import connect
 from core.settings import Settings
@@ -315,15 +316,32 @@ class Worker:
                 if text(pipe.get(lease) or "") != self.token:
                     raise LostLease
                 reads = self._merged_reads(pipe, result)
+                ended = self._ended_silences(pipe, p, result)
                 pipe.multi()
                 queue_batch(pipe, self.keys, p, result, states, reads, clock, self._scripts, time.time(),
                             self.settings.learn_window_s, self.settings.track_retention_s)
+                if ended:
+                    queue_alerts(pipe, self.keys, ended)
+                    pipe.hincrby(self.keys.stats, "alerts", len(ended))
                 pipe.xack(self.keys.input(p), self.keys.group, *ids)
                 pipe.execute()
             except redis.WatchError:
                 raise LostLease from None
         if clock is not None:
             self.clock = clock
+
+    def _ended_silences(self, pipe: Any, p: int, result: BatchResult) -> list[Alert]:
+        """The unit_offline alerts of silences this batch ended that nobody raised yet: a silence
+        inside the batch always; one since the stored last fix only while the unit still waits in
+        ``lastseen`` with that fix's time (the periodic check removes it when it raises the alert).
+        Either way the id is the one the periodic check would give: one alert per silence."""
+        if not result.silences:
+            return []
+        stored = [a for a, committed in result.silences if committed]
+        scores = pipe.zmscore(self.keys.lastseen(p), [a.subject for a in stored]) if stored else []
+        waiting = {a.alert_id for a, s in zip(stored, scores, strict=True)
+                   if s is not None and abs(float(s) + self.pipeline.city.offline_after_s - a.ts) < 1e-3}
+        return [a for a, committed in result.silences if not committed or a.alert_id in waiting]
 
     def _merged_reads(self, pipe: Any, result: BatchResult) -> dict[str, bytes]:
         by_cp: dict[str, list[Any]] = {}
