@@ -21,12 +21,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-import orjson
 import redis
 
 from core.keys import Keys
 from core.producer import Producer
 from streams.recording import Line, load_recording
+from web.store import last_fixes
 from web.views.replay import Playback, due_count, lead_in
 
 __all__ = ["Replayer", "recordings_in"]
@@ -146,15 +146,7 @@ class Replayer:
     # --- what the tab reads ------------------------------------------------------------------------
     def fixes(self) -> list[dict[str, Any]]:
         """The sandbox's latest fix of every subject."""
-        out = []
-        for raw in self.client.hvals(self.keys.last):
-            try:
-                fix = orjson.loads(raw)
-            except orjson.JSONDecodeError:
-                continue
-            if isinstance(fix, dict):
-                out.append(fix)
-        return out
+        return last_fixes(self.client, self.keys)
 
     def alerts(self, count: int = 2000) -> list[dict[str, str]]:
         """The sandbox's alerts, oldest first (at most the newest ``count``)."""

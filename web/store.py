@@ -166,14 +166,14 @@ def write_acks(client: redis.Redis, keys: Keys, alert_ids: list[str], officer: s
                 continue
 
 
+def last_fixes(client: redis.Redis, keys: Keys) -> list[dict[str, Any]]:
+    """Every subject's latest fix (``cc:last``) as the worker wrote it; unreadable ones left out."""
+    return [fix for raw in client.hvals(keys.last) if isinstance(fix := _json(raw), dict)]
+
+
 def last_rows(client: redis.Redis, keys: Keys) -> list[Row]:
     """Every subject's latest fix (``cc:last``) as compact rows."""
-    rows = []
-    for raw in client.hvals(keys.last):
-        fix = _json(raw)
-        if isinstance(fix, dict) and (row := fix_row(fix)) is not None:
-            rows.append(row)
-    return rows
+    return [row for fix in last_fixes(client, keys) if (row := fix_row(fix)) is not None]
 
 
 def last_fix(client: redis.Redis, keys: Keys, subject: str) -> dict[str, Any] | None:
