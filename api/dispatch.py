@@ -131,13 +131,14 @@ def travel_model(client: redis.Redis, keys: Keys, city: CityPack, start: str, no
 
 
 def candidates_for(client: redis.Redis, keys: Keys, city: CityPack, alert: dict[str, Any],
-                   window_s: float = DEFAULT_LEARN_WINDOW_S) -> list[Candidate]:
-    """Units ranked for ``alert`` at the current event time (``window_s``: ``CC_LEARN_WINDOW_S``)."""
+                   window_s: float = DEFAULT_LEARN_WINDOW_S, units: list[UnitFix] | None = None) -> list[Candidate]:
+    """Units ranked for ``alert`` at the current event time (``window_s``: ``CC_LEARN_WINDOW_S``;
+    ``units``: the caller's ``load_units`` when it has them already)."""
     target = target_of(alert, city)
     now = event_now(client, keys, target.ts)
     model = travel_model(client, keys, city, target.checkpoint, now, window_s)
-    return rank_candidates(target, load_units(client, keys, city), city.checkpoints, now, city.offline_after_s,
-                           model)
+    fixes = load_units(client, keys, city) if units is None else units
+    return rank_candidates(target, fixes, city.checkpoints, now, city.offline_after_s, model)
 
 
 def get_order(client: redis.Redis, keys: Keys, order_id: str) -> dict[str, Any] | None:

@@ -78,9 +78,9 @@ def flip_auto(c: WebContext, wanted: list[str], username: str | None) -> tuple[b
 
 def candidates(c: WebContext, alert: dict[str, Any], lang: str) -> tuple[list[dict[str, Any]], dict[str, tuple[float, float]]]:
     """The candidate rows of ``alert`` and each ranked unit's position."""
-    units = {u.unit: (u.lat, u.lon) for u in api_dispatch.load_units(c.client, c.keys, c.view.city)}
-    ranked = api_dispatch.candidates_for(c.client, c.keys, c.view.city, alert, _window(c))
-    return vdp.candidate_rows(ranked, c.view.config["names"], lang), units
+    fixes = api_dispatch.load_units(c.client, c.keys, c.view.city)
+    ranked = api_dispatch.candidates_for(c.client, c.keys, c.view.city, alert, _window(c), units=fixes)
+    return vdp.candidate_rows(ranked, c.view.config["names"], lang), {u.unit: (u.lat, u.lon) for u in fixes}
 
 
 def board(c: WebContext, lang: str) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any] | None], list[dict[str, Any]]]:
@@ -95,10 +95,11 @@ def board(c: WebContext, lang: str) -> tuple[list[dict[str, Any]], dict[str, dic
                           {u.id: u.callsign for u in city.units.values()}, c.view.config["names"],
                           webstore.read_clock(c.client, k), accept_s, scene_s, lang)
     offers: dict[str, dict[str, Any] | None] = {}
+    fixes = api_dispatch.load_units(c.client, k, city) if any(r["offer_next"] for r in rows) else []
     for r in rows:
         alert = held.get(r["alert_id"]) if r["offer_next"] else None
         if r["offer_next"] and (alert := alert or find_alert(c.client, k, r["alert_id"])) is not None:
-            nxt = vdp.next_candidate(api_dispatch.candidates_for(c.client, k, city, alert, _window(c)),
+            nxt = vdp.next_candidate(api_dispatch.candidates_for(c.client, k, city, alert, _window(c), units=fixes),
                                      wo.sent_units(orders, r["alert_id"]))
             offers[r["order_id"]] = {"unit": nxt.unit, "button": vdp.button_label(nxt.callsign, lang)} if nxt else None
     return rows, offers, orders
