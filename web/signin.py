@@ -41,7 +41,8 @@ def _t(key: str, lang: str) -> str:
 def _page(title: str, body: str, lang: str, demo: bool) -> str:
     banner = f'<div class="om-demo-banner" role="note">{escape(_t("demo", lang))}</div>' if demo else ""
     return (f'<!doctype html>\n<html lang="{"en" if lang == "en" else "zh-CN"}"><head><meta charset="utf-8">'
-            f'<meta name="viewport" content="width=device-width"><title>{escape(title)}</title>'
+            f'<meta name="viewport" content="width=device-width"><link rel="icon" href="/_favicon.ico">'
+            f'<title>{escape(title)}</title>'
             f"<style>{_STYLE}</style></head><body>{banner}<main>{body}</main></body></html>")
 
 

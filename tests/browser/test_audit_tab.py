@@ -86,9 +86,9 @@ def _api(url: str, path: str, token: str, body: dict[str, Any]) -> dict[str, Any
 def _page(browser: Browser, url: str, name: str, errors: list[str]) -> Page:
     context = browser.new_context(viewport={"width": 1920, "height": 1080}, accept_downloads=True)
     page = context.new_page()
-    sign_in(page, url, name)  # (the sign-in form has no icon: its favicon 404 is not the screens')
     page.on("pageerror", lambda exc: errors.append(f"pageerror: {exc}"))
     page.on("console", lambda m: errors.append(f"console: {m.text} {m.location}") if m.type == "error" else None)
+    sign_in(page, url, name)  # the sign-in form too: a console error there (a missing icon) counts
     expect(page.locator(".om-tabs")).to_be_visible(timeout=WAIT)
     return page
 

@@ -65,11 +65,11 @@ def test_an_order_reaches_the_units_phone_and_is_answered_step_by_step(browser: 
     context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
     context.add_init_script(RING_SPY)
     page = context.new_page()
-    sign_in(page, web.url, "unit-P01")  # (the sign-in form has no icon: its favicon 404 is not the terminal's)
-    assert page.url.split("?")[0].endswith("/unit")
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    sign_in(page, web.url, "unit-P01")  # the sign-in form too: a console error there (a missing icon) counts
+    assert page.url.split("?")[0].endswith("/unit")
     page.goto(f"{web.url}/unit?lang=en")
     expect(page.locator("h1")).to_have_text("Unit terminal P01")
     expect(page.locator("#om-unit-orders")).to_contain_text("No open orders", timeout=WAIT)

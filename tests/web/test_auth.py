@@ -55,6 +55,10 @@ def test_the_form_and_the_refusal(server: flask.Flask, r: redis.Redis) -> None:
     assert 'action="/login"' in page and 'name="username"' in page and 'name="password"' in page
     assert ">Sign in</button>" in page and "Demo accounts" in page
     assert "登录</button>" in client.get("/login?lang=zh").get_data(as_text=True)
+    # the form names an icon the app serves without a session, so a browser does not ask for a missing one
+    assert '<link rel="icon" href="/_favicon.ico">' in page
+    icon = client.get("/_favicon.ico")
+    assert icon.status_code == 200 and icon.data[:4] == b"\x00\x00\x01\x00"  # an ICO file
     resp = client.post("/login", data={"csrf_token": csrf_of(page), "username": "officer", "password": "nope",
                                        "lang": "en"})
     assert resp.status_code == 401
