@@ -29,6 +29,7 @@ from h3.api import basic_int as h3i
 from shapely.geometry.base import BaseGeometry
 
 from city.geo import haversine_m_np
+from city.h3cells import latlng_to_cells
 
 __all__ = ["H3_RES", "GAP_S", "STEP_M", "IDLE_KMH", "GAP_WINDOW_S", "TrackArrays", "Event", "UnitFigures", "Gap",
            "Coverage", "zone_cells", "cell_ids", "sample_track", "zone_coverage", "city_coverage"]
@@ -39,7 +40,7 @@ STEP_M = 25.0
 IDLE_KMH = 5.0
 GAP_WINDOW_S = 900.0
 _PAD_DEG = 0.004  # a cell whose centre is in the zone reaches at most ~200 m beyond it
-_QUANT = 1e5  # samples are looked up on a 1e-5 degree grid (about 1 m): equal points, one lookup
+_QUANT = 1e5  # samples are looked up on a 1e-5 degree grid (about 1 m)
 
 
 @dataclass(frozen=True)
@@ -190,38 +191,23 @@ def sample_track(track: TrackArrays, box: Box | None = None) -> tuple[np.ndarray
 
 
 def _cells(lat: np.ndarray, lon: np.ndarray, res: int = H3_RES) -> np.ndarray:
-    """The H3 cell (integer) of each point, one lookup per ~1 m grid point."""
+    """The H3 cell (integer) of each point, snapped to a ~1 m grid first (``city.h3cells``)."""
     if not len(lat):
         return np.empty(0, dtype=np.int64)
     q = np.round(lat * _QUANT).astype(np.int64) * 100_000_000 + np.round((lon + 360.0) * _QUANT).astype(np.int64)
-    uniq, inverse = np.unique(q, return_inverse=True)
-    qlat = (uniq // 100_000_000) / _QUANT
-    qlon = (uniq % 100_000_000) / _QUANT - 360.0
-    found = np.fromiter((h3i.latlng_to_cell(a, b, res) for a, b in zip(qlat.tolist(), qlon.tolist(), strict=True)),
-                        dtype=np.int64, count=len(uniq))  # H3 indexes use 63 bits
-    return found[inverse.ravel()]
-
-
-def _figures(unit: str, track: TrackArrays, inside: np.ndarray) -> UnitFigures:
-    if len(track.ts) < 2:
-        return UnitFigures(unit, 0.0, 0.0, 0.0, 0.0)
-    dt = np.diff(track.ts)
-    ok = (dt <= GAP_S) & (dt > 0)
-    d = haversine_m_np(track.lat[:-1], track.lon[:-1], track.lat[1:], track.lon[1:])
-    was_in = inside[:-1]
-    slow = track.speed[:-1] < IDLE_KMH
-    return UnitFigures(unit, float(d[ok].sum()), float(dt[ok & was_in].sum()), float(dt[ok & ~was_in].sum()),
-                       float(dt[ok & slow].sum()))
+    return latlng_to_cells((q // 100_000_000) / _QUANT, (q % 100_000_000) / _QUANT - 360.0, res)
 
 
 @dataclass
 class _Unit:
-    """One unit's track cut to the range; its samples over the whole city once asked for."""
+    """One unit's track cut to the range; what its figures in any zone share, and its samples over
+    the whole city, each worked out once when first asked for."""
 
     unit: str
     track: TrackArrays
     bbox: Box
     samples: tuple[np.ndarray, np.ndarray] | None = None
+    _moves: tuple[np.ndarray, np.ndarray, float, float] | None = None
 
     def near(self, box: Box) -> bool:
         """Whether any fix may be near the box (a segment of at most ``GAP_S`` reaches at most a few km;
@@ -234,6 +220,34 @@ class _Unit:
         if self.samples is None:
             self.samples = sample_track(self.track)
         return self.samples
+
+    def inside(self, geometry: BaseGeometry, box: Box) -> np.ndarray:
+        """Which fixes lie in ``geometry`` (bounds ``box``; on its boundary counts): only the fixes
+        within the bounds are tested."""
+        t = self.track
+        minx, miny, maxx, maxy = box
+        out = np.zeros(len(t.ts), dtype=bool)
+        cand = np.flatnonzero((t.lon >= minx) & (t.lon <= maxx) & (t.lat >= miny) & (t.lat <= maxy))
+        if len(cand):
+            out[cand] = shapely.intersects_xy(geometry, t.lon[cand], t.lat[cand])
+        return out
+
+    def figures(self, inside: np.ndarray | None) -> UnitFigures:
+        """The unit's figures for a zone, given which fixes lie in it (None: none do)."""
+        if len(self.track.ts) < 2:
+            return UnitFigures(self.unit, 0.0, 0.0, 0.0, 0.0)
+        if self._moves is None:
+            t = self.track
+            dt = np.diff(t.ts)
+            ok = (dt <= GAP_S) & (dt > 0)
+            d = haversine_m_np(t.lat[:-1], t.lon[:-1], t.lat[1:], t.lon[1:])
+            slow = t.speed[:-1] < IDLE_KMH
+            self._moves = dt, ok, float(d[ok].sum()), float(dt[ok & slow].sum())
+        dt, ok, distance, idle = self._moves
+        if inside is None:
+            return UnitFigures(self.unit, distance, 0.0, float(dt[ok].sum()), idle)
+        was_in = inside[:-1]
+        return UnitFigures(self.unit, distance, float(dt[ok & was_in].sum()), float(dt[ok & ~was_in].sum()), idle)
 
 
 def _prepare(tracks: Mapping[str, TrackArrays], t0: float, t1: float) -> list[_Unit]:
@@ -274,15 +288,14 @@ def _zone(zone_id: str, geometry: BaseGeometry, prepared: Sequence[_Unit], t0: f
     s_cells: list[np.ndarray] = []
     s_times: list[np.ndarray] = []
     for u in prepared:
-        track = u.track
         if not u.near(box):  # nowhere near the zone: never inside, no cell of it
             if u.unit in assigned:
-                figures.append(_figures(u.unit, track, np.zeros(len(track.ts), dtype=bool)))
+                figures.append(u.figures(None))
             continue
-        inside = shapely.intersects_xy(geometry, track.lon, track.lat)
+        inside = u.inside(geometry, box)
         if u.unit in assigned or inside.any():
-            figures.append(_figures(u.unit, track, inside))
-        ts, cs = u.all_samples() if whole_city else sample_track(track, box)
+            figures.append(u.figures(inside))
+        ts, cs = u.all_samples() if whole_city else sample_track(u.track, box)
         s_cells.append(cs)
         s_times.append(ts)
     for unit in sorted(set(assigned) - {f.unit for f in figures}):
