@@ -267,7 +267,7 @@ def zone_coverage(zone_id: str, geometry: BaseGeometry, tracks: Mapping[str, Tra
     ``tracks`` holds every patrol unit's track (any unit may cover any zone); the figures list the
     ``assigned`` units and every unit with a fix in the zone, sorted by id.
     """
-    return _zone(zone_id, geometry, _prepare(tracks, t0, t1), t0, t1, assigned, events, whole_city=False)
+    return _zone(zone_id, geometry, _prepare(tracks, t0, t1), t0, t1, assigned, events)
 
 
 def city_coverage(zones: Sequence[tuple[str, BaseGeometry]], tracks: Mapping[str, TrackArrays], t0: float,
@@ -275,27 +275,81 @@ def city_coverage(zones: Sequence[tuple[str, BaseGeometry]], tracks: Mapping[str
                   events: Sequence[Event] = ()) -> list[Coverage]:
     """``zone_coverage`` of each ``(zone id, geometry)``, sampling each track once for all zones."""
     prepared = _prepare(tracks, t0, t1)
-    return [_zone(zid, geom, prepared, t0, t1, (assigned or {}).get(zid, ()), events, whole_city=True)
+    index = _Visits(prepared, events)
+    return [_zone(zid, geom, prepared, t0, t1, (assigned or {}).get(zid, ()), events, index)
             for zid, geom in zones]
 
 
+class _Visits:
+    """Every unit's samples over the whole city, kept as what the zones ask of them: per cell and
+    unit the first and last sample time (runs of one cell in a unit's samples folded first), and the
+    samples themselves in the cells of the events (the gaps look at their times)."""
+
+    def __init__(self, prepared: Sequence[_Unit], events: Sequence[Event]) -> None:
+        ev_cells = sorted({h3i.latlng_to_cell(e.lat, e.lon, H3_RES) for e in events
+                           if math.isfinite(e.lat) and math.isfinite(e.lon)})
+        self.ev_cells = np.array(ev_cells, dtype=np.int64)
+        runs: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        raw: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        for k, u in enumerate(prepared):
+            ts, cs = u.all_samples()
+            if not len(cs):
+                continue
+            starts = np.flatnonzero(np.r_[True, cs[1:] != cs[:-1]])
+            runs.append((cs[starts], np.minimum.reduceat(ts, starts), np.maximum.reduceat(ts, starts),
+                         np.full(len(starts), k)))
+            if len(self.ev_cells):
+                hit = self.ev_cells[np.minimum(np.searchsorted(self.ev_cells, cs), len(self.ev_cells) - 1)] == cs
+                raw.append((cs[hit], ts[hit], np.full(int(hit.sum()), k)))
+        cell, lo, hi, unit = (np.concatenate(x) for x in zip(*runs, strict=True)) if runs else (
+            np.empty(0, dtype=np.int64), np.empty(0), np.empty(0), np.empty(0, dtype=np.intp))
+        order = np.lexsort((unit, cell))
+        cell, lo, hi, unit = cell[order], lo[order], hi[order], unit[order]
+        starts = np.flatnonzero(np.r_[True, (cell[1:] != cell[:-1]) | (unit[1:] != unit[:-1])]) if len(cell) \
+            else np.empty(0, dtype=np.intp)
+        self.cell, self.unit = cell[starts], unit[starts]
+        self.first = np.minimum.reduceat(lo, starts) if len(starts) else lo
+        self.last = np.maximum.reduceat(hi, starts) if len(starts) else hi
+        self.raw = tuple(np.concatenate(x) for x in zip(*raw, strict=True)) if raw else (
+            np.empty(0, dtype=np.int64), np.empty(0), np.empty(0, dtype=np.intp))
+
+    def samples(self, cells: np.ndarray, near: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Samples of the ``near`` units (a mask over them) standing for all their samples in
+        ``cells`` and in the events' cells: the same first and last visits, the same gaps."""
+        a, b = np.searchsorted(self.cell, cells, side="left"), np.searchsorted(self.cell, cells, side="right")
+        n = b - a
+        rows = np.repeat(a - (np.cumsum(n) - n), n) + np.arange(int(n.sum()))
+        rows = rows[near[self.unit[rows]]]
+        rc, rt, ru = self.raw
+        keep = near[ru]
+        return (np.concatenate([self.cell[rows], self.cell[rows], rc[keep]]),
+                np.concatenate([self.first[rows], self.last[rows], rt[keep]]))
+
+
 def _zone(zone_id: str, geometry: BaseGeometry, prepared: Sequence[_Unit], t0: float, t1: float,
-          assigned: Sequence[str], events: Sequence[Event], whole_city: bool) -> Coverage:
+          assigned: Sequence[str], events: Sequence[Event], index: _Visits | None = None) -> Coverage:
     cells = np.array(zone_cells(zone_id, geometry), dtype=np.int64)
     box: Box = geometry.bounds
     shapely.prepare(geometry)
     figures: list[UnitFigures] = []
     s_cells: list[np.ndarray] = []
     s_times: list[np.ndarray] = []
-    for u in prepared:
+    near = np.zeros(len(prepared), dtype=bool)
+    for k, u in enumerate(prepared):
         if not u.near(box):  # nowhere near the zone: never inside, no cell of it
             if u.unit in assigned:
                 figures.append(u.figures(None))
             continue
+        near[k] = True
         inside = u.inside(geometry, box)
         if u.unit in assigned or inside.any():
             figures.append(u.figures(inside))
-        ts, cs = u.all_samples() if whole_city else sample_track(u.track, box)
+        if index is None:
+            ts, cs = sample_track(u.track, box)
+            s_cells.append(cs)
+            s_times.append(ts)
+    if index is not None:
+        cs, ts = index.samples(cells, near)
         s_cells.append(cs)
         s_times.append(ts)
     for unit in sorted(set(assigned) - {f.unit for f in figures}):
