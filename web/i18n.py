@@ -298,16 +298,15 @@ TEXT: dict[str, tuple[str, str]] = {
     "rp.alerts": ("回放预警", "Replayed alerts"),
     "rp.none": ("尚无预警", "No alerts yet"),
     "rp.timeline": ("时间轴（点击跳转）", "Timeline (click to seek)"),
+    "rp.full": ("全部 {n} 个回放沙盒都在使用中；闲置 {minutes} 分钟的沙盒会自动关闭，请稍后再选择录制文件",
+                "All {n} replay sandboxes are in use; one left unused for {minutes} min is stopped, so choose "
+                "a recording again in a while"),
     "rp.map": ("回放地图", "Replay map"),
     "rp.status": ("{name}：已写入 {sent}/{total} 条，{state}", "{name}: {sent}/{total} lines written, {state}"),
     "rp.playing": ("播放中", "playing"),
     "rp.paused": ("已暂停", "paused"),
-    "rp.idle": ("选择录制文件后播放；回放在您自己的沙盒中运行，不影响实时数据和他人的回放",
-                "Choose a recording, then play; a replay runs in a sandbox of your own, apart from live data "
-                "and from other people's replays"),
-    "rp.full": ("全部 {n} 个回放沙盒都在使用中；闲置 {minutes} 分钟的沙盒会自动关闭，请稍后再选择录制文件",
-                "All {n} replay sandboxes are in use; one left unused for {minutes} min is stopped, so choose "
-                "a recording again in a while"),
+    "rp.idle": ("选择录制文件后播放；回放在独立沙盒中运行，不影响实时数据",
+                "Choose a recording, then play; a replay runs in its own sandbox, apart from live data"),
     "rp.no_role": ("仅值班民警和指挥员可使用回放", "Only officers and supervisors can use replay"),
 }
 
