@@ -10,8 +10,8 @@ in this process, its pushes counted instead of sent):
 1. baseline: the whole file by ``python -m streams.replay --speed 0``; its throughput (lines per
    wall second until the worker has acknowledged every entry) and its alerts;
 2. per speed, ``--wall`` seconds of the recording paced at that speed (the window of the day with
-   the most alerts in the baseline; every line before it is written at once, as ``--start`` does),
-   then the same lines unpaced. Printed:
+   the most alerts in the baseline; every line before it written at once and processed first, as
+   the Replay tab's sandbox does when it seeks), then the same lines unpaced. Printed:
 
    - the worker's lag: how far its event clock (``{prefix}:clock``) is behind the replay's playhead
      (the newest event time written to the input partitions), p50 and p99, in event seconds and
@@ -151,20 +151,26 @@ def one_run(url: str, pack: Path, city: CityPack, lines: Sequence[Line], speed: 
             prefix: str, tmp: Path) -> Run:
     client = redis.Redis.from_url(url, decode_responses=True)
     keys = Keys(prefix)
-    recording = write_lines(tmp / f"{prefix}.jsonl", lines)
+    backlog = bisect.bisect_left([ln.ts for ln in lines], start) if start is not None else 0
+    before = write_lines(tmp / f"{prefix}-before.jsonl", lines[:backlog])
+    recording = write_lines(tmp / f"{prefix}.jsonl", lines[backlog:])
     worker = start_worker(url, prefix, pack, prefix)
     out = Run(written=len(lines))
     pushes = Pushes()
+    replay: subprocess.Popen[bytes] | None = None
     bridge = Bridge(pushes, redis.Redis.from_url(url, decode_responses=True), keys, city, PARTITIONS)
     try:
         wait_worker(client, keys, worker)
+        env = {**os.environ, "REDIS_URL": url, "CITY_PACK": str(pack), "CC_PARTITIONS": str(PARTITIONS)}
+        if backlog:  # what comes before the window: at once, and processed before the window begins
+            subprocess.run([sys.executable, "-m", "streams.replay", str(before), "--speed", "0", "--prefix", prefix],
+                           cwd=ROOT, env=env, stdout=subprocess.DEVNULL, check=True)
+            while behind(client, keys):
+                time.sleep(0.01)
         if speed > 0:
             bridge.start()
             bridge.started.wait(10)
-        env = {**os.environ, "REDIS_URL": url, "CITY_PACK": str(pack), "CC_PARTITIONS": str(PARTITIONS)}
         args = [sys.executable, "-m", "streams.replay", str(recording), "--speed", f"{speed:g}", "--prefix", prefix]
-        if start is not None:
-            args += ["--start", repr(start)]
         t0 = time.monotonic()
         replay = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
         samples: list[tuple[float, float, float]] = []  # wall, playhead, clock
@@ -173,8 +179,8 @@ def one_run(url: str, pack: Path, city: CityPack, lines: Sequence[Line], speed: 
             if speed > 0:
                 head, clock = playhead(client, keys), client.get(keys.clock)
                 now = time.monotonic()
-                if head is not None and clock is not None and start is not None and float(clock) >= start:
-                    samples.append((now, head, float(clock)))  # once the backlog before the window is done
+                if head is not None and clock is not None:
+                    samples.append((now, head, float(clock)))
                 if now >= next_tab:  # what the Replay tab reads at each refresh
                     t = time.perf_counter()
                     last_fixes(client, keys)
@@ -184,7 +190,7 @@ def one_run(url: str, pack: Path, city: CityPack, lines: Sequence[Line], speed: 
             time.sleep(SAMPLE_S if speed > 0 else 0.01)
         out.replay_s = time.monotonic() - t0
         left = behind(client, keys)
-        out.done_at_exit = 1.0 - left / max(1, len(lines))
+        out.done_at_exit = 1.0 - left / max(1, len(lines) - backlog)
         while left:
             time.sleep(0.01)
             left = behind(client, keys)
@@ -205,6 +211,9 @@ def one_run(url: str, pack: Path, city: CityPack, lines: Sequence[Line], speed: 
             out.push_lag = [max(0.0, float(np.interp(w, walls, heads)) - ts) for w, _, ts in during]
             out.push_rate = len(during) / max(1e-9, walls[-1] - walls[0])
     finally:
+        if replay is not None and replay.poll() is None:  # stopped early (an error): end the replay too
+            replay.terminate()
+            replay.wait(15)
         bridge.stop()
         worker.terminate()
         worker.wait(15)
