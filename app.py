@@ -39,6 +39,7 @@ from web.cityview import ROADS_URL, CityView
 from web.dispatcher import DispatchLoop
 from web.pages import NOT_FOUND_HTML, is_page_route, page_of
 from web.replayer import Replayer
+from web.sandboxes import Sandboxes
 from web.sockets import register_socket_handlers
 from web.unit import install_unit
 from web.views.mapdata import roads_geojson
@@ -110,15 +111,18 @@ def create_app(settings: Settings, redis_url: str, blueprints: Iterable[flask.Bl
                     escalate_s=settings.escalate_s, incident_window_s=settings.incident_window_s)
     loop = DispatchLoop(socketio, client, keys, city, accept_s=settings.accept_s, scene_s=settings.scene_s,
                         learn_window_s=settings.learn_window_s)
-    sandbox = settings.sandbox_prefix  # the Replay tab's own prefix and worker: live data never mixes
-    replayer = Replayer(client, Keys(sandbox), settings.partitions, settings.recordings_dir,
-                        lambda: start_worker(redis_url, sandbox, settings.city_pack, "replay-sandbox"))
+    def sandbox(prefix: str) -> Replayer:  # a person's own prefix and worker: live data never mixes
+        return Replayer(client, Keys(prefix), settings.partitions, settings.recordings_dir,
+                        lambda: start_worker(redis_url, prefix, settings.city_pack, f"replay-{prefix.rsplit(':')[-1]}"))
+
+    sandboxes = Sandboxes(sandbox, settings.sandbox_prefix, settings.recordings_dir, settings.replay_sandboxes,
+                          settings.replay_idle_s)
     register_socket_handlers(socketio, bridge)
     register_all(app, WebContext(view, client, keys, bridge, socketio, odd_hours=settings.odd_hours, dispatch=loop,
-                                 replay=replayer, data_dir=settings.data_dir,
+                                 replay=sandboxes, data_dir=settings.data_dir,
                                  coverage_target=settings.coverage_target))
-    app.server.extensions["onemap.replay"] = replayer
-    atexit.register(replayer.close)
+    app.server.extensions["onemap.replay"] = sandboxes
+    atexit.register(sandboxes.close)
     app.server.extensions["onemap.bridge"] = bridge
     app.server.extensions["onemap.dispatch"] = loop
     if start_bridge:

@@ -8,7 +8,8 @@ random legs around their zones, one fix every ``--step`` s for ``--hours`` (500 
 
 1. baseline: reading the points of a 12 h shift (all units) from Redis;
 2. one zone over that shift: read + coverage (what ``GET /api/coverage`` does);
-3. the whole city over the day: read + the coverage of all 400 zones (what the Coverage tab does);
+3. the whole city over the day: read + the coverage of all 400 zones (what the Coverage tab does),
+   and the same with every point looked up in h3 one at a time (no ``city.h3cells``);
 4. the same after the archiver moved every hour into Parquet day files: reading, one zone, the
    size of the files per million fixes.
 """
@@ -19,14 +20,17 @@ import argparse
 import sys
 import tempfile
 import time
+from itertools import repeat
 from pathlib import Path
 
 import numpy as np
 import redis
+from h3.api import basic_int as h3i
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.synthetic import synthetic_city  # noqa: E402
+from city import coverage  # noqa: E402
 from city.citypack import CityPack  # noqa: E402
 from city.coverage import city_coverage, zone_coverage  # noqa: E402
 from core import trackfiles, tracks  # noqa: E402
@@ -70,6 +74,12 @@ def store(client: redis.Redis, city: CityPack, hours: int, step: float) -> int:
     return total
 
 
+def one_by_one(lat: np.ndarray, lon: np.ndarray, res: int) -> np.ndarray:
+    """What ``city.h3cells.latlng_to_cells`` answers, one h3 call per point."""
+    return np.fromiter(map(h3i.latlng_to_cell, lat.tolist(), lon.tolist(), repeat(res)), dtype=np.int64,
+                       count=len(lat))
+
+
 def timed(fn, repeat: int = 3) -> tuple[float, object]:  # type: ignore[no-untyped-def]
     best, out = float("inf"), None
     for _ in range(repeat):
@@ -111,11 +121,17 @@ def main() -> None:
         base, got = timed(read_shift)
         points = sum(len(t) for t in got.values())  # type: ignore[union-attr]
         zone_s, cov = timed(one_zone)
-        city_s, _ = timed(whole_day, repeat=1)
+        city_s, fast = timed(whole_day, repeat=1)
+        real_cells = coverage.latlng_to_cells
+        coverage.latlng_to_cells = one_by_one  # type: ignore[assignment]
+        slow_s, slow = timed(whole_day, repeat=1)
+        coverage.latlng_to_cells = real_cells
         print(f"read a 12 h shift (baseline)   {base * 1000:8.0f} ms  {points:,} fixes")
         print(f"one zone over the shift        {zone_s * 1000:8.0f} ms  {zone_s / base:6.2f}x baseline  "
               f"(covered {cov.covered_fraction:.0%} of {cov.cells_total} cells)")  # type: ignore[attr-defined]
         print(f"whole city over the day        {city_s * 1000:8.0f} ms  {city_s / base:6.2f}x baseline")
+        print(f"  the same, h3 point by point  {slow_s * 1000:8.0f} ms  {slow_s / base:6.2f}x baseline  "
+              f"(same figures: {fast == slow})")
 
         used = int(client.info("memory")["used_memory"])
         moved = trackfiles.archive_hours(client, KEYS, data, day[1] + 1)

@@ -12,7 +12,7 @@ from core.keys import Keys
 from web.bridge import Bridge
 from web.cityview import CityView
 from web.dispatcher import DispatchLoop
-from web.replayer import Replayer
+from web.sandboxes import Sandboxes
 
 __all__ = ["WebContext"]
 
@@ -26,6 +26,6 @@ class WebContext:
     socketio: Any
     odd_hours: str = "00:00-05:00"  # CC_ODD_HOURS, for the Audit tab's flags
     dispatch: DispatchLoop | None = None  # the Dispatch tab's loop (its limits: accept_s, scene_s)
-    replay: Replayer | None = None  # the Replay tab's sandbox
+    replay: Sandboxes | None = None  # the Replay tab's sandboxes, one per person
     data_dir: Path | None = None  # CC_DATA_DIR: the track store's day files, for the Coverage tab
     coverage_target: float = 0.6  # CC_COVERAGE_TARGET

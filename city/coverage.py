@@ -29,6 +29,7 @@ from h3.api import basic_int as h3i
 from shapely.geometry.base import BaseGeometry
 
 from city.geo import haversine_m_np
+from city.h3cells import latlng_to_cells
 
 __all__ = ["H3_RES", "GAP_S", "STEP_M", "IDLE_KMH", "GAP_WINDOW_S", "TrackArrays", "Event", "UnitFigures", "Gap",
            "Coverage", "zone_cells", "cell_ids", "sample_track", "zone_coverage", "city_coverage"]
@@ -39,7 +40,7 @@ STEP_M = 25.0
 IDLE_KMH = 5.0
 GAP_WINDOW_S = 900.0
 _PAD_DEG = 0.004  # a cell whose centre is in the zone reaches at most ~200 m beyond it
-_QUANT = 1e5  # samples are looked up on a 1e-5 degree grid (about 1 m): equal points, one lookup
+_QUANT = 1e5  # samples are looked up on a 1e-5 degree grid (about 1 m)
 
 
 @dataclass(frozen=True)
@@ -190,38 +191,23 @@ def sample_track(track: TrackArrays, box: Box | None = None) -> tuple[np.ndarray
 
 
 def _cells(lat: np.ndarray, lon: np.ndarray, res: int = H3_RES) -> np.ndarray:
-    """The H3 cell (integer) of each point, one lookup per ~1 m grid point."""
+    """The H3 cell (integer) of each point, snapped to a ~1 m grid first (``city.h3cells``)."""
     if not len(lat):
         return np.empty(0, dtype=np.int64)
     q = np.round(lat * _QUANT).astype(np.int64) * 100_000_000 + np.round((lon + 360.0) * _QUANT).astype(np.int64)
-    uniq, inverse = np.unique(q, return_inverse=True)
-    qlat = (uniq // 100_000_000) / _QUANT
-    qlon = (uniq % 100_000_000) / _QUANT - 360.0
-    found = np.fromiter((h3i.latlng_to_cell(a, b, res) for a, b in zip(qlat.tolist(), qlon.tolist(), strict=True)),
-                        dtype=np.int64, count=len(uniq))  # H3 indexes use 63 bits
-    return found[inverse.ravel()]
-
-
-def _figures(unit: str, track: TrackArrays, inside: np.ndarray) -> UnitFigures:
-    if len(track.ts) < 2:
-        return UnitFigures(unit, 0.0, 0.0, 0.0, 0.0)
-    dt = np.diff(track.ts)
-    ok = (dt <= GAP_S) & (dt > 0)
-    d = haversine_m_np(track.lat[:-1], track.lon[:-1], track.lat[1:], track.lon[1:])
-    was_in = inside[:-1]
-    slow = track.speed[:-1] < IDLE_KMH
-    return UnitFigures(unit, float(d[ok].sum()), float(dt[ok & was_in].sum()), float(dt[ok & ~was_in].sum()),
-                       float(dt[ok & slow].sum()))
+    return latlng_to_cells((q // 100_000_000) / _QUANT, (q % 100_000_000) / _QUANT - 360.0, res)
 
 
 @dataclass
 class _Unit:
-    """One unit's track cut to the range; its samples over the whole city once asked for."""
+    """One unit's track cut to the range; what its figures in any zone share, and its samples over
+    the whole city, each worked out once when first asked for."""
 
     unit: str
     track: TrackArrays
     bbox: Box
     samples: tuple[np.ndarray, np.ndarray] | None = None
+    _moves: tuple[np.ndarray, np.ndarray, float, float] | None = None
 
     def near(self, box: Box) -> bool:
         """Whether any fix may be near the box (a segment of at most ``GAP_S`` reaches at most a few km;
@@ -234,6 +220,34 @@ class _Unit:
         if self.samples is None:
             self.samples = sample_track(self.track)
         return self.samples
+
+    def inside(self, geometry: BaseGeometry, box: Box) -> np.ndarray:
+        """Which fixes lie in ``geometry`` (bounds ``box``; on its boundary counts): only the fixes
+        within the bounds are tested."""
+        t = self.track
+        minx, miny, maxx, maxy = box
+        out = np.zeros(len(t.ts), dtype=bool)
+        cand = np.flatnonzero((t.lon >= minx) & (t.lon <= maxx) & (t.lat >= miny) & (t.lat <= maxy))
+        if len(cand):
+            out[cand] = shapely.intersects_xy(geometry, t.lon[cand], t.lat[cand])
+        return out
+
+    def figures(self, inside: np.ndarray | None) -> UnitFigures:
+        """The unit's figures for a zone, given which fixes lie in it (None: none do)."""
+        if len(self.track.ts) < 2:
+            return UnitFigures(self.unit, 0.0, 0.0, 0.0, 0.0)
+        if self._moves is None:
+            t = self.track
+            dt = np.diff(t.ts)
+            ok = (dt <= GAP_S) & (dt > 0)
+            d = haversine_m_np(t.lat[:-1], t.lon[:-1], t.lat[1:], t.lon[1:])
+            slow = t.speed[:-1] < IDLE_KMH
+            self._moves = dt, ok, float(d[ok].sum()), float(dt[ok & slow].sum())
+        dt, ok, distance, idle = self._moves
+        if inside is None:
+            return UnitFigures(self.unit, distance, 0.0, float(dt[ok].sum()), idle)
+        was_in = inside[:-1]
+        return UnitFigures(self.unit, distance, float(dt[ok & was_in].sum()), float(dt[ok & ~was_in].sum()), idle)
 
 
 def _prepare(tracks: Mapping[str, TrackArrays], t0: float, t1: float) -> list[_Unit]:
@@ -253,7 +267,7 @@ def zone_coverage(zone_id: str, geometry: BaseGeometry, tracks: Mapping[str, Tra
     ``tracks`` holds every patrol unit's track (any unit may cover any zone); the figures list the
     ``assigned`` units and every unit with a fix in the zone, sorted by id.
     """
-    return _zone(zone_id, geometry, _prepare(tracks, t0, t1), t0, t1, assigned, events, whole_city=False)
+    return _zone(zone_id, geometry, _prepare(tracks, t0, t1), t0, t1, assigned, events)
 
 
 def city_coverage(zones: Sequence[tuple[str, BaseGeometry]], tracks: Mapping[str, TrackArrays], t0: float,
@@ -261,28 +275,81 @@ def city_coverage(zones: Sequence[tuple[str, BaseGeometry]], tracks: Mapping[str
                   events: Sequence[Event] = ()) -> list[Coverage]:
     """``zone_coverage`` of each ``(zone id, geometry)``, sampling each track once for all zones."""
     prepared = _prepare(tracks, t0, t1)
-    return [_zone(zid, geom, prepared, t0, t1, (assigned or {}).get(zid, ()), events, whole_city=True)
+    index = _Visits(prepared, events)
+    return [_zone(zid, geom, prepared, t0, t1, (assigned or {}).get(zid, ()), events, index)
             for zid, geom in zones]
 
 
+class _Visits:
+    """Every unit's samples over the whole city, kept as what the zones ask of them: per cell and
+    unit the first and last sample time (runs of one cell in a unit's samples folded first), and the
+    samples themselves in the cells of the events (the gaps look at their times)."""
+
+    def __init__(self, prepared: Sequence[_Unit], events: Sequence[Event]) -> None:
+        ev_cells = sorted({h3i.latlng_to_cell(e.lat, e.lon, H3_RES) for e in events
+                           if math.isfinite(e.lat) and math.isfinite(e.lon)})
+        self.ev_cells = np.array(ev_cells, dtype=np.int64)
+        runs: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        raw: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        for k, u in enumerate(prepared):
+            ts, cs = u.all_samples()
+            if not len(cs):
+                continue
+            starts = np.flatnonzero(np.r_[True, cs[1:] != cs[:-1]])
+            runs.append((cs[starts], np.minimum.reduceat(ts, starts), np.maximum.reduceat(ts, starts),
+                         np.full(len(starts), k)))
+            if len(self.ev_cells):
+                hit = self.ev_cells[np.minimum(np.searchsorted(self.ev_cells, cs), len(self.ev_cells) - 1)] == cs
+                raw.append((cs[hit], ts[hit], np.full(int(hit.sum()), k)))
+        cell, lo, hi, unit = (np.concatenate(x) for x in zip(*runs, strict=True)) if runs else (
+            np.empty(0, dtype=np.int64), np.empty(0), np.empty(0), np.empty(0, dtype=np.intp))
+        order = np.lexsort((unit, cell))
+        cell, lo, hi, unit = cell[order], lo[order], hi[order], unit[order]
+        starts = np.flatnonzero(np.r_[True, (cell[1:] != cell[:-1]) | (unit[1:] != unit[:-1])]) if len(cell) \
+            else np.empty(0, dtype=np.intp)
+        self.cell, self.unit = cell[starts], unit[starts]
+        self.first = np.minimum.reduceat(lo, starts) if len(starts) else lo
+        self.last = np.maximum.reduceat(hi, starts) if len(starts) else hi
+        self.raw = tuple(np.concatenate(x) for x in zip(*raw, strict=True)) if raw else (
+            np.empty(0, dtype=np.int64), np.empty(0), np.empty(0, dtype=np.intp))
+
+    def samples(self, cells: np.ndarray, near: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Samples of the ``near`` units (a mask over them) standing for all their samples in
+        ``cells`` and in the events' cells: the same first and last visits, the same gaps."""
+        a, b = np.searchsorted(self.cell, cells, side="left"), np.searchsorted(self.cell, cells, side="right")
+        n = b - a
+        rows = np.repeat(a - (np.cumsum(n) - n), n) + np.arange(int(n.sum()))
+        rows = rows[near[self.unit[rows]]]
+        rc, rt, ru = self.raw
+        keep = near[ru]
+        return (np.concatenate([self.cell[rows], self.cell[rows], rc[keep]]),
+                np.concatenate([self.first[rows], self.last[rows], rt[keep]]))
+
+
 def _zone(zone_id: str, geometry: BaseGeometry, prepared: Sequence[_Unit], t0: float, t1: float,
-          assigned: Sequence[str], events: Sequence[Event], whole_city: bool) -> Coverage:
+          assigned: Sequence[str], events: Sequence[Event], index: _Visits | None = None) -> Coverage:
     cells = np.array(zone_cells(zone_id, geometry), dtype=np.int64)
     box: Box = geometry.bounds
     shapely.prepare(geometry)
     figures: list[UnitFigures] = []
     s_cells: list[np.ndarray] = []
     s_times: list[np.ndarray] = []
-    for u in prepared:
-        track = u.track
+    near = np.zeros(len(prepared), dtype=bool)
+    for k, u in enumerate(prepared):
         if not u.near(box):  # nowhere near the zone: never inside, no cell of it
             if u.unit in assigned:
-                figures.append(_figures(u.unit, track, np.zeros(len(track.ts), dtype=bool)))
+                figures.append(u.figures(None))
             continue
-        inside = shapely.intersects_xy(geometry, track.lon, track.lat)
+        near[k] = True
+        inside = u.inside(geometry, box)
         if u.unit in assigned or inside.any():
-            figures.append(_figures(u.unit, track, inside))
-        ts, cs = u.all_samples() if whole_city else sample_track(track, box)
+            figures.append(u.figures(inside))
+        if index is None:
+            ts, cs = sample_track(u.track, box)
+            s_cells.append(cs)
+            s_times.append(ts)
+    if index is not None:
+        cs, ts = index.samples(cells, near)
         s_cells.append(cs)
         s_times.append(ts)
     for unit in sorted(set(assigned) - {f.unit for f in figures}):

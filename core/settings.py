@@ -108,6 +108,7 @@ _NUMBERS: dict[str, tuple[str, type]] = {
     "incident_window_s": ("CC_INCIDENT_WINDOW_S", float),
     "accept_s": ("CC_ACCEPT_S", float), "scene_s": ("CC_SCENE_S", float),
     "track_retention_s": ("CC_TRACK_RETENTION_S", float), "coverage_target": ("CC_COVERAGE_TARGET", float),
+    "replay_sandboxes": ("CC_REPLAY_SANDBOXES", int), "replay_idle_s": ("CC_REPLAY_IDLE_S", float),
 }
 
 
@@ -226,6 +227,10 @@ class Settings:
     demo_source:
         ``CC_DEMO_SOURCE``; what feeds the demo when ``CC_DEMO`` is on: ``simulator`` (a live-looking
         city, the default) or ``recording`` (``data/recordings/demo_city.jsonl`` replayed in a loop).
+    replay_sandboxes, replay_idle_s:
+        ``CC_REPLAY_SANDBOXES`` / ``CC_REPLAY_IDLE_S``; how many people may replay at once (each
+        sandbox is a worker process; default 3), and after how many seconds without use a
+        person's sandbox is stopped (default 600).
     """
 
     redis_url: str | None = None
@@ -268,6 +273,8 @@ class Settings:
     odd_hours: str = "00:00-05:00"
     recordings_dir: Path = ROOT / "data" / "recordings"
     demo_source: str = "simulator"
+    replay_sandboxes: int = 3
+    replay_idle_s: float = 600.0
 
     @property
     def redis_url_file(self) -> Path:
@@ -277,7 +284,8 @@ class Settings:
 
     @property
     def sandbox_prefix(self) -> str:
-        """The key prefix of the Replay tab's sandbox (``{prefix}replay``): never the live one."""
+        """The key prefix under which the Replay tab's sandboxes live (``{prefix}replay``, each person's
+        ``{prefix}replay:{name}-{hash}``): never the live one."""
         return f"{self.prefix}replay"
 
     @classmethod
@@ -301,6 +309,8 @@ class Settings:
             raise ValueError("CC_TRACK_RETENTION_S must be a number of seconds (0 turns the track store off)")
         if not 0 <= n["coverage_target"] <= 1:
             raise ValueError("CC_COVERAGE_TARGET must be a share between 0 and 1")
+        if n["replay_sandboxes"] < 1 or not 0 < n["replay_idle_s"] < float("inf"):
+            raise ValueError("CC_REPLAY_SANDBOXES must be 1 or more and CC_REPLAY_IDLE_S a positive number of seconds")
         for name, var in (("accept_s", "CC_ACCEPT_S"), ("scene_s", "CC_SCENE_S")):
             if not 0 < n[name] < float("inf"):
                 raise ValueError(f"{var} must be a positive number of seconds")

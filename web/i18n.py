@@ -298,6 +298,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "rp.alerts": ("回放预警", "Replayed alerts"),
     "rp.none": ("尚无预警", "No alerts yet"),
     "rp.timeline": ("时间轴（点击跳转）", "Timeline (click to seek)"),
+    "rp.full": ("全部 {n} 个回放沙盒都在使用中；闲置 {minutes} 分钟的沙盒会自动关闭，请稍后再选择录制文件",
+                "All {n} replay sandboxes are in use; one left unused for {minutes} min is stopped, so choose "
+                "a recording again in a while"),
     "rp.map": ("回放地图", "Replay map"),
     "rp.status": ("{name}：已写入 {sent}/{total} 条，{state}", "{name}: {sent}/{total} lines written, {state}"),
     "rp.playing": ("播放中", "playing"),

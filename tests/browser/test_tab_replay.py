@@ -24,10 +24,11 @@ from core.keys import Keys
 from core.settings import DEMO_CITY, Settings
 from runner.embedded import EmbeddedRedis, free_port
 from tests.browser.conftest import shot, sign_in
+from web.sandboxes import sandbox_prefix
 
 pytestmark = pytest.mark.browser
 LIVE = Keys("rptab")
-SANDBOX = Keys("rptabreplay")
+SANDBOX = Keys(sandbox_prefix("rptabreplay", "officer"))  # the officer's own sandbox
 WAIT = 60_000  # ms: a deadline for the page, not a performance figure
 TOLERANCE = 3.0  # px
 
@@ -92,7 +93,8 @@ def _units(client: redis.Redis) -> list[dict[str, Any]]:
             if f.get("kind") == "unit"]
 
 
-def test_an_officer_replays_the_bundled_recording_at_60x(officer: Page, site: tuple[str, redis.Redis]) -> None:
+def test_an_officer_replays_the_bundled_recording_at_60x(officer: Page, site: tuple[str, redis.Redis],
+                                                         browser: Browser) -> None:
     url, client = site
     page = officer
     page.goto(f"{url}/?lang=en")
@@ -143,6 +145,21 @@ def test_an_officer_replays_the_bundled_recording_at_60x(officer: Page, site: tu
     assert ids_listed and all(i in in_sandbox for i in ids_listed)
     assert in_sandbox[ids_listed[0]]["text"] in listed.nth(0).inner_text()
     assert page.locator("#om-rp-timeline path.point").count() > 201 + len(ids_listed) - 1
+
+    # a supervisor on the Replay tab at the same time has a sandbox of their own: nothing playing
+    other = browser.new_context(viewport={"width": 1280, "height": 800})
+    try:
+        second = other.new_page()
+        sign_in(second, url, "supervisor")
+        second.goto(f"{url}/?lang=en")
+        second.locator(".om-tabs label", has=second.locator("input[value=replay]")).click()
+        expect(second.locator("#om-rp-status")).to_contain_text("Choose a recording", timeout=WAIT)
+        second.wait_for_timeout(2000)  # a few refreshes of the tab
+        assert second.locator("#om-rp-clock").inner_text() == "--"
+        assert second.locator("#om-rp-alerts .om-rp-alert").count() == 0
+        assert _clock(page) == paused  # and the officer's playhead is where the officer left it
+    finally:
+        other.close()
 
     # the live prefix saw nothing of it
     assert [k for k in client.scan_iter(match="rptab:*") if k.startswith(LIVE.input(0)[:-1])] == []

@@ -149,3 +149,43 @@ def test_shifts_of_city_json_are_optional_and_checked(tmp_path: object) -> None:
     (pack / "city.json").write_text(json.dumps(raw))
     with pytest.raises(CityPackError, match=r'field "shifts\[0\].start"'):
         load_city_pack(pack)
+
+
+def test_on_random_tracks_the_whole_city_path_equals_the_point_by_point_reference(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """city_coverage (cells by city.h3cells, visits folded per cell and unit) against zone_coverage
+    for each zone alone with every point looked up in h3 one at a time: equal, figures and all."""
+    import shapely.geometry as sg
+
+    from city import coverage
+    from city.coverage import city_coverage
+
+    rng = np.random.default_rng(7)
+    zones = [(f"Z{i}{j}", sg.box(114.0 + 0.005 * i, 22.5 + 0.005 * j, 114.005 + 0.005 * i, 22.505 + 0.005 * j))
+             for i in range(3) for j in range(3)]
+    zones.append(("L", sg.Polygon([(114.0, 22.515), (114.012, 22.515), (114.012, 22.518), (114.004, 22.518),
+                                   (114.004, 22.522), (114.0, 22.522)])))
+    tracks: dict[str, TrackArrays] = {}
+    for k in range(8):
+        n = 3000
+        dt = rng.choice([5.0, 10.0, 10.0, 30.0, 200.0], size=n)  # some gaps longer than GAP_S
+        legs = np.repeat(rng.uniform(0, 2 * np.pi, size=n), rng.integers(3, 30, size=n))[:n]
+        step = np.repeat(rng.choice([0.0, 2e-5, 1e-4, 4e-4], size=n), rng.integers(3, 30, size=n))[:n]
+        lat = 22.51 + 0.008 * np.sin(np.cumsum(step * np.cos(legs)) / 0.008 + k)
+        lon = 114.008 + 0.01 * np.sin(np.cumsum(step * np.sin(legs)) / 0.01 + 2 * k)
+        tracks[f"P{k:02d}"] = TrackArrays(T0 + np.cumsum(dt), lat, lon, step * 1.1e5 / np.maximum(dt, 1) * 3.6)
+    t0, t1 = T0 + 500, T0 + 40_000
+    events = [Event(f"a{i}", float(rng.uniform(t0 - 100, t1 + 100)), float(rng.uniform(22.5, 22.523)),
+                    float(rng.uniform(113.999, 114.016))) for i in range(300)]
+    assigned = {zid: [f"P{i % 8:02d}", "P99"] for i, (zid, _) in enumerate(zones)}
+    together = city_coverage(zones, tracks, t0, t1, assigned, events)
+
+    def one_by_one(lat: np.ndarray, lon: np.ndarray, res: int) -> np.ndarray:
+        pairs = zip(lat.tolist(), lon.tolist(), strict=True)
+        return np.array([h3.str_to_int(h3.latlng_to_cell(a, b, res)) for a, b in pairs], dtype=np.int64)
+
+    monkeypatch.setattr(coverage, "latlng_to_cells", one_by_one)
+    reference = [zone_coverage(zid, geom, tracks, t0, t1, assigned[zid], events) for zid, geom in zones]
+    assert together == reference
+    assert sum(c.cells_covered for c in together) >= 20 and sum(len(c.gaps) for c in together) >= 10
+    assert any(c.covered_fraction < 1 for c in together) and all(len(c.units) > 2 for c in together)
