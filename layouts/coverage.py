@@ -9,7 +9,7 @@ import dash_leaflet as dl
 from dash import dcc, html
 from dash_extensions.javascript import Namespace
 
-from layouts.hotspots import toggle
+from layouts.hotspots import safe_class, toggle
 from web import ids
 from web.cityview import CityView
 from web.i18n import bi, t
@@ -79,7 +79,8 @@ def gap_markers(marks: list[GapMark]) -> list[Any]:
     return [dl.CircleMarker(center=[m.lat, m.lon], radius=8 if m.kind == "alert" else 11, color="#ffffff" if
                             m.kind == "alert" else "#e5484d", fillColor="#e5484d",
                             fillOpacity=0.9 if m.kind == "alert" else 0.0, weight=2 if m.kind == "alert" else 3,
-                            className=f"om-cov-gap-marker om-cov-gap-{m.kind}", children=[dl.Tooltip(m.tip)])
+                            className=f"om-cov-gap-marker om-cov-gap-{m.kind} om-cov-gap-id-{safe_class(m.id)}",
+                            children=[dl.Tooltip(m.tip)])
             for m in marks]
 
 

@@ -14,7 +14,7 @@ from dash import dcc, html
 from web.i18n import bi, t
 from web.views.hotspots import HotPoint, legend_rows
 
-__all__ = ["ON", "toggle", "hot_markers", "hot_legend"]
+__all__ = ["ON", "toggle", "safe_class", "hot_markers", "hot_legend"]
 
 ON = "on"
 
@@ -25,14 +25,19 @@ def toggle(component_id: str) -> dcc.Checklist:
                          inline=True, className="om-hot-toggle")
 
 
-def _safe(text: str) -> str:
+def safe_class(text: str) -> str:
+    """``text`` fit for a class name: letters, digits, ``_`` and ``-``.
+
+    >>> safe_class("11041650"), safe_class("a b/c")
+    ('11041650', 'a_b_c')
+    """
     return re.sub(r"[^A-Za-z0-9_-]", "_", text)
 
 
 def hot_markers(points: Sequence[HotPoint], lang: str) -> list[Any]:
     """One dot per incident; its path's classes name it (``om-hot-{id}``) and its level."""
     return [dl.CircleMarker(center=[p.lat, p.lon], radius=p.radius, color="#111827", weight=1, fillColor=p.color,
-                            fillOpacity=0.9, className=f"om-hot om-hot-l{p.level} om-hot-{_safe(p.id)}",
+                            fillOpacity=0.9, className=f"om-hot om-hot-l{p.level} om-hot-{safe_class(p.id)}",
                             children=[dl.Tooltip(f"{p.type}" + (f" · {p.description}" if p.description else "")
                                                  + f" — {p.time} — "
                                                  + t("hot.zone", lang).format(zone=p.zone_name, n=p.count),
