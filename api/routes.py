@@ -163,9 +163,11 @@ class _Views:
     def coverage(self) -> flask.Response:
         self.role("supervisor")
         zone, t0, t1 = coverage_api.parse_request(flask.request.args, self.city)
-        cov = coverage_api.coverage_for(self.redis, self.keys, self.settings.data_dir, self.city, zone, t0, t1,
-                                        with_gaps=False)
-        return flask.jsonify(coverage_api.coverage_json(cov))
+        with_gaps = coverage_api.wants_gaps(flask.request.args)
+        cov = coverage_api.coverage_for(self.redis, self.keys, self.settings.data_dir, self.city, zone, t0, t1)
+        gaps = (coverage_api.zone_gaps_for(self.redis, self.keys, self.settings.data_dir, self.city, zone, t0, t1)
+                if with_gaps else None)
+        return flask.jsonify(coverage_api.coverage_json(cov, gaps))
 
     def dispatch(self) -> tuple[flask.Response, int]:
         who = self.role("officer")

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from dash import Dash
 
-from callbacks import alerts, audit, command, coverage, dispatch, replay, shell  # noqa: I001
+from callbacks import alerts, audit, command, coverage, dispatch, hotspots, replay, shell  # noqa: I001
 from callbacks.context import WebContext
 
 __all__ = ["MODULES", "register_all"]
 
-MODULES = (shell, command, alerts, dispatch, coverage, replay, audit)
+MODULES = (shell, command, alerts, dispatch, coverage, replay, hotspots, audit)
 
 
 def register_all(app: Dash, ctx: WebContext) -> None:

@@ -11,6 +11,7 @@ from dash import Dash, Input, Output, State, dcc, no_update
 from api.coverage import city_coverage_for
 from callbacks.context import WebContext
 from city.coverage import Coverage
+from city.gaps import GapWindow
 from city.shifts import recent_shifts
 from core.settings import ROOT
 from layouts.coverage import KEY, ROLES, gap_list, gap_markers, unit_table, zone_polygons, zone_table
@@ -28,7 +29,7 @@ def is_supervisor() -> bool:
     return user is not None and user.role in ROLES
 
 
-def load(ctx: WebContext, t0: float, t1: float) -> list[Coverage]:
+def load(ctx: WebContext, t0: float, t1: float) -> tuple[list[Coverage], list[GapWindow]]:
     return city_coverage_for(ctx.client, ctx.keys, ctx.data_dir or ROOT / "var", ctx.view.city, t0, t1)
 
 
@@ -57,28 +58,29 @@ def register(app: Dash, ctx: WebContext) -> None:
     @app.callback(Output(ids.COV_RANGE, "children"), Output(ids.COV_ZONES, "children"),
                   Output(ids.COV_CELLS, "data"), Output(ids.COV_GAPS_LAYER, "children"),
                   Output(ids.COV_ZONE_TABLE, "children"), Output(ids.COV_UNIT_TABLE, "children"),
-                  Output(ids.COV_GAPS, "children"), Output(ids.COV_CHART, "figure"),
+                  Output(ids.COV_GAPS, "children"), Output(ids.COV_CHART, "figure"), Output(ids.COV_SPAN, "data"),
                   Input(ids.COV_SHOW, "n_clicks"), Input(ids.COV_SHIFT, "value"), Input(ids.LANG, "data"),
                   State(ids.COV_FROM, "value"), State(ids.COV_TO, "value"), State(ids.TAB_SELECT, "value"))
     def show(_n: Any, shift: str | None, lang: str | None, start: str | None, end: str | None,
              tab: str | None) -> Any:
         if tab != KEY or not is_supervisor():
-            return (no_update,) * 8
+            return (no_update,) * 9
         lang = lang_of(lang)
         try:
             t0, t1 = vm.parse_range(shift, start, end, tz)
         except ValueError:
             msg = t("cov.bad_range", lang) if (start or end) else t("cov.no_clock", lang)
-            return (msg,) + (no_update,) * 7
-        covs = load(ctx, t0, t1)
+            return (msg,) + (no_update,) * 8
+        covs, windows = load(ctx, t0, t1)
         names = ctx.view.zone_names(lang)
-        zones = vm.zone_rows(covs, names, ctx.coverage_target)
-        gaps = vm.gap_rows(covs, names, tz)
+        zones = vm.zone_rows(covs, names, ctx.coverage_target, windows)
+        gaps = vm.gap_rows(windows, names, tz)
         target = t("cov.target", lang).format(target=f"{ctx.coverage_target * 100:.0f} %")
         span = t("cov.range", lang).format(start=vm.fmt_local(t0, tz), end=vm.fmt_local(t1, tz))
-        return (f"{span} · {target}", zone_polygons(zones, outlines), vm.cells_geojson(covs, lang), gap_markers(gaps),
-                zone_table(zones, lang), unit_table(vm.unit_rows(covs, callsigns, names), lang), gap_list(gaps, lang),
-                vm.curve_figure(covs, names, tz, t("cov.chart", lang)))
+        return (f"{span} · {target}", zone_polygons(zones, outlines), vm.cells_geojson(covs, lang),
+                gap_markers(vm.gap_marks(windows, tz)), zone_table(zones, lang),
+                unit_table(vm.unit_rows(covs, callsigns, names), lang), gap_list(gaps, lang),
+                vm.curve_figure(covs, names, tz, t("cov.chart", lang)), [t0, t1])
 
     @app.callback(Output(ids.COV_DOWNLOAD, "data"), Input(ids.COV_EXPORT, "n_clicks"), State(ids.COV_SHIFT, "value"),
                   State(ids.COV_FROM, "value"), State(ids.COV_TO, "value"), State(ids.LANG, "data"),
@@ -90,6 +92,6 @@ def register(app: Dash, ctx: WebContext) -> None:
             t0, t1 = vm.parse_range(shift, start, end, tz)
         except ValueError:
             return no_update
-        covs = load(ctx, t0, t1)
+        covs, _ = load(ctx, t0, t1)
         text = vm.csv_text(covs, ctx.view.zone_names(lang_of(lang)), callsigns, tz)
         return dcc.send_string(text, f"onemap-coverage-{vm.fmt_local(t0, tz)[:10]}.csv", type="text/csv")

@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from city.citypack import CityPack
 from city.validate import CityPackError, show
 from core.timeutil import local_minute
 
-__all__ = ["Incident", "FILE", "load_incidents", "parse_incident", "in_range", "by_hour"]
+__all__ = ["Incident", "FILE", "load_incidents", "pack_incidents", "parse_incident", "in_range", "by_hour"]
 
 FILE = "incidents.jsonl"
 
@@ -89,6 +90,17 @@ def load_incidents(folder: Path | str, zones: Collection[str] | None = None) -> 
     out = [parse_incident(text, i, zones)
            for i, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1) if text.strip()]
     return tuple(sorted(out, key=lambda x: (x.ts, x.id)))
+
+
+_LOADED: dict[Path, tuple[Incident, ...]] = {}
+
+
+def pack_incidents(city: CityPack) -> tuple[Incident, ...]:
+    """The incidents of a loaded pack (``load_incidents`` of its folder, read once per folder)."""
+    found = _LOADED.get(city.path)
+    if found is None:
+        found = _LOADED[city.path] = load_incidents(city.path, city.zones_by_id)
+    return found
 
 
 def in_range(incidents: Iterable[Incident], start: float, end: float) -> list[Incident]:

@@ -9,10 +9,11 @@ import dash_leaflet as dl
 from dash import dcc, html
 from dash_extensions.javascript import Namespace
 
+from layouts.hotspots import safe_class, toggle
 from web import ids
 from web.cityview import CityView
 from web.i18n import bi, t
-from web.views.coverage import GapRow, UnitRow, ZoneRow
+from web.views.coverage import GapMark, GapRow, UnitRow, ZoneRow
 
 __all__ = ["KEY", "LABEL", "ROLES", "create_coverage_tab", "zone_table", "unit_table", "gap_list", "zone_polygons",
            "gap_markers"]
@@ -20,6 +21,7 @@ __all__ = ["KEY", "LABEL", "ROLES", "create_coverage_tab", "zone_table", "unit_t
 KEY = "coverage"
 LABEL = "tab.coverage"
 ROLES = ("supervisor",)
+GAPS_SHOWN = 200
 fn = Namespace("onemap", "coverage")
 
 
@@ -28,9 +30,10 @@ def _th(key: str, lang: str) -> html.Th:
 
 
 def zone_table(rows: list[ZoneRow], lang: str) -> html.Table:
-    head = html.Tr([_th(k, lang) for k in ("cov.col.zone", "cov.col.covered", "cov.col.cells")])
+    head = html.Tr([_th(k, lang) for k in ("cov.col.zone", "cov.col.covered", "cov.col.cells", "cov.col.gaps")])
     body = [html.Tr([html.Td([html.Span(className="om-cov-swatch", style={"background": r.color}), r.name]),
-                     html.Td(r.covered, className="om-cov-num"), html.Td(r.cells, className="om-cov-num")],
+                     html.Td(r.covered, className="om-cov-num"), html.Td(r.cells, className="om-cov-num"),
+                     html.Td(str(r.gaps) if r.gaps else "", className="om-cov-num om-cov-gap-counts")],
                     className="om-cov-zone-row", title=r.zone) for r in rows]
     return html.Table([html.Thead(head), html.Tbody(body)], className="om-cov-table")
 
@@ -44,10 +47,23 @@ def unit_table(rows: list[UnitRow], lang: str) -> html.Table:
     return html.Table([html.Thead(html.Tr([_th(k, lang) for k in keys])), html.Tbody(body)], className="om-cov-table")
 
 
+def _counts(r: GapRow, lang: str) -> str:
+    parts = [t("cov.gap.crime" if r.incidents == 1 else "cov.gap.crimes", lang).format(n=r.incidents)] \
+        if r.incidents else []
+    if r.alerts:
+        parts.append(t("cov.gap.alert" if r.alerts == 1 else "cov.gap.alerts", lang).format(n=r.alerts))
+    return ", ".join(parts)
+
+
 def gap_list(rows: list[GapRow], lang: str) -> list[Any]:
+    """Per zone and hour: when, where, how many crimes and alerts had no patrol, and what they were."""
     if not rows:
         return [html.Li(t("cov.gaps.none", lang), className="om-cov-gap-none")]
-    return [html.Li([html.B(r.time), f" {r.zone} · {r.text}"], className="om-cov-gap") for r in rows]
+    items: list[Any] = [html.Li([html.B(r.time), f" {r.name} · ", html.Span(_counts(r, lang), className="om-cov-gap-counts"),
+                                 f" — {r.text}"], className="om-cov-gap", title=r.zone) for r in rows[:GAPS_SHOWN]]
+    if len(rows) > GAPS_SHOWN:
+        items.append(html.Li(t("cov.gap.more", lang).format(n=len(rows) - GAPS_SHOWN), className="om-cov-gap-none"))
+    return items
 
 
 def zone_polygons(rows: list[ZoneRow], outlines: dict[str, list[list[list[float]]]]) -> list[Any]:
@@ -58,10 +74,14 @@ def zone_polygons(rows: list[ZoneRow], outlines: dict[str, list[list[list[float]
             for r in rows if r.zone in outlines]
 
 
-def gap_markers(rows: list[GapRow]) -> list[Any]:
-    return [dl.CircleMarker(center=[r.lat, r.lon], radius=8, color="#ffffff", fillColor="#e5484d", fillOpacity=0.9,
-                            weight=2, className="om-cov-gap-marker", children=[dl.Tooltip(f"{r.time} {r.text}")])
-            for r in rows]
+def gap_markers(marks: list[GapMark]) -> list[Any]:
+    """An alert with no patrol as a red dot; a crime with no patrol as a red ring around its hotspot dot."""
+    return [dl.CircleMarker(center=[m.lat, m.lon], radius=8 if m.kind == "alert" else 11, color="#ffffff" if
+                            m.kind == "alert" else "#e5484d", fillColor="#e5484d",
+                            fillOpacity=0.9 if m.kind == "alert" else 0.0, weight=2 if m.kind == "alert" else 3,
+                            className=f"om-cov-gap-marker om-cov-gap-{m.kind} om-cov-gap-id-{safe_class(m.id)}",
+                            children=[dl.Tooltip(m.tip)])
+            for m in marks]
 
 
 def create_coverage_tab(view: CityView) -> html.Div:
@@ -74,6 +94,7 @@ def create_coverage_tab(view: CityView) -> html.Div:
                                     style=fn("cellStyle"), onEachFeature=fn("cellTip")),
                          dl.LayerGroup(id=ids.COV_ZONES),
                          dl.LayerGroup(id=ids.COV_GAPS_LAYER),
+                         dl.LayerGroup(id=ids.COV_HOT_LAYER),
                          dl.ScaleControl(position="bottomleft", imperial=False)])
     return html.Div(className="om-coverage", children=[
         html.Div(className="om-filters", children=[
@@ -90,6 +111,14 @@ def create_coverage_tab(view: CityView) -> html.Div:
             html.Button(bi("cov.export"), id=ids.COV_EXPORT, n_clicks=0, className="om-button"),
             dcc.Download(id=ids.COV_DOWNLOAD),
             html.Div(id=ids.COV_RANGE, className="om-cov-range", role="status"),
+            dcc.Store(id=ids.COV_SPAN),
+        ]),
+        html.Div(className="om-cov-hot", children=[
+            toggle(ids.COV_HOT_TOGGLE),
+            html.Div([html.Label(bi("hot.hour")),
+                      dcc.Dropdown(id=ids.COV_HOT_HOUR, options=[], value="", clearable=False,
+                                   className="om-dropdown")], className="om-filter om-cov-wide"),
+            html.Div(id=ids.COV_HOT_LEGEND, className="om-hot-legend", role="status"),
         ]),
         html.Div(className="om-cov-body", children=[
             html.Div(cov_map, className="om-cov-mapbox"),

@@ -11,6 +11,7 @@ import dash_leaflet as dl
 from dash import dcc, html
 from dash_extensions.javascript import Namespace
 
+from layouts.hotspots import toggle
 from web import ids
 from web.cityview import CityView
 from web.i18n import bi, t
@@ -35,6 +36,7 @@ def _map(view: CityView) -> dl.Map:
     city = view.city
     children: list[Any] = [dl.TileLayer(url=view.tile_url, maxZoom=19)] if view.tile_url else []
     children += [dl.GeoJSON(data=view.patrol, style=fn("zoneStyle"), interactive=False),
+                 dl.LayerGroup(id=ids.RP_HOT_LAYER, children=[]),
                  dl.LayerGroup(id=ids.RP_MARKERS, children=[]),
                  dl.ScaleControl(position="bottomleft", imperial=False)]
     return dl.Map(id=ids.RP_MAP, center=list(city.center), zoom=city.zoom, className="om-map om-rp-map",
@@ -62,6 +64,8 @@ def create_replay_tab(view: CityView) -> html.Div:
             html.Div([html.Label(bi("rp.clock")), html.Span("--", id=ids.RP_CLOCK, className="om-rp-clock")],
                      className="om-rp-field"),
             html.Div(bi("rp.idle"), id=ids.RP_STATUS, className="om-rp-status", role="status"),
+            toggle(ids.RP_HOT_TOGGLE),
+            html.Div(id=ids.RP_HOT_LEGEND, className="om-hot-legend", role="status"),
         ]),
         dcc.Graph(id=ids.RP_TIMELINE, config={"displayModeBar": False}, className="om-rp-timeline",
                   style={"height": "120px"}),
@@ -72,6 +76,7 @@ def create_replay_tab(view: CityView) -> html.Div:
                          className="om-panel om-rp-alerts-panel"),
         ]),
         dcc.Store(id=ids.RP_DONE, data=0),
+        dcc.Store(id=ids.RP_HOUR, data=""),
         dcc.Interval(id=ids.RP_TICK, interval=1000, disabled=True),
     ])
 

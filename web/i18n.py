@@ -216,7 +216,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "cov.no_clock": ("尚无数据", "No data yet"),
     "cov.zones": ("各区覆盖", "Zones"),
     "cov.units": ("各巡逻单位", "Units"),
-    "cov.gaps": ("有警无巡", "Alerts with no patrol nearby"),
+    "cov.gaps": ("有案/警无巡", "Crimes and alerts with no patrol"),
     "cov.gaps.none": ("无", "None"),
     "cov.chart": ("覆盖率随时间", "Coverage over the range"),
     "cov.col.zone": ("区域", "Zone"),
@@ -308,6 +308,19 @@ TEXT: dict[str, tuple[str, str]] = {
     "rp.idle": ("选择录制文件后播放；回放在独立沙盒中运行，不影响实时数据",
                 "Choose a recording, then play; a replay runs in its own sandbox, apart from live data"),
     "rp.no_role": ("仅值班民警和指挥员可使用回放", "Only officers and supervisors can use replay"),
+    "cov.col.gaps": ("无巡事件", "No patrol"),
+    "cov.gap.crime": ("{n} 起案件", "{n} crime"),
+    "cov.gap.crimes": ("{n} 起案件", "{n} crimes"),
+    "cov.gap.alert": ("{n} 条预警", "{n} alert"),
+    "cov.gap.alerts": ("{n} 条预警", "{n} alerts"),
+    "cov.gap.more": ("另有 {n} 个时段未列出", "… and {n} more hours"),
+    "hot.layer": ("案件热点", "Crime hotspots"),
+    "hot.hour": ("热点时段", "Hotspot hour"),
+    "hot.all": ("整个时段", "Whole range"),
+    "hot.none": ("本城市包没有案件数据（incidents.jsonl）", "This city pack has no incidents (incidents.jsonl)"),
+    "hot.empty": ("{when}：无案件", "{when}: no crimes"),
+    "hot.title": ("{when}：{n} 起案件；每区案件数", "{when}: {n} crimes; per zone"),
+    "hot.zone": ("{zone}：此时段 {n} 起", "{zone}: {n} in this time"),
 }
 
 

@@ -177,3 +177,14 @@ def dp_send(alert_id: Any, unit: Any, where: Any = "cand") -> dict[str, Any]:
     """A ``Dispatch {callsign}`` button: among the candidates (``cand``) or on the board (``board``:
     the next unit offered for an escalated order)."""
     return {"type": "om-dp-send", "alert": alert_id, "unit": unit, "where": where}
+
+# Crime hotspots (the pack's incidents.jsonl by hour) on the Coverage and Replay maps
+COV_SPAN = "om-cov-span"  # dcc.Store: [t0, t1] of the range shown
+COV_HOT_TOGGLE = "om-cov-hot-toggle"  # dcc.Checklist: the hotspot layer on or off
+COV_HOT_HOUR = "om-cov-hot-hour"  # dcc.Dropdown: "" the whole range, else a local hour's start (epoch s)
+COV_HOT_LAYER = "om-cov-hot-layer"  # dl.LayerGroup: the incidents as hotspot dots
+COV_HOT_LEGEND = "om-cov-hot-legend"
+RP_HOUR = "om-rp-hour"  # dcc.Store: the playhead's local hour "YYYY-MM-DD HH"
+RP_HOT_TOGGLE = "om-rp-hot-toggle"
+RP_HOT_LAYER = "om-rp-hot-layer"
+RP_HOT_LEGEND = "om-rp-hot-legend"

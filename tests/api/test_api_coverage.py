@@ -8,13 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import flask
+import orjson
 import pytest
 import redis
 
 from api import create_api
-from city.citypack import CityPack
+from city.citypack import CityPack, load_city_pack
 from core.keys import Keys
-from core.model import Kind, Ping
+from core.model import Alert, AlertType, Kind, Ping, Severity
 from core.settings import Settings
 from streams.commit import Scripts, queue_track_store
 from tests.api.conftest import MINI_CITY, OFFICER, SUPER, TOKENS, WALL, snapshot
@@ -82,6 +83,7 @@ def test_iso_times_and_a_range_before_the_tracks(client: Any, r: redis.Redis) ->
     ("zone=W&from=yesterday&to=1700003600", 400, "from"),
     ("zone=W&from=1700000000&to=2023-11-14T22:13:20", 400, "to"),
     ("zone=W&from=1700003600&to=1700000000", 400, "from"),
+    ("zone=W&from=1700000000&to=1700003600&gaps=yes", 400, "gaps"),
 ])
 def test_bad_input_is_refused_naming_the_field(client: Any, r: redis.Redis, query: str, status: int,
                                                field: str) -> None:
@@ -97,3 +99,31 @@ def test_only_a_supervisor_may_ask(client: Any, headers: dict[str, str], status:
     resp = client.get("/api/coverage?zone=W&from=1700000000&to=1700003600", headers=headers)
     assert resp.status_code == status
     assert resp.get_json()["field"] == "Authorization"
+
+
+def test_gaps_1_adds_the_crimes_and_alerts_with_no_patrol_per_local_hour(redis_url: str, r: redis.Redis,
+                                                                        tmp_path: Path) -> None:
+    # the mini city with an incidents file: a crime on P01's street 3 min after it passed (no gap), a
+    # crime and an alert in W's far corner, which nobody visited, and a crime in E
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    for f in MINI_CITY.iterdir():
+        (pack / f.name).write_bytes(f.read_bytes())
+    crimes = [{"id": "c1", "ts": T + 180, "lat": 22.505, "lon": 114.005, "zone": "W", "type": "THEFT"},
+              {"id": "c2", "ts": T + 900, "lat": 22.509, "lon": 114.009, "zone": "W", "type": "ROBBERY",
+               "description": "ARMED"},
+              {"id": "c3", "ts": T + 900, "lat": 22.505, "lon": 114.015, "zone": "E", "type": "THEFT"}]
+    (pack / "incidents.jsonl").write_bytes(b"\n".join(orjson.dumps(c) for c in crimes))
+    store(r, drive("P01", street(22.505, 114.001, 114.009, 12)))
+    r.xadd(KEYS.alerts, Alert("watchlist_hit-g1", AlertType.WATCHLIST_HIT, Severity.RED, "粤BZ7777", 22.5095,
+                              114.0015, T + 1000, zone="W", text="watchlist plate read").to_fields())
+    settings = Settings(redis_url=redis_url, city_pack=pack, demo=False, api_tokens=dict(TOKENS), data_dir=tmp_path)
+    app = flask.Flask("test-coverage-gaps")
+    app.register_blueprint(create_api(settings, r, load_city_pack(pack)))
+    with app.test_client() as c:
+        body = c.get(f"/api/coverage?zone=W&from={T:.0f}&to={T + 3600:.0f}&gaps=1", headers=SUPER).get_json()
+        plain = c.get(f"/api/coverage?zone=W&from={T:.0f}&to={T + 3600:.0f}&gaps=0", headers=SUPER).get_json()
+    # T is 06:13:20 in Shanghai: the local hour 06:00-07:00 began 800 s before it
+    assert body["gaps"] == [{"from": T - 800, "to": T + 2800, "incidents": 1, "alerts": 1,
+                             "ids": ["c2", "watchlist_hit-g1"]}]
+    assert "gaps" not in plain and {k: v for k, v in body.items() if k != "gaps"} == plain

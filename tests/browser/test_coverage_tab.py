@@ -135,6 +135,7 @@ def test_a_supervisor_sees_last_nights_coverage(browser: Browser, site: tuple[st
     expect(page.locator("#om-cov-zone-table")).to_contain_text("100 %")
     expect(page.locator("#om-cov-gaps")).to_contain_text("watchlist plate read")
     expect(page.locator(".om-cov-gap-marker")).to_have_count(1)
+    expect(page.locator("#om-cov-hot-legend")).to_have_text("This city pack has no incidents (incidents.jsonl)")
     shot(page, "coverage-01-last-night")
 
     # a custom range on the evening before: nobody patrolled, W is red

@@ -104,6 +104,8 @@ def test_an_officer_replays_the_bundled_recording_at_60x(officer: Page, site: tu
     page.get_by_label("demo_city.jsonl.gz").check(timeout=WAIT)
     expect(page.locator("#om-rp-status")).to_contain_text("demo_city.jsonl.gz", timeout=WAIT)
     page.get_by_label("60×").check()
+    # the demo city has no incidents file: the hotspot layer says so instead of drawing nothing
+    expect(page.locator("#om-rp-hot-legend")).to_have_text("This city pack has no incidents (incidents.jsonl)")
     page.get_by_role("button", name="Play").click()
 
     # playing: the event time moves on, at the recorded night (01:56 local on 2026-06-01 and later)

@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 
 import h3
 
-from city.coverage import Coverage, Event, Gap, UnitFigures
+from city.coverage import Coverage, Gap, UnitFigures
+from city.gaps import ALERT, INCIDENT, GapEvent, GapWindow
 from city.shifts import ShiftRange
 from web.views import coverage as vm
 
@@ -47,11 +48,20 @@ def test_cells_are_coloured_by_the_time_since_their_last_visit() -> None:
     assert all(113.9 < lon < 114.1 and 22.4 < lat < 22.6 for lon, lat in ring)
 
 
-def test_gaps_and_csv() -> None:
-    gap = Gap(Event("a1", T0 + 60, 22.505, 114.004, "watchlist plate read"), B)
-    c = cov("W", {A: T0}, (UnitFigures("P01", 1000.0, 60.0, 0.0, 0.0),), (gap,))
-    (g,) = vm.gap_rows([c], {"W": "West"}, SH)
-    assert (g.time, g.zone, g.text) == ("2023-11-15 06:14", "West", "watchlist plate read")
+def test_gaps_read_per_zone_and_hour_and_csv() -> None:
+    crime = GapEvent(INCIDENT, "i1", T0 + 60, 22.505, 114.004, "ROBBERY · ARMED", ("W",))
+    alert = GapEvent(ALERT, "a1", T0 + 120, 22.506, 114.004, "watchlist plate read", ("W", "E"))
+    windows = [GapWindow("E", T0 - 800, T0 + 2800, (alert,)), GapWindow("W", T0 - 800, T0 + 2800, (crime, alert))]
+    rows = vm.gap_rows(windows, {"W": "West", "E": "East"}, SH)
+    assert [(r.time, r.name, r.incidents, r.alerts, r.text) for r in rows] == [
+        ("2023-11-15 06:00–07:00", "East", 0, 1, "watchlist plate read"),
+        ("2023-11-15 06:00–07:00", "West", 1, 1, "ROBBERY · ARMED; watchlist plate read")]
+    marks = vm.gap_marks(windows, SH)  # the alert on the border once
+    assert [(m.kind, m.id, m.tip) for m in marks] == [(INCIDENT, "i1", "06:14 ROBBERY · ARMED"),
+                                                       (ALERT, "a1", "06:15 watchlist plate read")]
+    zones = vm.zone_rows([cov("W", {}), cov("E", {}), cov("N", {})], {}, 0.6, windows)
+    assert [(z.zone, z.gaps) for z in zones] == [("W", 2), ("E", 1), ("N", 0)]
+    c = cov("W", {A: T0}, (UnitFigures("P01", 1000.0, 60.0, 0.0, 0.0),))
     rows = list(csv.DictReader(io.StringIO(vm.csv_text([c], {"W": "West"}, {"P01": "West-1"}, SH))))
     assert [(r["row"], r["covered_fraction"], r["unit"], r["distance_m"]) for r in rows] == [
         ("zone", "0.3333", "", ""), ("unit", "", "P01", "1000.0")]

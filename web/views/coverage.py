@@ -19,10 +19,11 @@ from zoneinfo import ZoneInfo
 import h3
 
 from city.coverage import Coverage
+from city.gaps import INCIDENT, GapWindow
 from city.shifts import ShiftRange
 
 __all__ = ["GOOD", "LOW", "BAD", "NEVER", "HEAT", "zone_color", "heat_color", "ZoneRow", "UnitRow", "GapRow",
-           "zone_rows", "unit_rows", "gap_rows", "cells_geojson", "zone_outline", "curve_figure", "csv_text",
+           "GapMark", "zone_rows", "unit_rows", "gap_rows", "gap_marks", "cells_geojson", "zone_outline", "curve_figure", "csv_text",
            "shift_options", "parse_range", "parse_local", "fmt_duration", "fmt_km", "fmt_local"]
 
 GOOD, LOW, BAD = "#2fbf71", "#f2a93b", "#e5484d"
@@ -120,6 +121,7 @@ class ZoneRow:
     covered: str  # "63 %"
     cells: str  # "12 / 19"
     color: str
+    gaps: int = 0  # incidents and alerts of the range with no patrol near
 
 
 @dataclass(frozen=True)
@@ -135,17 +137,35 @@ class UnitRow:
 
 @dataclass(frozen=True)
 class GapRow:
-    alert_id: str
+    """The gaps of one zone in one local hour (city.gaps.GapWindow), in words."""
+
     zone: str
-    time: str
-    text: str
+    name: str
+    time: str  # "2017-08-04 17:00–18:00"
+    incidents: int
+    alerts: int
+    text: str  # what happened, "; "-joined: "ROBBERY · ARMED; watchlist plate read"
+
+
+@dataclass(frozen=True)
+class GapMark:
+    """One gap on the map: an incident or alert with no patrol near."""
+
+    id: str
+    kind: str
     lat: float
     lon: float
+    tip: str  # "17:15 ROBBERY · ARMED"
 
 
-def zone_rows(covs: Sequence[Coverage], names: Mapping[str, str], target: float) -> list[ZoneRow]:
+def zone_rows(covs: Sequence[Coverage], names: Mapping[str, str], target: float,
+              windows: Sequence[GapWindow] = ()) -> list[ZoneRow]:
+    gaps: dict[str, int] = {}
+    for w in windows:
+        gaps[w.zone] = gaps.get(w.zone, 0) + len(w.events)
     return [ZoneRow(c.zone, names.get(c.zone, c.zone), c.covered_fraction, f"{c.covered_fraction * 100:.0f} %",
-                    f"{c.cells_covered} / {c.cells_total}", zone_color(c.covered_fraction, target)) for c in covs]
+                    f"{c.cells_covered} / {c.cells_total}", zone_color(c.covered_fraction, target), gaps.get(c.zone, 0))
+            for c in covs]
 
 
 def unit_rows(covs: Sequence[Coverage], callsigns: Mapping[str, str], names: Mapping[str, str]) -> list[UnitRow]:
@@ -155,10 +175,23 @@ def unit_rows(covs: Sequence[Coverage], callsigns: Mapping[str, str], names: Map
             for c in covs for u in c.units]
 
 
-def gap_rows(covs: Sequence[Coverage], names: Mapping[str, str], tz: ZoneInfo) -> list[GapRow]:
-    rows = [GapRow(g.event.id, names.get(c.zone, c.zone), fmt_local(g.event.ts, tz), g.event.text, g.event.lat,
-                   g.event.lon) for c in covs for g in c.gaps]
-    return sorted(rows, key=lambda r: (r.time, r.alert_id))
+def gap_rows(windows: Sequence[GapWindow], names: Mapping[str, str], tz: ZoneInfo) -> list[GapRow]:
+    """One row per zone and local hour with gaps, in time order, then by zone name."""
+    rows = [GapRow(w.zone, names.get(w.zone, w.zone),
+                   f"{fmt_local(w.start, tz)}–{datetime.fromtimestamp(w.end, tz).strftime('%H:%M')}",
+                   w.incidents, w.alerts, "; ".join(e.text for e in w.events)) for w in windows]
+    return sorted(rows, key=lambda r: (r.time, r.name, r.zone))
+
+
+def gap_marks(windows: Sequence[GapWindow], tz: ZoneInfo) -> list[GapMark]:
+    """Every event of the gaps once (an event on a shared border belongs to both zones), incidents
+    first, then alerts (drawn on top)."""
+    seen: dict[tuple[str, str], GapMark] = {}
+    for w in windows:
+        for e in w.events:
+            seen.setdefault((e.kind, e.id), GapMark(e.id, e.kind, e.lat, e.lon,
+                                                    f"{datetime.fromtimestamp(e.ts, tz).strftime('%H:%M')} {e.text}"))
+    return sorted(seen.values(), key=lambda m: (m.kind != INCIDENT, m.id))
 
 
 def _ring(cell: str) -> list[list[float]]:
