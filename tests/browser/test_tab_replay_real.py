@@ -42,11 +42,12 @@ from runner.embedded import EmbeddedRedis, free_port
 from streams.commit import Scripts, queue_track_store
 from streams.recording import Line, load_recording
 from tests.browser.conftest import shot, sign_in
+from web.sandboxes import sandbox_prefix
 from web.views.replay import lead_in
 
 pytestmark = pytest.mark.browser
 LIVE = Keys("rpchi")
-SANDBOX = Keys("rpchireplay")
+SANDBOX = Keys(sandbox_prefix("rpchireplay", "officer"))  # the officer's own sandbox (web/sandboxes.py)
 CHICAGO = ROOT / "data" / "chicago"
 RECORDINGS = ROOT / "data" / "recordings"
 NAME = "chicago_crimes.jsonl"
