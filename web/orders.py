@@ -24,6 +24,7 @@ from api.candidates import Candidate
 from city.citypack import CityPack
 from core.audit import SERVER_SOURCE, append_audit
 from core.keys import Keys
+from core.redisio import mget
 from core.travel import DEFAULT_LEARN_WINDOW_S
 from core.values import text
 from web.views import dispatch as vdp
@@ -84,7 +85,7 @@ def auto_order_ids(client: redis.Redis, keys: Keys, orders: Iterable[dict[str, A
     orders = list(orders)
     if not orders:
         return set()
-    got = client.mget([keys.auto_claim(str(o["alert_id"])) for o in orders])
+    got = mget(client, [keys.auto_claim(str(o["alert_id"])) for o in orders])
     return {str(o["order_id"]) for o, v in zip(orders, got, strict=True) if v is not None and text(v) == o["order_id"]}
 
 
