@@ -19,7 +19,7 @@ from redis.cluster import RedisCluster
 from redis.exceptions import ClusterDownError, RedisClusterException, SlotNotCoveredError, TryAgainError
 from redis.retry import Retry
 
-__all__ = ["TRANSIENT", "binary", "connect", "decodes", "is_cluster", "mget"]
+__all__ = ["TRANSIENT", "binary", "connect", "decodes", "is_cluster", "mget", "storage_uri"]
 
 # Errors that mean "Redis is not reachable right now, try again later": a dropped connection, a
 # timeout, or a cluster in the middle of a failover (a slot without a primary yet).
@@ -56,6 +56,24 @@ def connect(url: str, *, retry: bool = True, **options: object) -> redis.Redis:
     cluster_opts.setdefault("retry", FAILOVER_RETRY)
     # RedisCluster offers the same commands as redis.Redis (the same mixins): callers keep one type
     return cast(redis.Redis, RedisCluster.from_url(url, **cluster_opts))
+
+
+def storage_uri(url: str) -> str:
+    """``url`` as a storage URI of the ``limits`` library (Flask-Limiter's counters): a cluster
+    node's URL becomes ``redis+cluster://host:port``.
+
+    >>> storage_uri("memory://")
+    'memory://'
+    """
+    if not url.startswith("redis://"):
+        return url
+    client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+    try:
+        if not _cluster_enabled(client):
+            return url
+    finally:
+        client.close()
+    return "redis+cluster://" + url.removeprefix("redis://").split("/", 1)[0]
 
 
 def _cluster_enabled(client: redis.Redis) -> bool:
