@@ -11,6 +11,7 @@ failover. The few calls whose keys span slots go through the helpers here (``mge
 
 from __future__ import annotations
 
+import time
 from typing import Any, cast
 
 import redis
@@ -19,7 +20,7 @@ from redis.cluster import RedisCluster
 from redis.exceptions import ClusterDownError, RedisClusterException, SlotNotCoveredError, TryAgainError
 from redis.retry import Retry
 
-__all__ = ["TRANSIENT", "binary", "connect", "decodes", "is_cluster", "mget", "storage_uri"]
+__all__ = ["TRANSIENT", "binary", "connect", "decodes", "is_cluster", "mget", "storage_uri", "xread"]
 
 # Errors that mean "Redis is not reachable right now, try again later": a dropped connection, a
 # timeout, or a cluster in the middle of a failover (a slot without a primary yet).
@@ -100,6 +101,24 @@ def mget(client: Any, names: list[str]) -> list[Any]:
     if is_cluster(client):
         return cast(list[Any], client.mget_nonatomic(names))
     return cast(list[Any], client.mget(names))
+
+
+IDLE_POLL_S = 0.02  # cluster: how long ``xread`` pauses when no stream had anything new
+
+
+def xread(client: Any, ids: dict[str, str], count: int, block: int | None = None) -> list[Any]:
+    """``XREAD [BLOCK]`` of several streams; on a cluster (which refuses one call across slots) one
+    XREAD per stream on one pipeline (a round trip per node), and when nothing came and ``block``
+    asks to wait, a pause of at most ``IDLE_POLL_S`` in place of BLOCK."""
+    if not is_cluster(client):
+        return cast(list[Any], client.xread(ids, count=count, block=block) or [])
+    with client.pipeline(transaction=False) as pipe:
+        for stream, after in ids.items():
+            pipe.xread({stream: after}, count=count)
+        reply = [row for rows in pipe.execute() for row in rows or []]
+    if not reply and block:
+        time.sleep(min(block / 1000, IDLE_POLL_S))
+    return reply
 
 
 def binary(client: Any) -> Any:

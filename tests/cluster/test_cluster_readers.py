@@ -23,6 +23,7 @@ from core.settings import ROOT, Settings
 from runner.cluster import LocalCluster
 from tests.cluster.test_cluster_worker import ClusterHarness
 from tests.streams.test_faults import MINI, MSGS, PARTITIONS
+from tests.web.test_bridge import T0, _bridge, _fix, _publish
 from web import store
 
 KEYS = Keys("cc")
@@ -88,3 +89,18 @@ def test_get_api_alerts_answers_from_the_cluster(fed: ClusterHarness, cluster: L
     rows = body["alerts"] if isinstance(body, dict) else body
     assert sorted(a["alert_id"] for a in rows) == sorted(f["alert_id"] for _, f in fed.r.xrange(KEYS.alerts))
     client.disconnect_connection_pools()  # type: ignore[attr-defined]
+
+
+def test_the_socket_bridge_pushes_new_positions_and_alerts_from_the_cluster(fed: ClusterHarness) -> None:
+    """The bridge tails several streams, which a cluster cannot XREAD in one call across slots."""
+    b, rec = _bridge(fed.r, load_city_pack(MINI))
+    assert b.open, "primed with the unacknowledged alerts the worker wrote"
+    _publish(fed.r, [_fix("P01", T0 + 99_999, lat=22.5071)])
+    fed.r.xadd(KEYS.alerts, {"alert_id": "late-1", "type": "watchlist_hit", "severity": "red", "subject": "粤B1",
+                             "lat": "22.5", "lon": "114.0", "ts": f"{T0 + 99_999:.0f}", "zone": "", "checkpoint": "",
+                             "text": "late"})
+    b.read_once()
+    b.flush()
+    (batch,) = rec.of("positions")
+    assert {row[0]: row[3] for row in batch["rows"]}["P01"] == 22.5071
+    assert [a["alert_id"] for push in rec.of("alerts") for a in push["alerts"]] == ["late-1"]
