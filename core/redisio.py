@@ -20,7 +20,7 @@ from redis.cluster import RedisCluster
 from redis.exceptions import ClusterDownError, RedisClusterException, SlotNotCoveredError, TryAgainError
 from redis.retry import Retry
 
-__all__ = ["TRANSIENT", "binary", "connect", "decodes", "is_cluster", "mget", "storage_uri", "xread"]
+__all__ = ["TRANSIENT", "binary", "connect", "decodes", "is_cluster", "mget", "storage_uri", "sunion", "together", "xread"]
 
 # Errors that mean "Redis is not reachable right now, try again later": a dropped connection, a
 # timeout, or a cluster in the middle of a failover (a slot without a primary yet).
@@ -91,6 +91,14 @@ def is_cluster(client: Any) -> bool:
     return isinstance(client, RedisCluster)
 
 
+def together(client: Any) -> Any:
+    """A pipeline for writes that belong together: MULTI/EXEC on one server; on a cluster, whose
+    transactions span one slot only, a plain pipeline (a round trip per node: a process that dies
+    midway may leave part of it written). Callers that need a check-and-set use single-key
+    commands (``HSETNX``, ``SET NX``, a one-key script) on a cluster instead of WATCH."""
+    return client.pipeline(transaction=not is_cluster(client))
+
+
 def decodes(client: Any) -> bool:
     """Whether ``client`` decodes replies to ``str`` (``connect()``'s clients do)."""
     return bool(client.get_encoder().decode_responses)
@@ -119,6 +127,16 @@ def xread(client: Any, ids: dict[str, str], count: int, block: int | None = None
     if not reply and block:
         time.sleep(min(block / 1000, IDLE_POLL_S))
     return reply
+
+
+def sunion(client: Any, names: list[str]) -> set[Any]:
+    """``SUNION`` of ``names``; on a cluster the members of each set, read on one pipeline."""
+    if not is_cluster(client):
+        return set(client.sunion(names))
+    with client.pipeline(transaction=False) as pipe:
+        for name in names:
+            pipe.smembers(name)
+        return set().union(*pipe.execute())
 
 
 def binary(client: Any) -> Any:

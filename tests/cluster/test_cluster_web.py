@@ -1,0 +1,46 @@
+"""The web's and the worker's Redis writes outside the commit, on the cluster: the single-server tests
+of tests/web and tests/streams run again here with ``r`` a cluster client (this module's fixture), so
+each holds on both. On a cluster the writes that span slots check-and-set with single-key commands
+(core.redisio.together and its callers)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import redis
+
+from core.keys import Keys
+from core.redisio import connect, is_cluster
+from tests.streams import test_housekeeping as housekeeping
+from tests.web import test_dispatch_loop as loop
+from tests.web import test_store as store
+from web.store import write_acks
+
+
+@pytest.fixture()
+def r(cluster_url: str) -> Iterator[redis.Redis]:
+    """A cluster client on the emptied cluster (the single-server tests' ``r``)."""
+    client = connect(cluster_url)
+    assert is_cluster(client)
+    yield client
+    client.disconnect_connection_pools()  # type: ignore[attr-defined]
+
+
+test_escalates_once_across_two_processes = \
+    loop.test_an_order_not_accepted_in_time_escalates_exactly_once_across_two_processes
+test_an_accepted_order_never_escalates = loop.test_an_accepted_order_never_escalates
+test_auto_dispatch_once_per_new_alert = loop.test_auto_dispatch_sends_the_top_available_unit_once_per_new_alert
+test_auto_dispatch_only_when_switched_on = loop.test_nothing_is_auto_dispatched_when_the_switch_is_off_or_for_another_type
+test_auto_dispatch_without_a_unit = loop.test_with_no_unit_available_auto_dispatch_sends_nobody_and_never_retries
+test_an_ack_keeps_its_time_in_ack_and_audit = store.test_an_acknowledgement_keeps_its_exact_time_in_the_ack_and_the_audit
+test_silent_subjects_forgotten_by_the_lease_holder = housekeeping.test_silent_subjects_are_forgotten_only_by_the_lease_holder
+test_trimming_keeps_unacknowledged_entries = housekeeping.test_trimming_never_drops_an_unacknowledged_or_undelivered_entry
+
+
+def test_an_alert_is_acknowledged_once_with_one_audit_entry(r: redis.Redis) -> None:
+    keys = Keys("cc")
+    assert write_acks(r, keys, ["a1", "a2"], "officer", "seen", incident="a1") == ["a1", "a2"]
+    assert write_acks(r, keys, ["a2", "a3"], "officer", "again") == ["a3"]
+    assert sorted(r.hkeys(keys.alert_acks)) == ["a1", "a2", "a3"]
+    assert [f["target"] for _, f in r.xrange(keys.audit)] == ["a1", "a2", "a3"]
