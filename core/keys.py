@@ -7,8 +7,9 @@ only on keys of one hash slot, so OneMap's own keys carry hash tags:
 - a partition's bookkeeping (state, lease, last-seen, seen, outbox) is tagged with its input
   stream's name, ``{cc:in:0}:state``, and shares the slot of ``cc:in:0``;
 - the ids of appended alerts, ``{cc:alerts}:id:{alert_id}``, share the slot of ``cc:alerts``;
-- the track store is spread over ``TRACK_BUCKETS`` slots by subject, ``{cc:trk:7}:P01:{hour}``,
-  so one call stores a bucket's fixes and any reader finds a subject's keys from its name alone.
+- the track store and the recent tracks are spread over ``TRACK_BUCKETS`` slots by subject,
+  ``{cc:trk:11}:P01:{hour}``, ``{cc:trk:11}:track:P01``, so one call stores a bucket's fixes and
+  any reader finds a subject's keys from its name alone.
 
 >>> k = Keys("cc")
 >>> k.state(0), k.alert_once("A1"), k.trk("P01", 3600)
@@ -133,8 +134,9 @@ class Keys:
         return f"{self.prefix}:last"
 
     def track(self, subject: str) -> str:
-        """List of the subject's recent positions (JSON, newest first, capped)."""
-        return f"{self.prefix}:track:{subject}"
+        """List of the subject's recent positions (JSON, newest first, capped); in the track store's
+        bucket slot, so one script call pushes a bucket's fixes on a cluster too."""
+        return f"{self.trk_tag(track_bucket(subject))}:track:{subject}"
 
     def trk_tag(self, bucket: int) -> str:
         """The hash tag of the track store's ``bucket``: its keys start with it."""

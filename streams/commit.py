@@ -37,18 +37,21 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
+import redis
 from redis.client import Pipeline as RedisPipeline
+from redis.exceptions import AskError, MovedError
 
 from core import tracks
 from core.keys import Keys, track_bucket
 from core.model import Alert, Kind, Ping, Read, fmt_ts
+from core.redisio import TRANSIENT
 from core.travel import DEFAULT_LEARN_WINDOW_S, KEEP_PER_PAIR, TravelSample
 from streams.pipeline import BatchResult, DeadLetter
 
 log = logging.getLogger("onemap.commit")
 
 __all__ = ["Scripts", "drain", "outbox_record", "queue_alerts", "queue_batch", "queue_partition", "queue_samples",
-           "queue_shared", "queue_track_store", "position_fields", "merge_reads", "MAX_TRACK", "MAX_READS"]
+           "queue_shared", "queue_track_store", "run_per_node", "track_calls", "position_fields", "merge_reads", "MAX_TRACK", "MAX_READS"]
 
 MAX_TRACK = 240  # fixes kept per subject: 10 min at 5 s is 120; room for 20 min
 MAX_READS = 20  # latest reads kept per checkpoint
@@ -59,13 +62,13 @@ TRACK_TTL_MS = 86_400_000  # a subject's track goes a day after its last fix (st
 ONCE_TTL_S = 7 * 86_400  # how long an appended alert's id is remembered (cluster): far beyond any outbox's wait
 WAIT_MS = 500  # how long a drain waits for a replica to confirm an append before going on regardless
 # Push each fix onto its subject's track, trim every touched track and renew its time to live, in
-# one call per batch (ARGV: max length, TTL ms, then key, fix, key, fix ...). Keys are computed, so this runs on a single
-# Redis; on a cluster the same commands go on the pipeline instead (a cluster pipeline runs no scripts).
+# one call per batch on a single server, per track bucket on a cluster (KEYS: the track of each fix,
+# repeats allowed; ARGV: max length, TTL ms, then the fixes in the order of KEYS).
 PUSH_TRACKS = """
 local touched = {}
-for i = 3, #ARGV, 2 do
-  redis.call('LPUSH', ARGV[i], ARGV[i + 1])
-  touched[ARGV[i]] = true
+for i = 1, #KEYS do
+  redis.call('LPUSH', KEYS[i], ARGV[i + 2])
+  touched[KEYS[i]] = true
 end
 for key in pairs(touched) do
   redis.call('LTRIM', key, 0, tonumber(ARGV[1]) - 1)
@@ -80,7 +83,7 @@ return 1
 # [u16 subject length][u32 bytes length][subject][records] per subject. Appends each subject's
 # records to {start}{subject}:{hour}, notes the subject in the group's index set when the key is
 # new, and sets its time to live then: an hour's key expires the retention after its first write.
-# A single server only (its keys are computed); a cluster gets the same commands on its pipeline.
+# On a cluster one call per bucket: the keys it computes share the slot of its declared ones.
 STORE_TRACKS = """
 local ttl = ARGV[1]
 for g = 1, #KEYS do
@@ -176,74 +179,95 @@ def queue_alerts(pipe: RedisPipeline, keys: Keys, alerts: Iterable[Alert]) -> No
         pipe.xadd(keys.alerts, a.to_fields(), maxlen=ALERTS_MAXLEN, approximate=True)
 
 
-def _queue_positions(pipe: RedisPipeline, keys: Keys, pings: list[Ping], track_script: Any, wall_s: float,
-                     cluster: bool = False) -> None:
-    """Publish accepted fixes: one positions entry per batch, latest per subject, tracks.
+Call = tuple[Any, list[str], list[Any]]  # a script, its keys, its arguments
+
+
+def _queue_positions(pipe: RedisPipeline, keys: Keys, pings: list[Ping], wall_s: float) -> list[bytes]:
+    """Publish accepted fixes: one positions entry per batch and the latest per subject; returns each
+    fix's JSON (for its track).
 
     The positions stream keeps ``POSITIONS_KEEP_S`` of wall time (entry ids are wall time): a batch
     holds up to ``CC_BATCH`` fixes, so a count bound would mean hundreds of MB at a city's rate.
     """
     if not pings:
-        return
+        return []
     rows = [position_fields(ping) for ping in pings]
     pipe.xadd(keys.positions, {"fixes": orjson.dumps(rows)}, minid=f"{int((wall_s - POSITIONS_KEEP_S) * 1000)}-0",
               approximate=True)
-    latest: dict[str, bytes] = {}
-    track_args: list[Any] = [MAX_TRACK, TRACK_TTL_MS]
-    for ping, fields in zip(pings, rows, strict=True):
-        blob = orjson.dumps(fields)
-        latest[ping.subject] = blob
+    blobs = [orjson.dumps(fields) for fields in rows]
+    pipe.hset(keys.last, mapping={ping.subject: blob for ping, blob in zip(pings, blobs, strict=True)})
+    return blobs
+
+
+def _list_calls(keys: Keys, pings: list[Ping], blobs: list[bytes], script: Any, cluster: bool) -> list[Call]:
+    lists: dict[int, tuple[list[str], list[bytes]]] = {}
+    for ping, blob in zip(pings, blobs, strict=True):
         if ping.kind is not Kind.OTHER:
-            track_args += (keys.track(ping.subject), blob)
-    pipe.hset(keys.last, mapping=latest)
-    if len(track_args) <= 2:
-        return
-    if not cluster:
-        track_script(args=track_args, client=pipe)
-        return
-    touched = dict.fromkeys(track_args[2::2])
-    for key, blob in zip(track_args[2::2], track_args[3::2], strict=True):
-        pipe.lpush(key, blob)
-    for key in touched:
-        pipe.ltrim(key, 0, MAX_TRACK - 1)
-        pipe.pexpire(key, TRACK_TTL_MS)
+            names, values = lists.setdefault(track_bucket(ping.subject) if cluster else 0, ([], []))
+            names.append(keys.track(ping.subject))
+            values.append(blob)
+    return [(script, names, [MAX_TRACK, TRACK_TTL_MS, *values]) for names, values in lists.values()]
 
 
-def queue_track_store(pipe: RedisPipeline, keys: Keys, pings: list[Ping], store_script: Any,
-                      retention_s: float, cluster: bool = False) -> None:
-    """Append the fixes of units and monitored vehicles to the track store, one APPEND per subject
-    and event-time hour (core/tracks.py); ``retention_s`` 0 stores nothing. One script call on a
-    single server; on a cluster plain commands (each key's time to live set once, by ``NX``)."""
-    if retention_s <= 0 or store_script is None:
-        return
-    groups: dict[tuple[int, int], dict[str, list[bytes]]] = {}
+def _store_calls(keys: Keys, pings: list[Ping], script: Any, retention_s: float, cluster: bool) -> list[Call]:
+    if retention_s <= 0 or script is None:
+        return []
+    store: dict[int, dict[int, dict[str, list[bytes]]]] = {}
     pack = tracks.RECORD_STRUCT.pack
     for ping in pings:
         if ping.kind is not Kind.OTHER:
-            groups.setdefault((track_bucket(ping.subject), tracks.hour_of(ping.ts)), {}).setdefault(
+            store.setdefault(track_bucket(ping.subject), {}).setdefault(tracks.hour_of(ping.ts), {}).setdefault(
                 ping.subject, []).append(pack(ping.ts, ping.lat, ping.lon, ping.speed_kmh))
-    if not groups:
-        return
-    ttl_ms = int(retention_s * 1000)
-    if cluster:
-        for (bucket, hour), subjects in groups.items():
+    calls: list[Call] = []
+    for bucket, hours in store.items():
+        if cluster or not calls:
+            calls.append((script, [], [int(retention_s * 1000)]))
+        names, args = calls[-1][1], calls[-1][2]
+        for hour, subjects in hours.items():
+            parts = []
             for subject, records in subjects.items():
-                key = keys.trk(subject, hour)
-                pipe.append(key, b"".join(records))
-                pipe.pexpire(key, ttl_ms, nx=True)
-            pipe.sadd(keys.trk_hour(hour, bucket), *subjects)
-            pipe.pexpire(keys.trk_hour(hour, bucket), ttl_ms)
-        return
-    names: list[str] = []
-    args: list[Any] = [ttl_ms]
-    for (bucket, hour), subjects in groups.items():
-        parts = []
-        for subject, records in subjects.items():
-            name, blob = subject.encode("utf-8"), b"".join(records)
-            parts.append(_STORE_HEADER.pack(len(name), len(blob)) + name + blob)
-        names.append(keys.trk_hour(hour, bucket))
-        args += (f"{keys.trk_tag(bucket)}:", hour, b"".join(parts))
-    store_script(keys=names, args=args, client=pipe)
+                name, data = subject.encode("utf-8"), b"".join(records)
+                parts.append(_STORE_HEADER.pack(len(name), len(data)) + name + data)
+            names.append(keys.trk_hour(hour, bucket))
+            args.extend((f"{keys.trk_tag(bucket)}:", hour, b"".join(parts)))
+    return calls
+
+
+def track_calls(keys: Keys, pings: list[Ping], blobs: list[bytes], scripts: Scripts, retention_s: float,
+                cluster: bool = False) -> list[Call]:
+    """The script calls that push fixes onto tracks and into the track store (core/tracks.py; units
+    and monitored vehicles only): one of each per batch on a single server, one of each per track
+    bucket on a cluster. ``retention_s`` 0 stores nothing in the track store."""
+    return (_list_calls(keys, pings, blobs, scripts.tracks, cluster)
+            + _store_calls(keys, pings, scripts.store, retention_s, cluster))
+
+
+def queue_track_store(pipe: RedisPipeline, keys: Keys, pings: list[Ping], store_script: Any,
+                      retention_s: float) -> None:
+    """Append the fixes of units and monitored vehicles to the track store on ``pipe`` (one server:
+    one script call, one APPEND per subject and event-time hour; ``retention_s`` 0 stores nothing)."""
+    for script, names, args in _store_calls(keys, pings, store_script, retention_s, cluster=False):
+        script(keys=names, args=args, client=pipe)
+
+
+def run_per_node(client: Any, calls: list[Call]) -> None:
+    """Cluster: run script ``calls`` (each on keys of one slot) on one plain pipeline per node, a
+    round trip per node (a cluster pipeline runs no scripts, and one call at a time would be a round
+    trip each). A node gone, or one that has lost the slot (MOVED), refreshes the client's map of
+    slots and raises ``ConnectionError``: the worker retries the batch as after any disconnect."""
+    by_node: dict[str, tuple[Any, list[Call]]] = {}
+    for call in calls:
+        node = client.get_node_from_key(call[1][0])
+        by_node.setdefault(node.name, (node, []))[1].append(call)
+    try:
+        for node, group in by_node.values():
+            with client.get_redis_connection(node).pipeline(transaction=False) as pipe:
+                for script, names, args in group:
+                    script(keys=names, args=args, client=pipe)
+                pipe.execute()
+    except (*TRANSIENT, MovedError, AskError) as exc:  # past the cluster client: refresh its map of slots
+        client.nodes_manager.initialize()
+        raise redis.ConnectionError(f"cluster changed under a per-node pipeline: {exc}") from exc
 
 
 def queue_samples(pipe: RedisPipeline, keys: Keys, samples: Iterable[TravelSample],
@@ -292,17 +316,22 @@ def queue_partition(pipe: RedisPipeline, keys: Keys, p: int, result: BatchResult
 
 def queue_shared(pipe: RedisPipeline, keys: Keys, result: BatchResult, reads: dict[str, bytes], scripts: Scripts,
                  wall_s: float, learn_window_s: float = DEFAULT_LEARN_WINDOW_S, track_retention_s: float = 0.0,
-                 cluster: bool = False) -> None:
-    """The writes outside the partition's slot: publication, track store, reads, travel samples and
-    counters (on a cluster without the alerts and dead letters: ``drain`` counts those)."""
-    _queue_positions(pipe, keys, result.pings, scripts.tracks, wall_s, cluster)
-    queue_track_store(pipe, keys, result.pings, scripts.store, track_retention_s, cluster)
+                 cluster: bool = False) -> list[Call]:
+    """The writes outside the partition's slot: publication, tracks, the track store, reads, travel
+    samples and counters (on a cluster without the alerts and dead letters: ``drain`` counts those).
+    On a cluster the script calls of tracks and the track store are returned, for ``run_per_node``."""
+    blobs = _queue_positions(pipe, keys, result.pings, wall_s)
+    calls = track_calls(keys, result.pings, blobs, scripts, track_retention_s, cluster)
+    if not cluster:
+        for script, names, args in calls:
+            script(keys=names, args=args, client=pipe)
     if reads:
         pipe.hset(keys.reads, mapping=reads)
     if result.samples:
         queue_samples(pipe, keys, result.samples, learn_window_s)
     for name, n in batch_counters(result, outcome=not cluster).items():
         pipe.hincrby(keys.stats, name, n)
+    return calls if cluster else []
 
 
 def queue_batch(

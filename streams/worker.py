@@ -40,6 +40,7 @@ from streams.commit import (
     queue_batch,
     queue_partition,
     queue_shared,
+    run_per_node,
 )
 from streams.housekeeping import CACHE_MAX, bound_cache, expire_silent, trim_input
 from streams.partitions import Partitions
@@ -389,11 +390,12 @@ class Worker:
             raise LostLease  # checked again under WATCH below; this spares a lost worker the shared writes
         with self.client.pipeline(transaction=False) as pipe:
             reads = self._merged_reads(self.client, result)
-            queue_shared(pipe, self.keys, result, reads, self._scripts, time.time(), self.settings.learn_window_s,
-                         self.settings.track_retention_s, cluster=True)
+            calls = queue_shared(pipe, self.keys, result, reads, self._scripts, time.time(),
+                                 self.settings.learn_window_s, self.settings.track_retention_s, cluster=True)
             pipe.execute()
         if clock is not None:
-            self._scripts.clock(keys=[self.keys.clock], args=[repr(clock)])
+            calls.append((self._scripts.clock, [self.keys.clock], [repr(clock)]))
+        run_per_node(self.client, calls)
         lease = self.keys.lease(p)
         with self.client.pipeline(transaction=True) as pipe:
             try:
