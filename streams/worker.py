@@ -275,6 +275,8 @@ class Worker:
         and re-read each owned partition's pending entries."""
         self.cache.clear()
         self._careful = True
+        if self.cluster:
+            self.undrained |= self.leases.owned  # a drain may have been what failed
         for p in sorted(self.leases.owned):
             self._claim_pending(p)
             self.recovering.add(p)

@@ -4,18 +4,24 @@ takes over."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
+from typing import Any
 
+import orjson
 import pytest
 from redis.cluster import RedisCluster
 
+import streams.worker as worker_module
+from city.citypack import load_city_pack
 from core.keys import Keys
 from core.redisio import connect, is_cluster
-from core.settings import ROOT
+from core.settings import ROOT, Settings
 from runner.cluster import LocalCluster
 from tests.streams.test_faults import CHUNKS, FAST, MINI, PARTITIONS, Harness
 
@@ -97,3 +103,51 @@ def test_a_primary_killed_mid_run_loses_and_doubles_no_alert(
     assert harness.outboxes() == 0
     harness.wait(lambda: '"reconnects":0' not in (harness.r.get(KEYS.health("a")) or '"reconnects":0'),
                  what="health says the worker reconnected")
+
+
+class Crash(BaseException):
+    """Ends a worker's thread between its partition's transaction and the drain of its outbox."""
+
+
+def test_a_worker_gone_between_commit_and_append_leaves_its_alerts_to_the_next(
+    cluster_url: str, clean: list[tuple[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Worker A commits a batch with alerts (state, acks, outbox) and is gone before appending them
+    to cc:alerts; its entries are acknowledged, so only the outbox still knows those alerts. Worker
+    B takes the partitions and drains the outbox first: every alert exactly once."""
+    harness = ClusterHarness(cluster_url)
+    real, gone = worker_module.drain, threading.Event()
+
+    def drain_unless_a(client: Any, keys: Keys, p: int, scripts: Any, records: Any = None) -> int:
+        if threading.current_thread().name == "A" and records and orjson.loads(records[0])["alerts"]:
+            gone.set()
+            raise Crash
+        return int(real(client, keys, p, scripts, records))
+
+    monkeypatch.setattr(worker_module, "drain", drain_unless_a)
+    city = load_city_pack(MINI)
+    settings = Settings(redis_url=cluster_url, city_pack=MINI, demo=False, partitions=PARTITIONS)
+
+    def run(name: str, stop: threading.Event) -> None:
+        w = worker_module.Worker(connect(cluster_url, retry=False), city, settings, name=name, block_ms=100,
+                                 lease_ttl_ms=1500)
+        with contextlib.suppress(Crash):
+            w.run(stop)
+
+    try:
+        for chunk in CHUNKS:
+            harness.feed(chunk)
+        stop = threading.Event()
+        a = threading.Thread(target=run, args=("A", stop), name="A", daemon=True)
+        a.start()
+        a.join(timeout=60)
+        assert gone.is_set() and not a.is_alive()
+        assert harness.outboxes() >= 1, "A left committed alerts in an outbox"
+        b = threading.Thread(target=run, args=("B", stop), name="B", daemon=True)
+        b.start()
+        assert harness.outcome() == clean
+        assert harness.outboxes() == 0
+        stop.set()
+        b.join(timeout=15)
+    finally:
+        harness.close()
