@@ -14,6 +14,7 @@ from core.keys import Keys
 from core.redisio import connect, is_cluster
 from tests.streams import test_housekeeping as housekeeping
 from tests.web import test_dispatch_loop as loop
+from tests.web import test_replayer as replayer
 from tests.web import test_store as store
 from web.store import write_acks
 
@@ -27,6 +28,14 @@ def r(cluster_url: str) -> Iterator[redis.Redis]:
     client.disconnect_connection_pools()  # type: ignore[attr-defined]
 
 
+@pytest.fixture()
+def redis_url(cluster_url: str) -> str:
+    """The cluster's URL where the single-server tests take the server's (the sandbox's worker)."""
+    return cluster_url
+
+
+folder, live, sandbox = replayer.folder, replayer.live, replayer.sandbox  # the Replay tab's fixtures
+
 test_escalates_once_across_two_processes = \
     loop.test_an_order_not_accepted_in_time_escalates_exactly_once_across_two_processes
 test_an_accepted_order_never_escalates = loop.test_an_accepted_order_never_escalates
@@ -36,6 +45,9 @@ test_auto_dispatch_without_a_unit = loop.test_with_no_unit_available_auto_dispat
 test_an_ack_keeps_its_time_in_ack_and_audit = store.test_an_acknowledgement_keeps_its_exact_time_in_the_ack_and_the_audit
 test_silent_subjects_forgotten_by_the_lease_holder = housekeeping.test_silent_subjects_are_forgotten_only_by_the_lease_holder
 test_trimming_keeps_unacknowledged_entries = housekeeping.test_trimming_never_drops_an_unacknowledged_or_undelivered_entry
+# the Replay tab's sandbox: seeking back deletes every sandbox key ({ccreplay:alerts}:id:* included,
+# or the same alerts would not be appended again) and leaves the live prefix untouched
+test_the_replay_sandbox_seeks_back = replayer.test_seeking_back_starts_the_sandbox_over_and_the_live_prefix_is_untouched
 
 
 def test_an_alert_is_acknowledged_once_with_one_audit_entry(r: redis.Redis) -> None:
