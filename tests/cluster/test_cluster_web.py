@@ -6,16 +6,21 @@ each holds on both. On a cluster the writes that span slots check-and-set with s
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import redis
 
+from app import create_app
 from core.keys import Keys
 from core.redisio import connect, is_cluster
+from core.settings import Settings
 from tests.streams import test_housekeeping as housekeeping
+from tests.streams.test_faults import MINI
 from tests.web import test_dispatch_loop as loop
 from tests.web import test_replayer as replayer
 from tests.web import test_store as store
+from tests.web.signin import sign_in
 from web.store import write_acks
 
 
@@ -56,3 +61,19 @@ def test_an_alert_is_acknowledged_once_with_one_audit_entry(r: redis.Redis) -> N
     assert write_acks(r, keys, ["a2", "a3"], "officer", "again") == ["a3"]
     assert sorted(r.hkeys(keys.alert_acks)) == ["a1", "a2", "a3"]
     assert [f["target"] for _, f in r.xrange(keys.audit)] == ["a1", "a2", "a3"]
+
+
+def test_the_web_app_on_the_cluster_signs_in_and_serves_the_home_page(
+    cluster_url: str, r: redis.Redis, tmp_path: Path
+) -> None:
+    """The whole web app on a cluster: sign-in (its rate limit counts in the cluster) and its audit."""
+    settings = Settings(redis_url=cluster_url, city_pack=MINI, demo=False, data_dir=tmp_path, tile_url="")
+    app, _ = create_app(settings, cluster_url, start_bridge=False)
+    for n in range(8):  # the limit's key holds the address: eight addresses, keys on every node
+        web = app.server.test_client()
+        web.environ_base["REMOTE_ADDR"] = f"10.0.0.{n + 1}"
+        assert sign_in(web, "officer") == (302, "/")
+        assert web.get("/").status_code == 200
+    assert [(f["actor"], f["action"]) for _, f in r.xrange(Keys("cc").audit)] == [("user:officer", "sign_in")] * 8
+    limits = list(r.scan_iter(match="LIMITS:*"))
+    assert len({r.keyslot(k) for k in limits}) > 1, "the sign-in limit counted in several slots"  # type: ignore[attr-defined]
