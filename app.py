@@ -106,7 +106,8 @@ def create_app(settings: Settings, redis_url: str, blueprints: Iterable[flask.Bl
     install_sign_in(app.server, settings, client, keys, city.units, exempt=blueprints)
     install_unit(app.server, client, keys, city, demo=settings.users is None)
     socketio = SocketIO(app.server, async_mode="threading", json=_OrjsonForSocketIO,
-                        message_queue=redis_url if settings.message_queue else None, cors_allowed_origins=None)
+                        message_queue=(settings.message_queue_url or redis_url) if settings.message_queue else None,
+                        cors_allowed_origins=None)
     bridge = Bridge(socketio, client, keys, city, settings.partitions, exclusive=settings.message_queue,
                     escalate_s=settings.escalate_s, incident_window_s=settings.incident_window_s)
     loop = DispatchLoop(socketio, client, keys, city, accept_s=settings.accept_s, scene_s=settings.scene_s,

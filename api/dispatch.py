@@ -29,6 +29,7 @@ from city.travel import LearnedTimes, TravelModel
 from core.audit import append_audit
 from core.keys import Keys
 from core.model import fmt_ts
+from core.redisio import is_cluster, together
 from core.travel import DEFAULT_LEARN_WINDOW_S, seconds_of
 from core.values import as_number as number
 
@@ -182,7 +183,7 @@ def issue_order(client: redis.Redis, keys: Keys, city: CityPack, alert: dict[str
         "issued_by": issued_by, "ts": fmt_ts(ts), "text": _order_text(alert, cand, city, note),
     }
     stored = {**fields, "status": "issued", "status_ts": fields["ts"], "note": note}
-    with client.pipeline(transaction=True) as pipe:
+    with together(client) as pipe:
         pipe.xadd(keys.dispatch(unit_id), fields)
         pipe.hset(keys.orders, order_id, orjson.dumps(stored))
         pipe.sadd(keys.open_orders(unit_id), order_id)
@@ -206,6 +207,8 @@ def ack_order(client: redis.Redis, keys: Keys, order: dict[str, Any], status: st
     The stored order is read again under ``WATCH``, so two answers at once cannot both pass the
     status machine; an answer it does not allow raises ``OutOfOrder`` and writes nothing."""
     order_id = str(order["order_id"])
+    if is_cluster(client):
+        return _ack_order_cluster(client, keys, order, status, actor, note, source=source)
     while True:
         with client.pipeline(transaction=True) as pipe:
             try:
@@ -231,6 +234,45 @@ def ack_order(client: redis.Redis, keys: Keys, order: dict[str, Any], status: st
                 return _numbers(ack)
             except redis.WatchError:
                 continue  # another order changed meanwhile: read again
+
+
+# Set one order's stored JSON only if it is still what was read ("" when absent): the status
+# machine's check-and-set on a cluster, where cc:orders and the acks stream lie in different slots.
+_SWAP_ORDER = """
+if (redis.call('HGET', KEYS[1], ARGV[1]) or '') == ARGV[2] then
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+  return 1
+end
+return 0
+"""
+
+
+def _ack_order_cluster(client: redis.Redis, keys: Keys, order: dict[str, Any], status: str, actor: str,
+                       note: str = "", *, source: str = "") -> dict[str, Any]:
+    """``ack_order`` on a cluster: the stored order is swapped by a one-key script (so two answers
+    at once cannot both pass the status machine), then the ack, the open-orders set and the audit
+    entry are written on a plain pipeline."""
+    order_id, swap = str(order["order_id"]), client.register_script(_SWAP_ORDER)
+    while True:
+        raw = client.hget(keys.orders, order_id)
+        current = orjson.loads(raw) if raw is not None else order
+        if status not in next_allowed(str(current.get("status", NEW))):
+            raise OutOfOrder(order_id, str(current.get("status", NEW)), status)
+        ts = event_now(client, keys, float(current["ts"]))
+        ack = {"order_id": order_id, "unit": current["unit"], "status": status, "ts": fmt_ts(ts)}
+        stored = {**current, "status": status, "status_ts": ack["ts"]}
+        if note and status in ANSWER_NOTE:
+            stored[ANSWER_NOTE[status]] = note
+        if not swap(keys=[keys.orders], args=[order_id, raw or "", orjson.dumps(stored)]):
+            continue  # answered meanwhile: read again
+        with client.pipeline(transaction=False) as pipe:
+            pipe.xadd(keys.dispatch_acks, ack)
+            if status in CLOSED:
+                pipe.srem(keys.open_orders(current["unit"]), order_id)
+            detail = {"unit": current["unit"], "status": status, **({"note": note} if note else {})}
+            append_audit(pipe, keys, actor, f"ack:{status}", order_id, detail, source=source)
+            pipe.execute()
+        return _numbers(ack)
 
 
 def _numbers(fields: dict[str, str]) -> dict[str, Any]:

@@ -20,6 +20,7 @@ import orjson
 from flask_limiter import Limiter
 from werkzeug.exceptions import RequestEntityTooLarge, TooManyRequests
 
+from core.redisio import storage_uri
 from core.settings import Settings
 
 __all__ = ["create_limiter", "device_key", "token_key", "limit_errors", "install"]
@@ -58,7 +59,7 @@ def token_key() -> str:
 
 def create_limiter(settings: Settings) -> Limiter:
     """A limiter counting in ``settings.redis_url`` (in memory when there is none, e.g. in a unit test)."""
-    return Limiter(token_key, storage_uri=settings.redis_url or "memory://", strategy="moving-window",
+    return Limiter(token_key, storage_uri=storage_uri(settings.redis_url or "memory://"), strategy="moving-window",
                    key_prefix=f"{settings.prefix}:ratelimit", headers_enabled=True, swallow_errors=True)
 
 

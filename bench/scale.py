@@ -1,13 +1,14 @@
-"""Scaling: msg/s with 1, 2 and 4 worker processes, each against the bare ceiling of as many processes.
+"""Scaling: msg/s with 1, 2 and 4 worker processes on one Redis and on a local Valkey Cluster, each
+against its ceiling measured in the same run.
 
-    python bench/scale.py [--pings 100000] [--procs 1 2 4] [--targets redis cluster]
+    python bench/scale.py [--pings 40000] [--vehicles 4000] [--procs 1,2,4]
 
-For every target (one embedded Redis; a local 6-node Valkey Cluster, 3 primaries and 3 replicas, on
-loopback) and every process count k, the same messages are loaded into ``PARTITIONS`` input
-partitions and consumed twice: by k bare consumers (read, parse, ack: the ceiling for k processes
-on that target) and by k OneMap worker processes (everything: rules, state, alerts, publication).
-Printed: both rates and their ratio, measured in the same run; absolute rates drift on a shared
-machine, the ratios much less. All processes share this machine's cores with the Redis servers.
+One Redis is the embedded Valkey (runner/embedded.py); the cluster is 3 primaries and 3 replicas
+(runner/cluster.py), all on this machine. For each backend and process count: the *ceiling* is that
+many bare consumer processes (XREADGROUP 1000 at a time, parse, XACK; each on its own partitions),
+and *OneMap* that many ``streams.worker`` processes sharing the partitions by their leases. Both
+start on the same preloaded input and are timed until every entry is acknowledged (bare) or
+committed (OneMap). Ratios are against the ceiling of the same backend and count, in the same run.
 """
 
 from __future__ import annotations
@@ -17,8 +18,6 @@ import multiprocessing as mp
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -26,128 +25,131 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.synthetic import synthetic_city, synthetic_pings  # noqa: E402
 from city.citypack import CityPack  # noqa: E402
+from core.health import live_workers  # noqa: E402
 from core.keys import Keys, partition_of  # noqa: E402
 from core.messages import parse_fields  # noqa: E402
-from core.redisio import connect  # noqa: E402
+from core.redisio import connect, is_cluster  # noqa: E402
 from core.settings import Settings  # noqa: E402
+from runner.cluster import LocalCluster  # noqa: E402
 from runner.embedded import EmbeddedRedis  # noqa: E402
-from streams.worker import Worker  # noqa: E402
 
-PARTITIONS = 8  # 4 processes get 2 partitions each
+PARTITIONS = 8  # enough for 4 processes to get two each
 KEYS = Keys("cc")
 
 
-@contextmanager
-def one_redis() -> Iterator[str]:
-    with tempfile.TemporaryDirectory() as tmp, EmbeddedRedis(Path(tmp), appendonly=False) as srv:
-        yield srv.url
-
-
-TARGETS = {"redis": one_redis}
-
-
-def reset(client: Any) -> None:
-    """Empty the target (every primary of a cluster)."""
-    if hasattr(client, "get_primaries"):
-        client.flushall(target_nodes=client.PRIMARIES)
+def load(url: str, msgs: list[tuple[str, dict[str, str]]]) -> None:
+    """Empty the backend, create the consumer groups and append ``msgs`` to the partitions."""
+    client = connect(url)
+    if is_cluster(client):
+        client.flushall(target_nodes=client.PRIMARIES)  # type: ignore[attr-defined]
     else:
         client.flushall()
-
-
-def load(client: Any, msgs: list[tuple[str, dict[str, str]]]) -> None:
-    reset(client)
     for p in range(PARTITIONS):
         client.xgroup_create(KEYS.input(p), KEYS.group, id="0", mkstream=True)
     for i in range(0, len(msgs), 5000):
-        pipe = client.pipeline(transaction=False)
-        for subject, fields in msgs[i:i + 5000]:
-            pipe.xadd(KEYS.input(partition_of(subject, PARTITIONS)), fields)
-        pipe.execute()
+        with client.pipeline(transaction=False) as pipe:
+            for subject, fields in msgs[i:i + 5000]:
+                pipe.xadd(KEYS.input(partition_of(subject, PARTITIONS)), fields)  # type: ignore[arg-type]
+            pipe.execute()
+    client.close()
 
 
-def _bare(url: str, mine: list[int], start: Any) -> None:
-    """A bare consumer of partitions ``mine``: read 1000, parse each entry, ack; until they are empty."""
-    client = connect(url)
-    left = {p: int(client.xlen(KEYS.input(p))) for p in mine}
-    start.wait()
-    while any(left.values()):
-        for p in mine:
-            if not left[p]:
-                continue
-            for stream, entries in client.xreadgroup(KEYS.group, f"bare-{mine[0]}", {KEYS.input(p): ">"},
-                                                     count=1000) or []:
+def _bare(url: str, parts: list[int], ready: Any, go: Any) -> None:
+    client = connect(url, retry=False)
+    ready.put(1)
+    go.wait()
+    streams = [KEYS.input(p) for p in parts]
+    while True:
+        with client.pipeline(transaction=False) as pipe:  # one XREADGROUP per partition: a cluster's way
+            for stream in streams:
+                pipe.xreadgroup(KEYS.group, "bare", {stream: ">"}, count=1000)
+            replies = [row for rows in pipe.execute() for row in rows or []]
+        if not replies:
+            return
+        with client.pipeline(transaction=False) as pipe:
+            for stream, entries in replies:
                 for _, fields in entries:
                     parse_fields(fields)
-                client.xack(stream, KEYS.group, *[eid for eid, _ in entries])
-                left[p] -= len(entries)
+                pipe.xack(stream, KEYS.group, *[eid for eid, _ in entries])
+            pipe.execute()
 
 
-def ceiling(url: str, n: int, procs: int) -> float:
-    """``procs`` bare consumer processes splitting the partitions; msg/s until all ``n`` are acked."""
+def ceiling(url: str, n: int, count: int) -> float:
+    """``count`` bare consumer processes, partitions dealt round; msg/s until all are acknowledged."""
     ctx = mp.get_context("fork")
-    start = ctx.Event()
-    workers = [ctx.Process(target=_bare, args=(url, list(range(i, PARTITIONS, procs)), start)) for i in range(procs)]
-    for w in workers:
-        w.start()
-    time.sleep(0.5)  # connected and counted
+    ready, go = ctx.Queue(), ctx.Event()
+    procs = [ctx.Process(target=_bare, args=(url, list(range(i, PARTITIONS, count)), ready, go)) for i in range(count)]
+    for proc in procs:
+        proc.start()
+    for _ in procs:
+        ready.get()
     t = time.perf_counter()
-    start.set()
-    for w in workers:
-        w.join()
+    go.set()
+    for proc in procs:
+        proc.join()
     return n / (time.perf_counter() - t)
 
 
 def _worker(url: str, city: CityPack, name: str, stop: Any) -> None:
+    import streams.worker as sw  # noqa: PLC0415 - in the child: take partitions soon after they are free
+
+    sw.MAINTENANCE_S = 0.2
     settings = Settings(redis_url=url, demo=False, partitions=PARTITIONS)
-    Worker(connect(url, retry=False), city, settings, name=name, block_ms=50).run(stop)
+    sw.Worker(connect(url, retry=False, socket_timeout=30), city, settings, name=name, block_ms=50).run(stop)
 
 
-def workers(url: str, city: CityPack, n: int, procs: int) -> float:
-    """``procs`` OneMap worker processes sharing the partitions; msg/s until all ``n`` are committed.
-
-    Timing starts once every worker has registered (before that, a held lease keeps the first one
-    from draining alone).
-    """
+def workers(url: str, city: CityPack, n: int, count: int) -> float:
+    """``count`` worker processes sharing the partitions; msg/s from the moment the partitions are
+    free until all ``n`` entries are committed."""
     client = connect(url)
+    for p in range(PARTITIONS):  # held until every worker has joined, so they split the partitions
+        client.set(KEYS.lease(p), "hold", px=120_000)
     ctx = mp.get_context("fork")
     stop = ctx.Event()
-    client.set(KEYS.lease(0), "hold", px=60_000)
-    running = [ctx.Process(target=_worker, args=(url, city, f"scale-{i}", stop)) for i in range(procs)]
-    for proc in running:
+    procs = [ctx.Process(target=_worker, args=(url, city, f"scale-{i}", stop)) for i in range(count)]
+    for proc in procs:
         proc.start()
-    while int(client.zcard(KEYS.workers)) < procs:
+    while len(live_workers(client, KEYS)) < count:
         time.sleep(0.05)
-    client.delete(KEYS.lease(0))
     t = time.perf_counter()
+    client.delete(*[KEYS.lease(p) for p in range(PARTITIONS)])
     while int(client.hget(KEYS.stats, "processed") or 0) < n:
         time.sleep(0.01)
     rate = n / (time.perf_counter() - t)
     stop.set()
-    for proc in running:
+    for proc in procs:
         proc.join(timeout=15)
+    client.close()
     return rate
+
+
+def measure(name: str, url: str, city: CityPack, msgs: list[tuple[str, dict[str, str]]],
+            counts: list[int]) -> None:
+    for count in counts:
+        load(url, msgs)
+        ceil = ceiling(url, len(msgs), count)
+        load(url, msgs)
+        work = workers(url, city, len(msgs), count)
+        print(f"{name:<8} {count} proc  ceiling {ceil:9,.0f} msg/s   OneMap {work:9,.0f} msg/s   "
+              f"OneMap / ceiling {work / ceil:5.2f}x", flush=True)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--pings", type=int, default=100_000)
-    ap.add_argument("--vehicles", type=int, default=20_000)
-    ap.add_argument("--procs", type=int, nargs="+", default=[1, 2, 4])
-    ap.add_argument("--targets", nargs="+", choices=sorted(TARGETS), default=sorted(TARGETS))
+    ap.add_argument("--pings", type=int, default=40_000)
+    ap.add_argument("--vehicles", type=int, default=4_000)
+    ap.add_argument("--procs", default="1,2,4", help="worker process counts, comma-separated")
     args = ap.parse_args()
+    counts = [int(c) for c in args.procs.split(",")]
     city = synthetic_city(vehicles=args.vehicles)
     msgs = synthetic_pings(city, args.pings)
-    print(f"{args.pings} pings of {args.vehicles} vehicles, {PARTITIONS} partitions")
-    print(f"{'target':8} {'procs':>5} {'ceiling msg/s':>14} {'worker msg/s':>13} {'worker/ceiling':>15}")
-    for name in args.targets:
-        with TARGETS[name]() as url:
-            client = connect(url)
-            for k in args.procs:
-                load(client, msgs)
-                ceil = ceiling(url, len(msgs), k)
-                load(client, msgs)
-                rate = workers(url, city, len(msgs), k)
-                print(f"{name:8} {k:5d} {ceil:14,.0f} {rate:13,.0f} {rate / ceil:14.2f}x", flush=True)
+    print(f"{args.pings} pings of {args.vehicles} vehicles; {PARTITIONS} partitions; "
+          f"{mp.cpu_count()} cores on this machine", flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        with EmbeddedRedis(Path(tmp) / "one", appendonly=False) as srv:
+            measure("one", srv.url, city, msgs, counts)
+        with LocalCluster(Path(tmp) / "cluster") as cluster:
+            measure("cluster", cluster.url, city, msgs, counts)
 
 
 if __name__ == "__main__":

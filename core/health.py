@@ -10,6 +10,7 @@ import orjson
 import redis
 
 from core.keys import Keys
+from core.redisio import mget
 from core.values import text
 
 __all__ = ["HEALTH_TTL_S", "beat", "live_workers", "forget"]
@@ -40,7 +41,7 @@ def live_workers(client: redis.Redis, keys: Keys) -> list[dict[str, Any]]:
     if not names:
         return []
     out = []
-    for raw in client.mget([keys.health(text(n)) for n in names]):
+    for raw in mget(client, [keys.health(text(n)) for n in names]):
         if raw is None:
             continue
         try:

@@ -1,8 +1,19 @@
 """Every Redis key name OneMap uses, in one place.
 
 Keys of contract section 3-5 keep their contract names; the others are OneMap's own
-(documented in docs/CONTRACT.md). A partition's keys carry a ``{p}`` hash tag so a
-Redis Cluster keeps one partition's input, state and leases in one slot.
+(documented in docs/CONTRACT.md). Under a Redis Cluster a multi-key transaction or script works
+only on keys of one hash slot, so OneMap's own keys carry hash tags:
+
+- a partition's bookkeeping (state, lease, last-seen, seen, outbox) is tagged with its input
+  stream's name, ``{cc:in:0}:state``, and shares the slot of ``cc:in:0``;
+- the ids of appended alerts, ``{cc:alerts}:id:{alert_id}``, share the slot of ``cc:alerts``;
+- the track store and the recent tracks are spread over ``TRACK_BUCKETS`` slots by subject,
+  ``{cc:trk:11}:P01:{hour}``, ``{cc:trk:11}:track:P01``, so one call stores a bucket's fixes and
+  any reader finds a subject's keys from its name alone.
+
+>>> k = Keys("cc")
+>>> k.state(0), k.alert_once("A1"), k.trk("P01", 3600)
+('{cc:in:0}:state', '{cc:alerts}:id:A1', '{cc:trk:11}:P01:3600')
 """
 
 from __future__ import annotations
@@ -10,7 +21,9 @@ from __future__ import annotations
 import zlib
 from dataclasses import dataclass
 
-__all__ = ["Keys", "partition_of"]
+__all__ = ["Keys", "TRACK_BUCKETS", "partition_of", "track_bucket"]
+
+TRACK_BUCKETS = 16  # slots the track store is spread over (a constant: readers need no settings)
 
 
 def partition_of(subject: str, partitions: int) -> int:
@@ -20,6 +33,15 @@ def partition_of(subject: str, partitions: int) -> int:
     True
     """
     return zlib.crc32(subject.encode("utf-8")) % partitions
+
+
+def track_bucket(subject: str) -> int:
+    """The track store's bucket of a subject (0 .. TRACK_BUCKETS - 1).
+
+    >>> track_bucket("P01") == zlib.crc32(b"P01") % TRACK_BUCKETS
+    True
+    """
+    return zlib.crc32(subject.encode("utf-8")) % TRACK_BUCKETS
 
 
 @dataclass(frozen=True)
@@ -52,21 +74,39 @@ class Keys:
     group: str = "onemap"
     """Consumer group name on every input partition."""
 
+    def _part(self, p: int) -> str:
+        """The hash tag of partition ``p``: its input stream's name, so its keys share that slot."""
+        return f"{{{self.input(p)}}}"
+
     def state(self, p: int) -> str:
         """Hash subject -> JSON state of the subjects of partition ``p``."""
-        return f"{self.prefix}:state:{{{p}}}"
+        return f"{self._part(p)}:state"
 
     def lease(self, p: int) -> str:
         """String: which worker owns partition ``p`` (SET NX PX, renewed)."""
-        return f"{self.prefix}:lease:{{{p}}}"
+        return f"{self._part(p)}:lease"
 
     def lastseen(self, p: int) -> str:
         """Sorted set unit -> last event time, for the offline rule."""
-        return f"{self.prefix}:lastseen:{{{p}}}"
+        return f"{self._part(p)}:lastseen"
 
     def seen(self, p: int) -> str:
         """Sorted set subject -> event time of its newest message, for expiring silent subjects."""
-        return f"{self.prefix}:seen:{{{p}}}"
+        return f"{self._part(p)}:seen"
+
+    def outbox(self, p: int) -> str:
+        """List of JSON records (alerts, dead letters, counters) committed with partition ``p``'s
+        state and acks but not yet appended to ``cc:alerts`` (cluster mode, streams/commit.py)."""
+        return f"{self._part(p)}:outbox"
+
+    def alert_once(self, alert_id: str) -> str:
+        """String (EX): the alert was appended to ``cc:alerts``; in its slot, so one script checks
+        and appends (cluster mode: the exactly-once append of streams/commit.py)."""
+        return f"{{{self.alerts}}}:id:{alert_id}"
+
+    def deadletter_once(self, stream: str, entry_id: str) -> str:
+        """String (EX): the entry was dead-lettered (cluster mode, as ``alert_once``)."""
+        return f"{{{self.deadletter}}}:id:{stream}/{entry_id}"
 
     @property
     def workers(self) -> str:
@@ -94,17 +134,32 @@ class Keys:
         return f"{self.prefix}:last"
 
     def track(self, subject: str) -> str:
-        """List of the subject's recent positions (JSON, newest first, capped)."""
-        return f"{self.prefix}:track:{subject}"
+        """List of the subject's recent positions (JSON, newest first, capped); in the track store's
+        bucket slot, so one script call pushes a bucket's fixes on a cluster too."""
+        return f"{self.trk_tag(track_bucket(subject))}:track:{subject}"
+
+    def trk_tag(self, bucket: int) -> str:
+        """The hash tag of the track store's ``bucket``: its keys start with it."""
+        return f"{{{self.prefix}:trk:{bucket}}}"
 
     def trk(self, subject: str, hour: int) -> str:
         """String of packed fixes (core/tracks.py) of ``subject`` in the event-time hour starting at
         epoch second ``hour``: the track store's recent part, appended by the worker."""
-        return f"{self.prefix}:trk:{subject}:{hour}"
+        return f"{self.trk_tag(track_bucket(subject))}:{subject}:{hour}"
 
-    def trk_hour(self, hour: int) -> str:
-        """Set of the subjects with fixes in the track store's hour ``hour`` (for readers and the archiver)."""
-        return f"{self.prefix}:trkidx:{hour}"
+    def trk_hour(self, hour: int, bucket: int = 0) -> str:
+        """Set of the subjects of ``bucket`` with fixes in the track store's hour ``hour`` (readers
+        and the archiver read every bucket's: ``trk_hours``)."""
+        return f"{self.trk_tag(bucket)}:idx:{hour}"
+
+    def trk_hours(self, hour: int) -> list[str]:
+        """The subject sets of every bucket of hour ``hour``."""
+        return [self.trk_hour(hour, b) for b in range(TRACK_BUCKETS)]
+
+    @property
+    def trk_hour_pattern(self) -> str:
+        """A SCAN pattern that matches every ``trk_hour`` key."""
+        return f"{{{self.prefix}:trk:*}}:idx:*"
 
     @property
     def reads(self) -> str:

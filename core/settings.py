@@ -91,6 +91,19 @@ def _number(env: dict[str, str], var: str, cast: type, default: float) -> Any:
         raise ValueError(f"{var}: {raw!r} is not {kind}") from None
 
 
+def _queue_url(raw: str | None) -> str:
+    """``CC_MESSAGE_QUEUE`` when it names a Redis rather than switching the queue on.
+
+    >>> _queue_url("redis://10.0.0.5:6379/0"), _queue_url("1"), _queue_url(None)
+    ('redis://10.0.0.5:6379/0', '', '')
+    >>> s = Settings.from_env({"CC_MESSAGE_QUEUE": "redis://10.0.0.5:6379/0"})
+    >>> s.message_queue, s.message_queue_url, Settings.from_env({"CC_MESSAGE_QUEUE": "1"}).message_queue_url
+    (True, 'redis://10.0.0.5:6379/0', '')
+    """
+    raw = (raw or "").strip()
+    return raw if raw.startswith(("redis://", "rediss://", "unix://")) else ""
+
+
 def _flag(raw: str | None, default: bool) -> bool:
     if raw is None or raw == "":
         return default
@@ -149,6 +162,9 @@ class Settings:
         ``CC_WORKER_NAME``; this worker process's name in logs and health (default: host and pid).
     message_queue:
         ``CC_MESSAGE_QUEUE``; several web processes share Socket.IO pushes through Redis.
+    message_queue_url:
+        ``CC_MESSAGE_QUEUE`` when it is a Redis URL (``redis://…``) rather than a flag: the Redis of
+        that message queue (e.g. a plain Redis beside a Redis Cluster); empty: ``REDIS_URL``.
     host:
         ``HOST``; the address the web app listens on (``0.0.0.0`` for a wall PC elsewhere).
     osmand_host:
@@ -248,6 +264,7 @@ class Settings:
     workers: int = 1
     worker_name: str = ""
     message_queue: bool = False
+    message_queue_url: str = ""
     host: str = "127.0.0.1"
     osmand_host: str = "127.0.0.1"
     log_level: str = "INFO"
@@ -326,7 +343,8 @@ class Settings:
             tile_url=e.get("TILE_URL", ""),
             data_dir=Path(e.get("CC_DATA_DIR") or ROOT / "var"),
             worker_name=(e.get("CC_WORKER_NAME") or "").strip(),
-            message_queue=_flag(e.get("CC_MESSAGE_QUEUE"), default=False),
+            message_queue=_flag(e.get("CC_MESSAGE_QUEUE"), default=False) or _queue_url(e.get("CC_MESSAGE_QUEUE")) != "",
+            message_queue_url=_queue_url(e.get("CC_MESSAGE_QUEUE")),
             host=e.get("HOST") or "127.0.0.1",
             osmand_host=e.get("OSMAND_HOST") or "127.0.0.1",
             log_level=(e.get("LOG_LEVEL") or "INFO").upper(),

@@ -71,13 +71,12 @@ def _write_day(path: Path, new: pa.Table) -> None:
 
 def archived_hours_before(raw: redis.Redis, keys: Keys, before_ts: float) -> list[int]:
     """The hours still in Redis that end at or before ``before_ts``, oldest first."""
-    pattern = keys.trk_hour(0).removesuffix("0") + "*"
-    hours = []
-    for key in raw.scan_iter(match=pattern, count=1000):
+    hours = set()
+    for key in raw.scan_iter(match=keys.trk_hour_pattern, count=1000):
         name = key.decode() if isinstance(key, bytes) else key
         tail = name.rsplit(":", 1)[-1]
         if tail.isdigit() and int(tail) + tracks.HOUR_S <= before_ts:
-            hours.append(int(tail))
+            hours.add(int(tail))
     return sorted(hours)
 
 
@@ -98,7 +97,7 @@ def archive_hours(client: redis.Redis, keys: Keys, data_dir: Path, before_ts: fl
         names = [keys.trk(s, hour) for s in subjects]
         for i in range(0, len(names), 1000):
             raw.delete(*names[i:i + 1000])
-        raw.delete(keys.trk_hour(hour))
+        raw.delete(*keys.trk_hours(hour))
     return moved
 
 

@@ -1,19 +1,22 @@
 """The track store's recent part: every accepted fix of a unit or monitored vehicle, in Redis.
 
-One string per subject per event-time hour, ``{prefix}:trk:{subject}:{hour}``, holding packed
+One string per subject per event-time hour, ``{{prefix}:trk:{bucket}}:{subject}:{hour}``, holding packed
 little-endian records ``ts float64, lat float32, lon float32, speed float32`` (20 bytes; float32
 keeps a coordinate to within 0.6 m). The worker APPENDs a batch's records per key inside its commit
 transaction; a new key gets its time to live, ``CC_TRACK_RETENTION_S``, and its subject goes into the
-hour's index set ``{prefix}:trkidx:{hour}`` (whose time to live is renewed). So an hour's fixes stay
-at least the retention minus one hour after its last write.
+hour's index set of its bucket ``{{prefix}:trk:{bucket}}:idx:{hour}`` (whose time to live is renewed).
+So an hour's fixes stay at least the retention minus one hour after its last write. The bucket
+(``core.keys.track_bucket``, from the subject alone) is a Cluster hash tag: one bucket's keys share
+a slot, so the worker stores each bucket's fixes with one script call on a cluster too.
 
 Why APPEND and not a sorted set keyed by ts: a sorted-set member costs ~60 bytes of Redis memory
 and a ZADD per fix, a packed record 20 bytes and one APPEND per subject per batch. The commit is one
-MULTI with the acks, so a redelivered batch was never appended; a message sent twice by its producer
+MULTI with the acks on a single server, so a redelivered batch was never appended (on a cluster a
+worker that dies between its writes may append a batch twice); a message sent twice by its producer
 (or a replayed file) would be, so readers sort by ts and drop repeated timestamps (``decode``).
 
-Readers need the raw bytes: ``raw_client`` makes a client of the same server that does not decode
-replies. Older hours move to Parquet files (core/trackfiles.py).
+Readers need the raw bytes: ``raw_client`` makes a client of the same server (or cluster) that does
+not decode replies. Older hours move to Parquet files (core/trackfiles.py).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import redis
 
+from core import redisio
 from core.keys import Keys
 
 __all__ = ["RECORD", "RECORD_STRUCT", "HOUR_S", "Track", "hour_of", "hours_between", "pack", "decode", "raw_client",
@@ -108,23 +112,22 @@ _RAW: weakref.WeakKeyDictionary[redis.Redis, redis.Redis] = weakref.WeakKeyDicti
 
 
 def raw_client(client: redis.Redis) -> redis.Redis:
-    """A client of ``client``'s server that returns bytes (records are binary), one per client.
-    Single Redis only."""
+    """A client of ``client``'s server or cluster that returns bytes (records are binary), one per client."""
     found = _RAW.get(client)
     if found is None:
-        if not client.connection_pool.connection_kwargs.get("decode_responses"):
+        if not redisio.decodes(client):
             return client
-        kwargs = dict(client.connection_pool.connection_kwargs)
-        kwargs["decode_responses"] = False
-        found = _RAW[client] = redis.Redis(connection_pool=redis.ConnectionPool(
-            connection_class=client.connection_pool.connection_class, **kwargs))
+        found = _RAW[client] = redisio.binary(client)
     return found
 
 
 def subjects_in(raw: redis.Redis, keys: Keys, hour: int) -> list[str]:
     """The subjects with fixes stored in Redis for ``hour``, sorted."""
-    return sorted(s.decode("utf-8", "replace") if isinstance(s, bytes) else s
-                  for s in raw.smembers(keys.trk_hour(hour)))
+    with raw.pipeline(transaction=False) as pipe:
+        for name in keys.trk_hours(hour):
+            pipe.smembers(name)
+        found = set().union(*pipe.execute())
+    return sorted(s.decode("utf-8", "replace") if isinstance(s, bytes) else s for s in found)
 
 
 def read_recent(raw: redis.Redis, keys: Keys, t0: float, t1: float,
@@ -140,7 +143,7 @@ def read_recent(raw: redis.Redis, keys: Keys, t0: float, t1: float,
     out: dict[str, list[np.ndarray]] = {}
     for i in range(0, len(pairs), 2000):
         chunk = pairs[i:i + 2000]
-        blobs = raw.mget([keys.trk(s, h) for s, h in chunk])
+        blobs = redisio.mget(raw, [keys.trk(s, h) for s, h in chunk])
         for (subject, _), blob in zip(chunk, blobs, strict=True):
             if blob:
                 out.setdefault(subject, []).append(np.frombuffer(blob, dtype=RECORD,

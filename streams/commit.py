@@ -1,29 +1,57 @@
-"""Turn a batch's result into one Redis transaction: alerts, state, publication and acks together.
+"""Turn a batch's result into Redis writes: alerts, state, publication and acks, never lost or doubled.
 
-Everything a batch produces is queued on a MULTI/EXEC pipeline that also acknowledges the
-batch's entries, guarded by WATCH on the partition's lease: a worker that lost its partition
-commits nothing, and a worker killed before EXEC leaves its entries pending, to be processed
-again with the same state and therefore the same alert ids. Nothing is lost, nothing doubled.
+**One server**: everything a batch produces is queued on one MULTI/EXEC pipeline that also
+acknowledges the batch's entries, guarded by WATCH on the partition's lease (``queue_batch``): a
+worker that lost its partition commits nothing, and a worker killed before EXEC leaves its entries
+pending, to be processed again with the same state and therefore the same alert ids.
+
+**Redis Cluster**: a transaction spans one hash slot only, so streams/worker.py commits a batch in
+three steps over the same functions:
+
+1. ``queue_shared``: positions, latest fixes, tracks, the track store, reads, travel samples and
+   counters, on a plain pipeline (one round trip per node), before the partition's transaction. A
+   worker that dies after it and before step 2 has its batch processed again, so these are written
+   at least once, never lost (a fix may show twice; readers of the track store drop repeated
+   timestamps; ZADDs and the clock's maximum are idempotent);
+2. ``queue_partition`` in the partition's slot (its keys are tagged ``{cc:in:p}``, core/keys.py):
+   state, seen, last-seen, the acks and an *outbox* record of the batch's alerts and dead letters,
+   in one MULTI guarded by WATCH on the lease: all or nothing, as on one server;
+3. ``drain``: each outbox record's alerts are appended to ``cc:alerts`` by ``APPEND_ONCE``, a script
+   in the slot of ``cc:alerts`` that appends an alert only when ``SET NX`` of
+   ``{cc:alerts}:id:{alert_id}`` succeeds (alert ids are deterministic); then ``WAIT`` for a replica
+   of that node, and only then the record leaves the outbox. A worker that dies or loses a primary
+   between 2 and 3 leaves the record; the partition's next holder drains it before anything else.
+   A failover that lost an unreplicated step 2 has the entries processed again: same state, same
+   ids, appended once. Dead letters go the same way (``{cc:deadletter}:id:{stream}/{entry_id}``).
+
+Why one server keeps its single MULTI rather than the same three steps: the MULTI is one round
+trip where the steps take at least four and an id key per alert, for the same ``cc:alerts``.
 """
 
 from __future__ import annotations
 
+import logging
 import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
+import redis
 from redis.client import Pipeline as RedisPipeline
+from redis.exceptions import AskError, MovedError
 
 from core import tracks
-from core.keys import Keys
+from core.keys import Keys, track_bucket
 from core.model import Alert, Kind, Ping, Read, fmt_ts
+from core.redisio import TRANSIENT
 from core.travel import DEFAULT_LEARN_WINDOW_S, KEEP_PER_PAIR, TravelSample
-from streams.pipeline import BatchResult
+from streams.pipeline import BatchResult, DeadLetter
 
-__all__ = ["Scripts", "queue_alerts", "queue_batch", "queue_samples", "queue_track_store", "position_fields", "merge_reads", "MAX_TRACK",
-           "MAX_READS"]
+log = logging.getLogger("onemap.commit")
+
+__all__ = ["Scripts", "drain", "outbox_record", "queue_alerts", "queue_batch", "queue_partition", "queue_samples",
+           "queue_shared", "queue_track_store", "run_per_node", "track_calls", "position_fields", "merge_reads", "MAX_TRACK", "MAX_READS"]
 
 MAX_TRACK = 240  # fixes kept per subject: 10 min at 5 s is 120; room for 20 min
 MAX_READS = 20  # latest reads kept per checkpoint
@@ -31,14 +59,16 @@ POSITIONS_KEEP_S = 120  # the positions stream is for live screens only: two min
 ALERTS_MAXLEN = 500_000  # evidence: ~months at a city's rate; see the README on archiving
 DEADLETTER_MAXLEN = 100_000  # the newest dead letters; their count stays in cc:stats
 TRACK_TTL_MS = 86_400_000  # a subject's track goes a day after its last fix (storage only, not a rule)
+ONCE_TTL_S = 7 * 86_400  # how long an appended alert's id is remembered (cluster): far beyond any outbox's wait
+WAIT_MS = 500  # how long a drain waits for a replica to confirm an append before going on regardless
 # Push each fix onto its subject's track, trim every touched track and renew its time to live, in
-# one call per batch (ARGV: max length, TTL ms, then key, fix, key, fix ...). Keys are computed, so this runs on a single
-# Redis; under Redis Cluster tracks would be written per slot instead.
+# one call per batch on a single server, per track bucket on a cluster (KEYS: the track of each fix,
+# repeats allowed; ARGV: max length, TTL ms, then the fixes in the order of KEYS).
 PUSH_TRACKS = """
 local touched = {}
-for i = 3, #ARGV, 2 do
-  redis.call('LPUSH', ARGV[i], ARGV[i + 1])
-  touched[ARGV[i]] = true
+for i = 1, #KEYS do
+  redis.call('LPUSH', KEYS[i], ARGV[i + 2])
+  touched[KEYS[i]] = true
 end
 for key in pairs(touched) do
   redis.call('LTRIM', key, 0, tonumber(ARGV[1]) - 1)
@@ -47,20 +77,22 @@ end
 return 1
 """
 # The track store (core/tracks.py), in one call per batch with few arguments (encoding thousands of
-# arguments costs the worker more than Redis's work): ARGV = TTL ms, key prefix, then per event-time
-# hour: the hour and one payload of [u16 subject length][u32 bytes length][subject][records] per
-# subject. Appends each subject's records to {prefix}:trk:{subject}:{hour}, notes the subjects in
-# {prefix}:trkidx:{hour} (core.keys.Keys.trk / trk_hour) when the key is new, and sets its time to
-# live then: an hour's key expires the retention after its first write.
+# arguments costs the worker more than Redis's work): KEYS = one bucket's index set per (bucket, hour)
+# group ({{prefix}:trk:{bucket}}:idx:{hour}, core.keys.Keys.trk_hour); ARGV = TTL ms, then per group
+# the bucket's key start ({{prefix}:trk:{bucket}}:), the hour, and one payload of
+# [u16 subject length][u32 bytes length][subject][records] per subject. Appends each subject's
+# records to {start}{subject}:{hour}, notes the subject in the group's index set when the key is
+# new, and sets its time to live then: an hour's key expires the retention after its first write.
+# On a cluster one call per bucket: the keys it computes share the slot of its declared ones.
 STORE_TRACKS = """
-local ttl, prefix = ARGV[1], ARGV[2]
-for i = 3, #ARGV, 2 do
-  local hour, data, pos, subjects = ARGV[i], ARGV[i + 1], 1, {}
+local ttl = ARGV[1]
+for g = 1, #KEYS do
+  local start, hour, data, pos, subjects = ARGV[3 * g - 1], ARGV[3 * g], ARGV[3 * g + 1], 1, {}
   while pos <= #data do
     local slen, blen
     slen, blen, pos = struct.unpack('<I2I4', data, pos)
     local subject = string.sub(data, pos, pos + slen - 1)
-    local key = prefix .. ':trk:' .. subject .. ':' .. hour
+    local key = start .. subject .. ':' .. hour
     if redis.call('APPEND', key, string.sub(data, pos + slen, pos + slen + blen - 1)) == blen then
       redis.call('PEXPIRE', key, ttl)  -- a new key: its hour ends within the hour, so this is enough
       subjects[#subjects + 1] = subject
@@ -68,14 +100,27 @@ for i = 3, #ARGV, 2 do
     pos = pos + slen + blen
   end
   if #subjects > 0 then
-    local idx = prefix .. ':trkidx:' .. hour
     for j = 1, #subjects, 1000 do
-      redis.call('SADD', idx, unpack(subjects, j, math.min(j + 999, #subjects)))
+      redis.call('SADD', KEYS[g], unpack(subjects, j, math.min(j + 999, #subjects)))
     end
-    redis.call('PEXPIRE', idx, ttl)
+    redis.call('PEXPIRE', KEYS[g], ttl)
   end
 end
 return 1
+"""
+# Append each entry to a stream unless its id key exists (cluster mode: every key in the stream's
+# slot). KEYS[1] the stream, KEYS[2..] one id key per entry; ARGV[1] the id keys' TTL (s), ARGV[2]
+# the stream's approximate MAXLEN, ARGV[3..] each entry's fields as a JSON list [f, v, f, v, ...].
+# Returns how many were appended.
+APPEND_ONCE = """
+local n = 0
+for i = 2, #KEYS do
+  if redis.call('SET', KEYS[i], '1', 'NX', 'EX', ARGV[1]) then
+    redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', unpack(cjson.decode(ARGV[i + 1])))
+    n = n + 1
+  end
+end
+return n
 """
 MAX_CLOCK = """
 local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
@@ -121,11 +166,12 @@ class Scripts:
     clock: Any
     tracks: Any
     store: Any = None
+    once: Any = None
 
     @classmethod
     def register(cls, client: Any) -> Scripts:
         return cls(client.register_script(MAX_CLOCK), client.register_script(PUSH_TRACKS),
-                   client.register_script(STORE_TRACKS))
+                   client.register_script(STORE_TRACKS), client.register_script(APPEND_ONCE))
 
 
 def queue_alerts(pipe: RedisPipeline, keys: Keys, alerts: Iterable[Alert]) -> None:
@@ -133,57 +179,95 @@ def queue_alerts(pipe: RedisPipeline, keys: Keys, alerts: Iterable[Alert]) -> No
         pipe.xadd(keys.alerts, a.to_fields(), maxlen=ALERTS_MAXLEN, approximate=True)
 
 
-def _queue_positions(pipe: RedisPipeline, keys: Keys, p: int, pings: list[Ping], track_script: Any,
-                     wall_s: float) -> None:
-    """Publish accepted fixes: one positions entry per batch, latest per subject, tracks, unit last-seen.
+Call = tuple[Any, list[str], list[Any]]  # a script, its keys, its arguments
+
+
+def _queue_positions(pipe: RedisPipeline, keys: Keys, pings: list[Ping], wall_s: float) -> list[bytes]:
+    """Publish accepted fixes: one positions entry per batch and the latest per subject; returns each
+    fix's JSON (for its track).
 
     The positions stream keeps ``POSITIONS_KEEP_S`` of wall time (entry ids are wall time): a batch
     holds up to ``CC_BATCH`` fixes, so a count bound would mean hundreds of MB at a city's rate.
     """
     if not pings:
-        return
+        return []
     rows = [position_fields(ping) for ping in pings]
     pipe.xadd(keys.positions, {"fixes": orjson.dumps(rows)}, minid=f"{int((wall_s - POSITIONS_KEEP_S) * 1000)}-0",
               approximate=True)
-    latest: dict[str, bytes] = {}
-    track_args: list[Any] = [MAX_TRACK, TRACK_TTL_MS]
-    units: dict[str, float] = {}
-    for ping, fields in zip(pings, rows, strict=True):
-        blob = orjson.dumps(fields)
-        latest[ping.subject] = blob
+    blobs = [orjson.dumps(fields) for fields in rows]
+    pipe.hset(keys.last, mapping={ping.subject: blob for ping, blob in zip(pings, blobs, strict=True)})
+    return blobs
+
+
+def _list_calls(keys: Keys, pings: list[Ping], blobs: list[bytes], script: Any, cluster: bool) -> list[Call]:
+    lists: dict[int, tuple[list[str], list[bytes]]] = {}
+    for ping, blob in zip(pings, blobs, strict=True):
         if ping.kind is not Kind.OTHER:
-            track_args += (keys.track(ping.subject), blob)
-        if ping.kind is Kind.UNIT:
-            units[ping.subject] = ping.ts
-    pipe.hset(keys.last, mapping=latest)
-    if len(track_args) > 2:
-        track_script(args=track_args, client=pipe)
-    if units:
-        pipe.zadd(keys.lastseen(p), units)
+            names, values = lists.setdefault(track_bucket(ping.subject) if cluster else 0, ([], []))
+            names.append(keys.track(ping.subject))
+            values.append(blob)
+    return [(script, names, [MAX_TRACK, TRACK_TTL_MS, *values]) for names, values in lists.values()]
+
+
+def _store_calls(keys: Keys, pings: list[Ping], script: Any, retention_s: float, cluster: bool) -> list[Call]:
+    if retention_s <= 0 or script is None:
+        return []
+    store: dict[int, dict[int, dict[str, list[bytes]]]] = {}
+    pack = tracks.RECORD_STRUCT.pack
+    for ping in pings:
+        if ping.kind is not Kind.OTHER:
+            store.setdefault(track_bucket(ping.subject), {}).setdefault(tracks.hour_of(ping.ts), {}).setdefault(
+                ping.subject, []).append(pack(ping.ts, ping.lat, ping.lon, ping.speed_kmh))
+    calls: list[Call] = []
+    for bucket, hours in store.items():
+        if cluster or not calls:
+            calls.append((script, [], [int(retention_s * 1000)]))
+        names, args = calls[-1][1], calls[-1][2]
+        for hour, subjects in hours.items():
+            parts = []
+            for subject, records in subjects.items():
+                name, data = subject.encode("utf-8"), b"".join(records)
+                parts.append(_STORE_HEADER.pack(len(name), len(data)) + name + data)
+            names.append(keys.trk_hour(hour, bucket))
+            args.extend((f"{keys.trk_tag(bucket)}:", hour, b"".join(parts)))
+    return calls
+
+
+def track_calls(keys: Keys, pings: list[Ping], blobs: list[bytes], scripts: Scripts, retention_s: float,
+                cluster: bool = False) -> list[Call]:
+    """The script calls that push fixes onto tracks and into the track store (core/tracks.py; units
+    and monitored vehicles only): one of each per batch on a single server, one of each per track
+    bucket on a cluster. ``retention_s`` 0 stores nothing in the track store."""
+    return (_list_calls(keys, pings, blobs, scripts.tracks, cluster)
+            + _store_calls(keys, pings, scripts.store, retention_s, cluster))
 
 
 def queue_track_store(pipe: RedisPipeline, keys: Keys, pings: list[Ping], store_script: Any,
                       retention_s: float) -> None:
-    """Append the fixes of units and monitored vehicles to the track store, one APPEND per subject
-    and event-time hour (core/tracks.py); ``retention_s`` 0 stores nothing."""
-    if retention_s <= 0 or store_script is None:
-        return
-    by_hour: dict[int, dict[str, list[bytes]]] = {}
-    pack = tracks.RECORD_STRUCT.pack
-    for ping in pings:
-        if ping.kind is not Kind.OTHER:
-            by_hour.setdefault(tracks.hour_of(ping.ts), {}).setdefault(ping.subject, []).append(
-                pack(ping.ts, ping.lat, ping.lon, ping.speed_kmh))
-    if not by_hour:
-        return
-    args: list[Any] = [int(retention_s * 1000), keys.prefix]
-    for hour, subjects in by_hour.items():
-        parts = []
-        for subject, records in subjects.items():
-            name, blob = subject.encode("utf-8"), b"".join(records)
-            parts.append(_STORE_HEADER.pack(len(name), len(blob)) + name + blob)
-        args += (hour, b"".join(parts))
-    store_script(args=args, client=pipe)
+    """Append the fixes of units and monitored vehicles to the track store on ``pipe`` (one server:
+    one script call, one APPEND per subject and event-time hour; ``retention_s`` 0 stores nothing)."""
+    for script, names, args in _store_calls(keys, pings, store_script, retention_s, cluster=False):
+        script(keys=names, args=args, client=pipe)
+
+
+def run_per_node(client: Any, calls: list[Call]) -> None:
+    """Cluster: run script ``calls`` (each on keys of one slot) on one plain pipeline per node, a
+    round trip per node (a cluster pipeline runs no scripts, and one call at a time would be a round
+    trip each). A node gone, or one that has lost the slot (MOVED), refreshes the client's map of
+    slots and raises ``ConnectionError``: the worker retries the batch as after any disconnect."""
+    by_node: dict[str, tuple[Any, list[Call]]] = {}
+    for call in calls:
+        node = client.get_node_from_key(call[1][0])
+        by_node.setdefault(node.name, (node, []))[1].append(call)
+    try:
+        for node, group in by_node.values():
+            with client.get_redis_connection(node).pipeline(transaction=False) as pipe:
+                for script, names, args in group:
+                    script(keys=names, args=args, client=pipe)
+                pipe.execute()
+    except (*TRANSIENT, MovedError, AskError) as exc:  # past the cluster client: refresh its map of slots
+        client.nodes_manager.initialize()
+        raise redis.ConnectionError(f"cluster changed under a per-node pipeline: {exc}") from exc
 
 
 def queue_samples(pipe: RedisPipeline, keys: Keys, samples: Iterable[TravelSample],
@@ -200,6 +284,56 @@ def queue_samples(pipe: RedisPipeline, keys: Keys, samples: Iterable[TravelSampl
         pipe.zremrangebyrank(key, 0, -KEEP_PER_PAIR - 1)
 
 
+def batch_counters(result: BatchResult, outcome: bool = True) -> dict[str, int]:
+    """The ``cc:stats`` counters of a batch; with ``outcome`` also its alerts and dead letters (on
+    a cluster those are counted when the outbox is drained)."""
+    counters = dict(result.counters)
+    if outcome:
+        if result.dead:
+            counters["deadletter"] = counters.get("deadletter", 0) + len(result.dead)
+        counters["alerts"] = counters.get("alerts", 0) + len(result.alerts)
+    return {name: n for name, n in counters.items() if n}
+
+
+def dead_fields(d: DeadLetter) -> dict[str, str]:
+    return {"stream": d.stream, "entry_id": d.entry_id, "raw": d.raw, "error": d.error}
+
+
+def queue_partition(pipe: RedisPipeline, keys: Keys, p: int, result: BatchResult, states: dict[str, bytes],
+                    outbox: bytes | None = None) -> None:
+    """The writes in partition ``p``'s slot: state, seen, units' last-seen and (cluster) the outbox."""
+    if states:
+        pipe.hset(keys.state(p), mapping=states)
+    seen = {subject: float(st["seen"]) for subject, st in result.states.items() if "seen" in st}
+    if seen:
+        pipe.zadd(keys.seen(p), seen)
+    units = {ping.subject: ping.ts for ping in result.pings if ping.kind is Kind.UNIT}
+    if units:
+        pipe.zadd(keys.lastseen(p), units)
+    if outbox is not None:
+        pipe.rpush(keys.outbox(p), outbox)
+
+
+def queue_shared(pipe: RedisPipeline, keys: Keys, result: BatchResult, reads: dict[str, bytes], scripts: Scripts,
+                 wall_s: float, learn_window_s: float = DEFAULT_LEARN_WINDOW_S, track_retention_s: float = 0.0,
+                 cluster: bool = False) -> list[Call]:
+    """The writes outside the partition's slot: publication, tracks, the track store, reads, travel
+    samples and counters (on a cluster without the alerts and dead letters: ``drain`` counts those).
+    On a cluster the script calls of tracks and the track store are returned, for ``run_per_node``."""
+    blobs = _queue_positions(pipe, keys, result.pings, wall_s)
+    calls = track_calls(keys, result.pings, blobs, scripts, track_retention_s, cluster)
+    if not cluster:
+        for script, names, args in calls:
+            script(keys=names, args=args, client=pipe)
+    if reads:
+        pipe.hset(keys.reads, mapping=reads)
+    if result.samples:
+        queue_samples(pipe, keys, result.samples, learn_window_s)
+    for name, n in batch_counters(result, outcome=not cluster).items():
+        pipe.hincrby(keys.stats, name, n)
+    return calls if cluster else []
+
+
 def queue_batch(
     pipe: RedisPipeline,
     keys: Keys,
@@ -213,29 +347,71 @@ def queue_batch(
     learn_window_s: float = DEFAULT_LEARN_WINDOW_S,
     track_retention_s: float = 0.0,
 ) -> None:
-    """Queue everything of one batch on ``pipe`` (already in MULTI mode); ``wall_s`` (the wall clock)
-    only bounds what is stored, never a rule."""
+    """Queue everything of one batch on ``pipe`` (already in MULTI mode; one server); ``wall_s``
+    (the wall clock) only bounds what is stored, never a rule."""
     queue_alerts(pipe, keys, result.alerts)
-    if states:
-        pipe.hset(keys.state(p), mapping=states)
-    seen = {subject: float(st["seen"]) for subject, st in result.states.items() if "seen" in st}
-    if seen:
-        pipe.zadd(keys.seen(p), seen)
-    _queue_positions(pipe, keys, p, result.pings, scripts.tracks, wall_s)
-    queue_track_store(pipe, keys, result.pings, scripts.store, track_retention_s)
-    if reads:
-        pipe.hset(keys.reads, mapping=reads)
-    if result.samples:
-        queue_samples(pipe, keys, result.samples, learn_window_s)
+    queue_partition(pipe, keys, p, result, states)
+    queue_shared(pipe, keys, result, reads, scripts, wall_s, learn_window_s, track_retention_s)
     if clock is not None:
         scripts.clock(keys=[keys.clock], args=[repr(clock)], client=pipe)
     for d in result.dead:
-        pipe.xadd(keys.deadletter, {"stream": d.stream, "entry_id": d.entry_id, "raw": d.raw, "error": d.error},
-                  maxlen=DEADLETTER_MAXLEN, approximate=True)
-    counters = dict(result.counters)
-    if result.dead:
-        counters["deadletter"] = counters.get("deadletter", 0) + len(result.dead)
-    counters["alerts"] = counters.get("alerts", 0) + len(result.alerts)
-    for name, n in counters.items():
-        if n:
-            pipe.hincrby(keys.stats, name, n)
+        pipe.xadd(keys.deadletter, dead_fields(d), maxlen=DEADLETTER_MAXLEN, approximate=True)
+
+
+# --- cluster: the outbox ---------------------------------------------------------------------------
+def outbox_record(alerts: Iterable[Alert], dead: Iterable[DeadLetter] = ()) -> bytes | None:
+    """One outbox entry: the alerts (their fields) and dead letters of a commit; ``None`` when empty.
+
+    >>> outbox_record([]) is None
+    True
+    """
+    record = {"alerts": [a.to_fields() for a in alerts], "dead": [dead_fields(d) for d in dead]}
+    return orjson.dumps(record) if record["alerts"] or record["dead"] else None
+
+
+def _append_once(script: Any, stream: str, ids: list[str], rows: list[dict[str, str]], maxlen: int) -> int:
+    if not rows:
+        return 0
+    args: list[Any] = [ONCE_TTL_S, maxlen]
+    args += [orjson.dumps([x for kv in row.items() for x in kv]) for row in rows]
+    return int(script(keys=[stream, *ids], args=args))
+
+
+def _replicated(client: Any, names: list[str]) -> None:
+    """Wait (``WAIT 1``, at most ``WAIT_MS``) until a replica of each node holding ``names`` has the
+    writes so far, so a failover right after cannot lose them; nodes without replicas, no wait. A
+    replica that does not answer in time is logged, not waited for forever: alerts keep flowing."""
+    nodes = {}
+    for name in names:
+        slot = client.keyslot(name)
+        if len(client.nodes_manager.slots_cache.get(slot, [])) > 1:
+            node = client.get_node_from_key(name)
+            nodes[node.name] = node
+    for node in nodes.values():
+        if int(client.execute_command("WAIT", 1, WAIT_MS, target_nodes=node)) < 1:
+            log.warning("no replica of %s confirmed the appended alerts within %d ms", node.name, WAIT_MS)
+
+
+def drain(client: Any, keys: Keys, p: int, scripts: Scripts, records: list[Any] | None = None) -> int:
+    """Append the outbox records of partition ``p`` (all, or ``records`` just pushed) to
+    ``cc:alerts`` and ``cc:deadletter`` exactly once, then take them out; the alerts appended."""
+    if records is None:
+        records = client.lrange(keys.outbox(p), 0, -1)
+    total = 0
+    for raw in records:
+        record = orjson.loads(raw)
+        alerts, dead = record.get("alerts", []), record.get("dead", [])
+        n = _append_once(scripts.once, keys.alerts, [keys.alert_once(a["alert_id"]) for a in alerts], alerts,
+                         ALERTS_MAXLEN)
+        d = _append_once(scripts.once, keys.deadletter,
+                         [keys.deadletter_once(x["stream"], x["entry_id"]) for x in dead], dead, DEADLETTER_MAXLEN)
+        _replicated(client, ([keys.alerts] if alerts else []) + ([keys.deadletter] if dead else []))
+        with client.pipeline(transaction=False) as pipe:
+            if n:
+                pipe.hincrby(keys.stats, "alerts", n)
+            if d:
+                pipe.hincrby(keys.stats, "deadletter", d)
+            pipe.lrem(keys.outbox(p), 1, raw)
+            pipe.execute()
+        total += n
+    return total

@@ -1,6 +1,6 @@
 """Partition ownership: each input partition is processed by one worker at a time.
 
-A worker owns partition ``p`` while its token holds the lease ``cc:lease:{p}`` (``core.lease``,
+A worker owns partition ``p`` while its token holds the lease ``{cc:in:p}:lease`` (``core.lease``,
 renewed well before it expires). Workers count each other through their health keys and take a
 fair share, so starting a second worker moves half the partitions to it; a killed worker's
 partitions are taken over when its leases expire.

@@ -2,7 +2,7 @@
 
 Reads its partitions of ``cc:in:{p}`` through the consumer group, runs each batch through
 ``streams.pipeline.Pipeline`` and commits alerts, state, publication and acks in one
-transaction (streams/commit.py). On taking a partition it first claims and re-processes the
+transaction on a single server, in three steps on a Redis Cluster (streams/commit.py). On taking a partition it first claims and re-processes the
 entries a previous owner left pending (XAUTOCLAIM), dead-lettering any delivered too often.
 SIGTERM stops reading, finishes the batch in hand, releases the leases and exits.
 """
@@ -26,13 +26,25 @@ from core.keys import Keys
 from core.lease import new_token
 from core.model import Alert
 from core.producer import subject_of
-from core.redisio import connect
+from core.redisio import TRANSIENT, connect, decodes, is_cluster
 from core.settings import Settings
 from core.values import text
-from streams.commit import DEADLETTER_MAXLEN, Scripts, merge_reads, queue_alerts, queue_batch
+from streams.commit import (
+    DEADLETTER_MAXLEN,
+    Scripts,
+    dead_fields,
+    drain,
+    merge_reads,
+    outbox_record,
+    queue_alerts,
+    queue_batch,
+    queue_partition,
+    queue_shared,
+    run_per_node,
+)
 from streams.housekeeping import CACHE_MAX, bound_cache, expire_silent, trim_input
 from streams.partitions import Partitions
-from streams.pipeline import BatchResult, Entry, Pipeline
+from streams.pipeline import BatchResult, DeadLetter, Entry, Pipeline
 
 __all__ = ["Worker", "main"]
 
@@ -43,6 +55,7 @@ HOUSEKEEPING_S = 60.0  # trimming inputs and expiring silent subjects: once a mi
 MAINTENANCE_S = 2.0
 OFFLINE_CHECK_S = 0.5
 BACKOFF_MIN_S, BACKOFF_MAX_S = 0.25, 8.0  # reconnecting to Redis: doubling waits between these
+IDLE_POLL_S = 0.02  # cluster: nothing new on any partition, wait this long before reading again
 
 
 class LostLease(Exception):
@@ -62,9 +75,10 @@ class Worker:
         block_ms: int = 1000,
         lease_ttl_ms: int | None = None,
     ) -> None:
-        if not client.connection_pool.connection_kwargs.get("decode_responses"):
+        if not decodes(client):
             raise ValueError("Worker needs a client made with decode_responses=True")
         self.client, self.settings = client, settings
+        self.cluster = is_cluster(client)  # commit in three steps, read each partition on its own
         self.keys = Keys(settings.prefix)
         self.name = name or settings.worker_name or f"{socket.gethostname()}-{os.getpid()}"
         self.token = new_token(self.name)  # lease owner and consumer: unique to this process
@@ -74,6 +88,7 @@ class Worker:
                                  lease_ttl_ms or settings.lease_ttl_ms)
         self.cache: dict[int, dict[str, bytes]] = {}  # partition -> subject -> stored state JSON
         self.recovering: set[int] = set()
+        self.undrained: set[int] = set()  # cluster: partitions whose outbox may hold records
         # partitions whose stream has been read to the end: only their units can be judged silent
         self.caught_up: set[int] = set()
         self._careful = False  # re-reading pending entries one by one after a failure
@@ -108,7 +123,7 @@ class Worker:
                         log.warning("worker %s: Redis is back after %.1f s; resuming pending entries",
                                     self.name, time.monotonic() - down_since)
                         down_since, backoff = None, BACKOFF_MIN_S
-                except (redis.ConnectionError, redis.TimeoutError) as exc:
+                except TRANSIENT as exc:  # a dropped connection, or a cluster in a failover
                     if down_since is None:
                         down_since = time.monotonic()
                         self.reconnects += 1
@@ -133,11 +148,15 @@ class Worker:
         if not self.leases.owned:
             time.sleep(self.block_ms / 1000)
             return 0
+        for p in sorted(self.undrained & self.leases.owned):
+            drain(self.client, self.keys, p, self._scripts)
+            self.undrained.discard(p)
         handled = sum(self._recover(p) for p in sorted(self.recovering))
         streams = {self.keys.input(p): ">" for p in sorted(self.leases.owned - self.recovering)}
         if streams:
             block = None if handled else self.block_ms
-            reply = self.client.xreadgroup(self.keys.group, self.token, streams, count=self.batch, block=block)
+            reply = self._read_each(streams, block) if self.cluster else self.client.xreadgroup(
+                self.keys.group, self.token, streams, count=self.batch, block=block)
             self.caught_up |= self.leases.owned - self.recovering
             for stream, entries in reply or []:
                 p = self._partition(stream)
@@ -147,6 +166,18 @@ class Worker:
         if time.monotonic() - self._last_offline_check >= OFFLINE_CHECK_S:
             self.check_offline()
         return handled
+
+    def _read_each(self, streams: dict[str, str], block: int | None) -> list[Any]:
+        """Cluster: one XREADGROUP per partition (each stream has a slot of its own), on one
+        pipeline (a round trip per node); when nothing came and ``block`` asks to wait, a short
+        sleep stands in for BLOCK, which one call over many slots cannot do."""
+        with self.client.pipeline(transaction=False) as pipe:
+            for stream in streams:
+                pipe.xreadgroup(self.keys.group, self.token, {stream: ">"}, count=self.batch)
+            reply = [row for rows in pipe.execute() for row in rows or []]
+        if not reply and block:
+            time.sleep(min(block / 1000, IDLE_POLL_S))
+        return reply
 
     def maintain(self) -> None:
         """Heartbeat, lease renewal and rebalancing."""
@@ -162,6 +193,8 @@ class Worker:
             log.info("worker %s took partition %d", self.name, p)
             self._claim_pending(p)
             self.recovering.add(p)
+            if self.cluster:
+                self.undrained.add(p)  # a previous owner may have died before appending its alerts
         for p in sorted(self.leases.owned - gained):
             self._sweep(p)
         if time.monotonic() - self._last_housekeeping >= HOUSEKEEPING_S:
@@ -200,6 +233,8 @@ class Worker:
         self.cache.clear()
         self.recovering |= self.leases.owned
         self.caught_up -= self.leases.owned  # nobody is silent until the backlog is read again
+        if self.cluster:
+            self.undrained |= self.leases.owned
 
     def shutdown(self) -> None:
         self.leases.release_all()
@@ -212,6 +247,7 @@ class Worker:
 
     def _drop(self, p: int) -> None:
         self.cache.pop(p, None)
+        self.undrained.discard(p)
         self.recovering.discard(p)
         self.caught_up.discard(p)
 
@@ -239,6 +275,8 @@ class Worker:
         and re-read each owned partition's pending entries."""
         self.cache.clear()
         self._careful = True
+        if self.cluster:
+            self.undrained |= self.leases.owned  # a drain may have been what failed
         for p in sorted(self.leases.owned):
             self._claim_pending(p)
             self.recovering.add(p)
@@ -249,8 +287,16 @@ class Worker:
         raw = orjson.dumps({text(k): text(v) for k, v in found[0][1].items()}).decode() if found else "{}"
         error = f"delivered {deliveries} times without being committed; giving up"
         log.error("dead-lettering %s %s: %s", key, entry_id, error)
+        if self.cluster:
+            record = outbox_record([], [DeadLetter(key, entry_id, raw, error)])
+            with self.client.pipeline(transaction=True) as pipe:
+                pipe.rpush(self.keys.outbox(p), record)
+                pipe.xack(key, self.keys.group, entry_id)
+                pipe.execute()
+            drain(self.client, self.keys, p, self._scripts, [record])
+            return
         with self.client.pipeline(transaction=True) as pipe:
-            pipe.xadd(self.keys.deadletter, {"stream": key, "entry_id": entry_id, "raw": raw, "error": error},
+            pipe.xadd(self.keys.deadletter, dead_fields(DeadLetter(key, entry_id, raw, error)),
                       maxlen=DEADLETTER_MAXLEN, approximate=True)
             pipe.hincrby(self.keys.stats, "deadletter", 1)
             pipe.xack(key, self.keys.group, entry_id)
@@ -309,6 +355,16 @@ class Worker:
     def _commit(self, p: int, result: BatchResult, states: dict[str, bytes], ids: list[str]) -> None:
         newest = max([e.ts for e in result.pings] + [r.ts for r in result.reads], default=None)
         clock = newest if self.clock is None or (newest is not None and newest > self.clock) else None
+        if self.cluster:
+            self._commit_cluster(p, result, states, ids, clock)
+        else:
+            self._commit_single(p, result, states, ids, clock)
+        if clock is not None:
+            self.clock = clock
+
+    def _commit_single(self, p: int, result: BatchResult, states: dict[str, bytes], ids: list[str],
+                       clock: float | None) -> None:
+        """Everything in one MULTI (streams/commit.py: why one server keeps it)."""
         lease = self.keys.lease(p)
         with self.client.pipeline(transaction=True) as pipe:
             try:
@@ -327,8 +383,36 @@ class Worker:
                 pipe.execute()
             except redis.WatchError:
                 raise LostLease from None
+
+    def _commit_cluster(self, p: int, result: BatchResult, states: dict[str, bytes], ids: list[str],
+                        clock: float | None) -> None:
+        """The three steps of streams/commit.py: shared writes, the partition's transaction (with the
+        outbox), then the outbox drained into ``cc:alerts`` exactly once."""
+        if text(self.client.get(self.keys.lease(p)) or "") != self.token:
+            raise LostLease  # checked again under WATCH below; this spares a lost worker the shared writes
+        with self.client.pipeline(transaction=False) as pipe:
+            reads = self._merged_reads(self.client, result)
+            calls = queue_shared(pipe, self.keys, result, reads, self._scripts, time.time(),
+                                 self.settings.learn_window_s, self.settings.track_retention_s, cluster=True)
+            pipe.execute()
         if clock is not None:
-            self.clock = clock
+            calls.append((self._scripts.clock, [self.keys.clock], [repr(clock)]))
+        run_per_node(self.client, calls)
+        lease = self.keys.lease(p)
+        with self.client.pipeline(transaction=True) as pipe:
+            try:
+                pipe.watch(lease)
+                if text(pipe.get(lease) or "") != self.token:
+                    raise LostLease
+                record = outbox_record(result.alerts + self._ended_silences(pipe, p, result), result.dead)
+                pipe.multi()
+                queue_partition(pipe, self.keys, p, result, states, record)
+                pipe.xack(self.keys.input(p), self.keys.group, *ids)
+                pipe.execute()
+            except redis.WatchError:
+                raise LostLease from None
+        if record is not None:
+            drain(self.client, self.keys, p, self._scripts, [record])
 
     def _ended_silences(self, pipe: Any, p: int, result: BatchResult) -> list[Alert]:
         """The unit_offline alerts of silences this batch ended that nobody raised yet: a silence
@@ -386,14 +470,20 @@ class Worker:
                 pipe.watch(lease)
                 if text(pipe.get(lease) or "") != self.token:
                     return
+                record = outbox_record(alerts) if self.cluster else None
                 pipe.multi()
-                queue_alerts(pipe, self.keys, alerts)
+                if record is not None:
+                    pipe.rpush(self.keys.outbox(p), record)
+                elif not self.cluster:
+                    queue_alerts(pipe, self.keys, alerts)
+                    if alerts:
+                        pipe.hincrby(self.keys.stats, "alerts", len(alerts))
                 pipe.zrem(self.keys.lastseen(p), *units)
-                if alerts:
-                    pipe.hincrby(self.keys.stats, "alerts", len(alerts))
                 pipe.execute()
             except redis.WatchError:
                 return
+        if record is not None:
+            drain(self.client, self.keys, p, self._scripts, [record])
 
 
 def main() -> None:

@@ -42,6 +42,7 @@ from limits.strategies import MovingWindowRateLimiter
 
 from core.audit import SERVER_SOURCE, append_audit, http_source
 from core.keys import Keys
+from core.redisio import storage_uri
 from core.settings import Settings
 from web.i18n import lang_of
 from web.pages import WALL, is_page_route, page_of
@@ -179,7 +180,7 @@ class _SignIn:
 
     def __init__(self, settings: Settings, client: redis.Redis, keys: Keys, store: _Store) -> None:
         self.settings, self.client, self.keys, self.store = settings, client, keys, store
-        self.limiter = MovingWindowRateLimiter(storage_from_string(settings.redis_url or "memory://"))
+        self.limiter = MovingWindowRateLimiter(storage_from_string(storage_uri(settings.redis_url or "memory://")))
         self.rate = parse_rate(settings.rate_sign_in)
 
     def audit(self, actor: str, action: str) -> None:

@@ -50,6 +50,7 @@ from city.citypack import CityPack
 from city.geo import ZoneIndex
 from core.keys import Keys
 from core.lease import Lease, new_token
+from core.redisio import xread
 from core.settings import DEFAULT_ESCALATE_S
 from core.values import text
 from web import store as webstore
@@ -212,7 +213,7 @@ class Bridge:
 
     def read_once(self) -> None:
         """One ``XREAD BLOCK`` over the streams; results go to the pending batches (orders at once)."""
-        replies = self.client.xread(self.ids, count=1000, block=self.block_ms) or []
+        replies = xread(self.client, self.ids, count=1000, block=self.block_ms)
         k = self.keys
         for stream, entries in replies:
             name = text(stream)

@@ -29,6 +29,7 @@ import redis
 
 from city.citypack import CityPack
 from core.keys import Keys
+from core.redisio import xread
 from core.travel import DEFAULT_LEARN_WINDOW_S
 from core.values import text
 from web import orders as wo
@@ -99,7 +100,7 @@ class DispatchLoop:
 
     def read_once(self) -> None:
         """One ``XREAD BLOCK``: new alerts may be auto-dispatched; orders and answers are announced."""
-        replies = self.client.xread(self.ids, count=500, block=self.block_ms) or []
+        replies = xread(self.client, self.ids, count=500, block=self.block_ms)
         for stream, entries in replies:
             name = text(stream)
             if not entries:

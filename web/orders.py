@@ -24,6 +24,7 @@ from api.candidates import Candidate
 from city.citypack import CityPack
 from core.audit import SERVER_SOURCE, append_audit
 from core.keys import Keys
+from core.redisio import is_cluster, mget, sunion, together
 from core.travel import DEFAULT_LEARN_WINDOW_S
 from core.values import text
 from web.views import dispatch as vdp
@@ -56,7 +57,7 @@ def _load(client: redis.Redis, keys: Keys, order_ids: Iterable[str]) -> list[dic
 def open_orders(client: redis.Redis, keys: Keys, unit_ids: Iterable[str]) -> list[dict[str, Any]]:
     """Every order neither cleared nor declined, of the given units."""
     sets = [keys.open_orders(u) for u in unit_ids]
-    return _load(client, keys, (text(x) for x in client.sunion(sets))) if sets else []
+    return _load(client, keys, (text(x) for x in sunion(client, sets))) if sets else []
 
 
 def recent_answers(client: redis.Redis, keys: Keys, count: int = ACK_TAIL) -> list[dict[str, str]]:
@@ -84,7 +85,7 @@ def auto_order_ids(client: redis.Redis, keys: Keys, orders: Iterable[dict[str, A
     orders = list(orders)
     if not orders:
         return set()
-    got = client.mget([keys.auto_claim(str(o["alert_id"])) for o in orders])
+    got = mget(client, [keys.auto_claim(str(o["alert_id"])) for o in orders])
     return {str(o["order_id"]) for o, v in zip(orders, got, strict=True) if v is not None and text(v) == o["order_id"]}
 
 
@@ -92,6 +93,16 @@ def escalate(client: redis.Redis, keys: Keys, order: dict[str, Any], clock: floa
     """Mark ``order`` escalated and audit it (actor: who issued it), once; ``False`` when it already
     was, or it was answered meanwhile."""
     oid = str(order["order_id"])
+    if is_cluster(client):  # the two hashes lie in two slots: HSETNX makes the escalation once
+        raw = client.hget(keys.orders, oid)
+        current = orjson.loads(raw) if raw is not None else {}
+        if current.get("status") != api_dispatch.NEW or not client.hsetnx(
+                keys.escalated, oid, orjson.dumps({"ts": clock, "after_s": accept_s})):
+            return False
+        append_audit(client, keys, str(current.get("issued_by") or order.get("issued_by")), ESCALATE, oid,
+                     {"reason": f"not accepted in {accept_s:g} s", "alert_id": current.get("alert_id"),
+                      "unit": current.get("unit")}, source=SERVER_SOURCE)
+        return True
     with client.pipeline(transaction=True) as pipe:
         while True:
             try:
@@ -126,6 +137,16 @@ def auto_state(client: redis.Redis, keys: Keys) -> dict[str, dict[str, Any]]:
 def set_auto(client: redis.Redis, keys: Keys, alert_type: str, on: bool, username: str, source: str = "") -> bool:
     """Switch auto-dispatch for ``alert_type`` on (remembering who and where ``cc:alerts`` ends now)
     or off, with its audit entry; ``False`` when it already was so (nothing written)."""
+    if is_cluster(client):  # switch and alerts lie in two slots: HSETNX / HDEL make the switch once
+        tail = client.xrevrange(keys.alerts, count=1)
+        after = text(tail[0][0]) if tail else "0-0"
+        changed = (client.hsetnx(keys.auto_dispatch, alert_type, orjson.dumps({"by": username, "after": after}))
+                   if on else client.hdel(keys.auto_dispatch, alert_type))
+        if not changed:
+            return False
+        append_audit(client, keys, f"user:{username}", AUTO_ON if on else AUTO_OFF, alert_type,
+                     {"after": after} if on else {}, source=source)
+        return True
     with client.pipeline(transaction=True) as pipe:
         while True:
             try:
@@ -167,7 +188,7 @@ def auto_dispatch(client: redis.Redis, keys: Keys, city: CityPack, alert: dict[s
     by = f"user:{state.get('by')}"
     order = api_dispatch.issue_order(client, keys, city, alert, pick.unit, "", issued_by=by,
                                      source=SERVER_SOURCE, window_s=window_s)
-    with client.pipeline(transaction=True) as pipe:
+    with together(client) as pipe:
         pipe.set(claim, order["order_id"], ex=CLAIM_TTL_S)
         append_audit(pipe, keys, by, AUTO, order["order_id"],
                      {"alert_id": str(alert["alert_id"]), "type": str(alert.get("type")), "unit": pick.unit},

@@ -181,7 +181,9 @@ class Replayer:
     def flush(self) -> int:
         """Delete every key of the sandbox prefix (and only those); how many."""
         pattern = self.keys.prefix.replace("\\", "\\\\").replace("*", "\\*").replace("?", "\\?").replace("[", "\\[")
-        doomed = list(self.client.scan_iter(match=f"{pattern}:*", count=1000))
+        # "{prefix:..." too: the keys with a Cluster hash tag (core/keys.py) start with a brace
+        doomed = [k for match in (f"{pattern}:*", f"{{{pattern}:*")
+                  for k in self.client.scan_iter(match=match, count=1000)]
         for i in range(0, len(doomed), 500):
             self.client.unlink(*doomed[i:i + 500])
         return len(doomed)

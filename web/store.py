@@ -16,6 +16,7 @@ import redis
 from core.audit import append_audit
 from core.health import live_workers
 from core.keys import Keys
+from core.redisio import is_cluster
 from core.values import text
 from web.views.live import Row, alert_row, fix_row, stream_id_key
 
@@ -147,6 +148,15 @@ def write_acks(client: redis.Redis, keys: Keys, alert_ids: list[str], officer: s
     ids = list(dict.fromkeys(alert_ids))
     ack = orjson.dumps({"by": officer, "note": note, "ts": ts} | ({"incident": incident} if incident else {}))
     detail = {"note": note} | ({"incident": incident} if incident else {})
+    if is_cluster(client):  # acks and audit lie in two slots: HSETNX makes each ack once
+        with client.pipeline(transaction=False) as pipe:
+            for aid in ids:
+                pipe.hsetnx(keys.alert_acks, aid, ack)
+            todo = [aid for aid, fresh in zip(ids, pipe.execute(), strict=True) if fresh]
+            for aid in todo:
+                append_audit(pipe, keys, officer, ACK_ACTION, aid, detail, ts, source=source)
+            pipe.execute()
+        return todo
     with client.pipeline(transaction=True) as pipe:
         while True:
             try:

@@ -32,6 +32,7 @@ from core.alerts import find_alert
 from core.audit import append_audit
 from core.keys import Keys
 from core.model import OFFICER_HELP, Severity, fmt_ts, make_alert_id
+from core.redisio import together
 from core.values import text
 from web.auth import UNIT_PAGE, request_source, signed_in
 from web.i18n import lang_of
@@ -135,7 +136,7 @@ def raise_help(client: redis.Redis, keys: Keys, city: CityPack, unit: str, actor
               "text": f"{callsign} ({unit}) needs help"}
     if not client.set(keys.help_once(alert_id), "1", nx=True, ex=HELP_ONCE_S):
         return fields  # already appended
-    with client.pipeline(transaction=True) as pipe:
+    with together(client) as pipe:
         pipe.xadd(keys.alerts, fields)
         append_audit(pipe, keys, actor, OFFICER_HELP, alert_id, {"unit": unit, "lat": lat, "lon": lon},
                      source=source)
