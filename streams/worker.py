@@ -30,6 +30,7 @@ from core.redisio import connect
 from core.settings import Settings
 from core.values import text
 from streams.commit import DEADLETTER_MAXLEN, Scripts, merge_reads, queue_alerts, queue_batch
+from streams.fastpath import FastPipeline
 from streams.housekeeping import CACHE_MAX, bound_cache, expire_silent, trim_input
 from streams.partitions import Partitions
 from streams.pipeline import BatchResult, Entry, Pipeline
@@ -69,7 +70,7 @@ class Worker:
         self.name = name or settings.worker_name or f"{socket.gethostname()}-{os.getpid()}"
         self.token = new_token(self.name)  # lease owner and consumer: unique to this process
         self.batch, self.block_ms = batch or settings.batch, block_ms
-        self.pipeline = Pipeline(city, settings.partitions, settings.state_retention_s)
+        self.pipeline: Pipeline = FastPipeline(city, settings.partitions, settings.state_retention_s)
         self.leases = Partitions(client, self.keys, settings.partitions, self.token,
                                  lease_ttl_ms or settings.lease_ttl_ms)
         self.cache: dict[int, dict[str, bytes]] = {}  # partition -> subject -> stored state JSON
