@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import shapely
 
 from city.citypack import CityPack
 from city.geo import haversine_m, haversine_m_np
@@ -45,10 +46,12 @@ __all__ = ["FastPipeline"]
 log = logging.getLogger(__name__)
 
 _NAN = math.nan
+_NO_ZONES: frozenset[str] = frozenset()
 _FATIGUE_KEYS = frozenset({"drive", "slow", "alerted"})
 # numpy's sin/cos may differ from the math module's in the last bits: a distance or speed this close
 # (relatively) to a filter's threshold is computed again the reference's way
 _GUARD = 1e-9
+HOMES_MAX = 1_000_000  # subjects whose partition is remembered
 
 
 class FastPipeline(Pipeline):
@@ -64,6 +67,11 @@ class FastPipeline(Pipeline):
         self._detectors = {r.name: r.detect for r in (*GPS_DETECTORS, *ANPR_DETECTORS)}
         self._shortcuts = self._make_shortcuts()
         self.last_fast = 0  # how many entries of the last batch took the fast path
+        self._homes: dict[str, int] = {}  # subject -> partition
+        ids = [z.id for z in self.ctx.zones.zones]
+        self._single = np.empty(len(ids), dtype=object)  # zone index -> the frozenset of that zone alone
+        for j, zid in enumerate(ids):
+            self._single[j] = frozenset((zid,))
 
     # --- the reference path, traced ------------------------------------------------------------
     def _detect(self, event: Any, st: dict[str, Any], out: BatchResult) -> None:
@@ -109,30 +117,37 @@ class FastPipeline(Pipeline):
 
     def _columns(self, entries: Sequence[Entry], partition: int | None) -> _Columns | None:
         """The entries the fast path takes (None: none), their fields as columns."""
-        keys: list[str | None] = []
-        for e in entries:
+        counts: dict[str, int] = {}  # entries per subject (gps or anpr): a subject seen twice is the reference's
+        homes = self._homes
+        if len(homes) > HOMES_MAX:
+            homes.clear()
+        parts = self.partitions if partition is not None else None
+        found: list[tuple[Any, ...]] = []
+        for i, e in enumerate(entries):
             f = e.fields
             kind = f.get("type")
             raw = f.get("id") if kind == "gps" else f.get("plate") if kind == "anpr" else None
-            keys.append(raw.strip() if isinstance(raw, str) else None)
-        counts = Counter(keys)
-        check = partition is not None and bool(self.partitions)
-        rows: list[tuple[Any, ...]] = []
-        for i, e in enumerate(entries):
-            key = keys[i]
-            if key is None or counts[key] != 1 or not key or len(key) > MAX_ID_LEN or "\ufffd" in key:
+            if not isinstance(raw, str):
                 continue
-            f = e.fields
-            if f.get("type") != "gps" or (check and partition_of(key, self.partitions or 1) != partition):
+            key = raw.strip()
+            counts[key] = counts.get(key, 0) + 1
+            if kind != "gps" or not key or len(key) > MAX_ID_LEN or "\ufffd" in key:
                 continue
+            if parts:
+                home = homes.get(key)
+                if home is None:
+                    home = homes[key] = partition_of(key, parts)
+                if home != partition:
+                    continue
             sp, hd, ac = f.get("speed"), f.get("heading"), f.get("accuracy")
             try:
-                rows.append((i, key, float(f["lat"]), float(f["lon"]), float(f["ts"]),
-                             None if sp is None or not sp.strip() else float(sp),
-                             None if hd is None or not hd.strip() else float(hd),
-                             None if ac is None or not ac.strip() else float(ac)))
+                found.append((i, key, float(f["lat"]), float(f["lon"]), float(f["ts"]),
+                              None if sp is None or not sp.strip() else float(sp),
+                              None if hd is None or not hd.strip() else float(hd),
+                              None if ac is None or not ac.strip() else float(ac)))
             except (KeyError, ValueError, TypeError, AttributeError):
                 continue  # missing or spelled some other way: the reference parses it (or dead-letters it)
+        rows = [r for r in found if counts[r[1]] == 1]
         if not rows:
             return None
         index, subjects, lat, lon, ts, speed, heading, acc = zip(*rows, strict=True)
@@ -187,7 +202,7 @@ class FastPipeline(Pipeline):
                     ts_list[k] - last_ts[k]) * 3.6
         # enrich: zones (one tree query), the limit in force, local time, identity
         ctx, city = self.ctx, self.city
-        zones = ctx.zones.membership(lon[kept], lat[kept])
+        zones = self._zones(lon[kept], lat[kept])
         default, limits, identity = city.default_speed_limit, self._limits, self._identity
         lat_list, lon_list = lat.tolist(), lon.tolist()
         index, heading, acc = cols.index, cols.heading, cols.accuracy
@@ -216,6 +231,25 @@ class FastPipeline(Pipeline):
             mine.pings.append((i, ping))
             self._rules(ping, st, i, who[2], mine)
         return mine
+
+    def _zones(self, lons: Any, lats: Any) -> list[frozenset[str]]:
+        """``ZoneIndex.membership`` (one STRtree query): points in exactly one zone (most, in a city
+        tiled by patrol zones) are mapped by array indexing, the others by ``membership`` itself."""
+        index = self.ctx.zones
+        n = len(lons)
+        if not index.zones:
+            return index.membership(lons, lats)
+        point, zone = index.tree.query(shapely.points(lons, lats), predicate="intersects")
+        per_point = np.bincount(point, minlength=n)
+        out = np.full(n, _NO_ZONES, dtype=object)
+        one = per_point[point] == 1
+        out[point[one]] = self._single[zone[one]]
+        several = np.flatnonzero(per_point > 1)
+        if len(several):
+            for k, zs in zip(several.tolist(), index.membership(lons[several], lats[several]), strict=True):
+                out[k] = zs
+        zones: list[frozenset[str]] = out.tolist()
+        return zones
 
     def _who(self, subject: str) -> tuple[Kind, str | None, tuple[str, ...]]:
         """Kind, category and the names of the rules that concern a subject (enrich_identity, _rules_for)."""
