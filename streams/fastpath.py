@@ -36,7 +36,6 @@ from core.keys import partition_of
 from core.model import Alert, Kind, Ping
 from core.timeutil import in_window
 from core.values import MAX_ID_LEN
-from streams.enrichers import enrich_identity
 from streams.filters import MAX_JUMP_KMH, MAX_TS, MIN_JUMP_M
 from streams.pipeline import ANPR_DETECTORS, GPS_DETECTORS, BatchResult, Entry, Pipeline
 from streams.rules import unit_offline
@@ -64,6 +63,7 @@ class FastPipeline(Pipeline):
         self._limits: dict[frozenset[str], float] = {}
         self._forbids: dict[frozenset[str], frozenset[str]] = {}
         self._identity: dict[str, tuple[Kind, str | None, tuple[str, ...]]] = {}
+        self._names: dict[tuple[Kind, str | None], tuple[str, ...]] = {}
         self._detectors = {r.name: r.detect for r in (*GPS_DETECTORS, *ANPR_DETECTORS)}
         self._shortcuts = self._make_shortcuts()
         self.last_fast = 0  # how many entries of the last batch took the fast path
@@ -252,10 +252,18 @@ class FastPipeline(Pipeline):
         return zones
 
     def _who(self, subject: str) -> tuple[Kind, str | None, tuple[str, ...]]:
-        """Kind, category and the names of the rules that concern a subject (enrich_identity, _rules_for)."""
-        probe = Ping(subject, 0.0, 0.0, 0.0)
-        enrich_identity([probe], self.ctx)
-        return probe.kind, probe.category, tuple(r.name for r in self._rules_for(probe))
+        """Kind, category (enrich_identity) and the names of the rules that concern them (_rules_for)."""
+        city = self.city
+        if subject in city.units:
+            kind, category = Kind.UNIT, None
+        else:
+            vehicle = city.vehicles.get(subject)
+            kind, category = (Kind.VEHICLE, vehicle.category) if vehicle is not None else (Kind.OTHER, None)
+        names = self._names.get((kind, category))
+        if names is None:
+            probe = Ping(subject, 0.0, 0.0, 0.0, kind=kind, category=category)
+            names = self._names[(kind, category)] = tuple(r.name for r in self._rules_for(probe))
+        return kind, category, names
 
     def _filters(self, cols: _Columns, lasts: list[Any], horizon: float | None,
                  mine: _Fast) -> tuple[Any, list[bool], list[float], list[float], list[float]]:
@@ -342,6 +350,10 @@ class FastPipeline(Pipeline):
             return {"over": over, "alerted": alerted} if over < 2 or alerted else None
 
         def fatigue(ping: Ping, cur: dict[str, Any]) -> dict[str, Any] | None:
+            if not cur:  # the first fix: a drive starts, or a stop does
+                if ping.speed_kmh < rest:
+                    return {"slow": ping.ts}
+                return {"drive": ping.ts} if max_drive_s >= 0 else None
             if "drive" not in cur or "slow" in cur or ping.speed_kmh < rest or not cur.keys() <= _FATIGUE_KEYS:
                 return None
             return cur if cur.get("alerted") or ping.ts - float(cur["drive"]) <= max_drive_s else None
