@@ -4,11 +4,14 @@
 
 - **fast**: a plain ``type=gps`` entry whose subject appears once in the batch and whose fields are
   plain numbers (the common case: a city's devices each report every few seconds, a batch spans a
-  fraction of that). These are parsed into arrays once; the filters (invalid, future, duplicate,
-  out of order, jump), the zone join (one STRtree query for the batch), the speed limit in force,
-  overspeed and night-window tests run as numpy operations over the batch. A rule's Python
-  ``detect`` (streams/rules/) is called only where its outcome can change: an alert may fire, or
-  the rule's state moves (a new drive, a rest, a zone entered or left, an episode's first fix).
+  fraction of that). These are parsed into columns in one pass; the range checks, the filters
+  (invalid, future, duplicate, out of order, jump) and the zone join (one STRtree query for the
+  batch, array indexing for points in a single zone) run as numpy operations over the batch; the
+  speed limit in force is looked up once per set of zones. A rule's Python ``detect``
+  (streams/rules/) is called only where its outcome can change: an alert may fire, or the rule's
+  state moves in a way its shortcut does not cover. The shortcuts (over the limit or not, inside
+  the night window or not, a forbidding zone or not, still driving) are a few comparisons per fix:
+  as numpy operations they would cost more than they save at a batch's size.
 - **reference**: everything else (plate reads, subjects with several entries in the batch, fields
   the fast parser does not take, entries for another partition, dead letters) goes through
   ``Pipeline.process`` unchanged.
@@ -50,7 +53,7 @@ _FATIGUE_KEYS = frozenset({"drive", "slow", "alerted"})
 # numpy's sin/cos may differ from the math module's in the last bits: a distance or speed this close
 # (relatively) to a filter's threshold is computed again the reference's way
 _GUARD = 1e-9
-HOMES_MAX = 1_000_000  # subjects whose partition is remembered
+HOMES_MAX = 1_000_000  # subjects whose partition and identity are remembered
 
 
 class FastPipeline(Pipeline):
@@ -119,8 +122,9 @@ class FastPipeline(Pipeline):
         """The entries the fast path takes (None: none), their fields as columns."""
         counts: dict[str, int] = {}  # entries per subject (gps or anpr): a subject seen twice is the reference's
         homes = self._homes
-        if len(homes) > HOMES_MAX:
+        if len(homes) > HOMES_MAX or len(self._identity) > HOMES_MAX:  # memos bounded, however many devices
             homes.clear()
+            self._identity.clear()
         parts = self.partitions if partition is not None else None
         found: list[tuple[Any, ...]] = []
         for i, e in enumerate(entries):
