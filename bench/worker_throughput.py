@@ -12,6 +12,7 @@ the Redis server's own clock: the alert entry's id minus the input entry's id (b
 from __future__ import annotations
 
 import argparse
+import gc
 import multiprocessing as mp
 import statistics
 import sys
@@ -215,6 +216,7 @@ def main() -> None:
 
     city = synthetic_city(vehicles=args.vehicles)
     msgs = synthetic_pings(city, args.pings)
+    gc.freeze()  # as streams.worker.main does once the city is loaded
     with tempfile.TemporaryDirectory() as tmp, EmbeddedRedis(Path(tmp), appendonly=False) as srv:
         client = redis.Redis.from_url(srv.url)
         print(f"{args.pings} pings of {args.vehicles} vehicles; "
