@@ -1,0 +1,131 @@
+"""The columnar fast path (streams/fastpath.py) against the reference ``Pipeline.process``.
+
+Random batches (gps and anpr mixed, units, every vehicle category and unknown plates, fixes in and
+around every zone, at night and by day, bad fixes, jumps, repeated subjects, duplicate and
+out-of-order times, junk entries) run through both, three batches in a row, each on the states the
+previous one returned: alerts (ids, order and every field), states, published fixes, reads,
+travel samples, silences, dead letters and counters must be identical.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+import pytest
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
+
+from city.citypack import CityPack, load_city_pack
+from core.producer import encode_anpr, encode_gps
+from core.settings import ROOT
+from streams.fastpath import FastPipeline
+from streams.pipeline import BatchResult, Entry, Pipeline
+from tests.strategies import T0, stream_fields
+
+PARTITIONS = 4
+CITY: CityPack = load_city_pack(ROOT / "tests" / "fixtures" / "mini_city")
+SUBJECTS = (*CITY.units, *CITY.vehicles, "粤BZ9999", "OTHER1", " 粤BC1001 ", *(f"X{n}" for n in range(12)))
+# zone corners and edges (boundaries count as inside), the city's streets, far away, 0,0
+_LATS = st.sampled_from([22.5, 22.502, 22.504, 22.505, 22.506, 22.51]) | st.floats(22.49, 22.52)
+_LONS = st.sampled_from([114.0, 114.002, 114.003, 114.01, 114.015, 114.02]) | st.floats(113.99, 114.03)
+# 06:13, 02:13 (night ban), 18:13 and 22:13 (the reservoir's hours) local time
+_BASES = (T0, T0 - 4 * 3600, T0 + 12 * 3600, T0 + 16 * 3600)
+_SPEEDS = st.none() | st.sampled_from([0.0, 4.9, 5.0, 10.0, 10.1, 40.0, 40.1, 60.0, 60.1, 90.0]) | st.floats(0, 300)
+
+
+@st.composite
+def _fields(draw: st.DrawFn, ts: float, subject: str) -> dict[str, str]:
+    kind = draw(st.integers(0, 9))
+    if kind <= 5:
+        return encode_gps(subject, draw(_LATS), draw(_LONS), ts, speed=draw(_SPEEDS),
+                          heading=draw(st.none() | st.floats(0, 359)), accuracy=draw(st.none() | st.floats(0, 50)))
+    if kind == 6:
+        return encode_anpr(draw(st.sampled_from("ABCD")), subject, ts, confidence=draw(st.none() | st.floats(0, 1)))
+    if kind == 7:  # a bad fix: 0,0, out of range, far away (a jump), the far future
+        lat, lon, when = draw(st.sampled_from([(0.0, 0.0, ts), (95.0, 114.0, ts), (23.5, 115.0, ts),
+                                               (22.505, 114.005, 1e12), (22.505, 114.005, 4e10)]))
+        fields = encode_gps(subject, lat, lon, when, speed=draw(_SPEEDS))
+        return fields if lat < 90 else {**fields, "lat": str(lat)}
+    if kind == 8:  # spelled otherwise: padded numbers, an ISO time, a blank speed
+        fields = encode_gps(subject, draw(_LATS), draw(_LONS), ts)
+        return {**fields, **draw(st.sampled_from([{"lat": f" {fields['lat']} "}, {"speed": " "},
+                                                  {"ts": "2023-11-14T22:13:20+00:00"}, {"speed": "nan"}]))}
+    return draw(stream_fields())
+
+
+@st.composite
+def _batch(draw: st.DrawFn) -> list[dict[str, str]]:
+    """Each subject once (in a random order), or drawn from a few again and again."""
+    pool = draw(st.permutations(SUBJECTS))
+    few = draw(st.integers(1, len(SUBJECTS)))
+    repeat = draw(st.booleans())
+    ts = draw(st.sampled_from(_BASES))
+    out = []
+    for i in range(draw(st.integers(0, 25))):
+        ts += draw(st.sampled_from([0, -30]) | st.integers(1, 120) | st.floats(0, 4 * 3600))
+        subject = draw(st.sampled_from(pool[:few])) if repeat else pool[i % len(pool)]
+        out.append(draw(_fields(ts, subject)))
+    return out
+
+
+def _entries(batch: list[dict[str, str]], partition: int | None, offset: int) -> list[Entry]:
+    stream = f"cc:in:{0 if partition is None else partition}"
+    return [Entry(stream, f"{1_700_000_000_000 + offset + i}-0", fields) for i, fields in enumerate(batch)]
+
+
+def _same(ref: BatchResult, fast: BatchResult) -> None:
+    assert [asdict(a) for a in fast.alerts] == [asdict(a) for a in ref.alerts]
+    assert fast.states == ref.states
+    assert fast.pings == ref.pings
+    assert fast.reads == ref.reads and fast.samples == ref.samples
+    assert fast.silences == ref.silences
+    assert fast.dead == ref.dead
+    assert +fast.counters == +ref.counters
+
+
+@pytest.mark.parametrize("retention", [None, 3600.0])
+@settings(max_examples=250, deadline=None)
+@given(batches=st.lists(_batch(), min_size=1, max_size=3), partition=st.none() | st.integers(0, PARTITIONS - 1),
+       horizon=st.none() | st.sampled_from([T0 + 86400, T0 + 3600, 4e9]))
+def test_the_fast_path_gives_what_the_reference_gives(retention: float | None, batches: list[list[dict[str, str]]],
+                                                      partition: int | None, horizon: float | None) -> None:
+    ref_pipe, fast_pipe = Pipeline(CITY, PARTITIONS, retention), FastPipeline(CITY, PARTITIONS, retention)
+    states: dict[str, dict[str, Any]] = {}
+    offset = 0
+    for batch in batches:
+        entries = _entries(batch, partition, offset)
+        offset += len(batch)
+        ref = ref_pipe.process(entries, states, horizon, partition)
+        fast = fast_pipe.process(entries, states, horizon, partition)
+        _same(ref, fast)
+        for a in ref.alerts:
+            event(f"alert {a.type}")
+        event(f"fast share {fast_pipe.last_fast * 4 // max(1, len(entries))}/4")
+        states = {**states, **ref.states}
+
+
+def _fix(subject: str, ts: float, **kw: Any) -> dict[str, str]:
+    return encode_gps(subject, kw.pop("lat", 22.505), kw.pop("lon", 114.015), ts, **kw)
+
+
+def test_most_of_a_plain_batch_takes_the_fast_path() -> None:
+    """One fix per subject, plain numbers: all fast; a second fix of a subject sends both back."""
+    pipe = FastPipeline(CITY)
+    plain = [_fix(s, T0, speed=30.0) for s in ("P01", "粤BC1001", "粤BT3001", "OTHER1")]
+    out = pipe.process(_entries(plain, None, 0), {}, None)
+    assert pipe.last_fast == 4 and [p.subject for p in out.pings] == ["P01", "粤BC1001", "粤BT3001", "OTHER1"]
+    out = pipe.process(_entries([*plain, _fix("P01", T0 + 5)], None, 0), {}, None)
+    assert pipe.last_fast == 3 and len(out.pings) == 5
+
+
+def test_alerts_of_both_halves_come_in_entry_order() -> None:
+    """A truck in the old town (fast: restricted_entry) between two reads of a listed plate (reference)."""
+    batch = [encode_anpr("A", "粤BZ9999", T0), _fix("粤BT3001", T0 + 1, speed=30.0), encode_anpr("B", "粤BZ9999", T0 + 2)]
+    ref = Pipeline(CITY).process(_entries(batch, None, 0), {}, None)
+    fast_pipe = FastPipeline(CITY)
+    fast = fast_pipe.process(_entries(batch, None, 0), {}, None)
+    assert fast_pipe.last_fast == 1
+    assert [a.type.value for a in fast.alerts] == [a.type.value for a in ref.alerts]
+    assert [a.alert_id for a in fast.alerts] == [a.alert_id for a in ref.alerts]
+    assert "restricted_entry" in [a.type.value for a in fast.alerts][1:-1]
