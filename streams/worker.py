@@ -277,6 +277,9 @@ class Worker:
         and re-read each owned partition's pending entries."""
         self.cache.clear()
         self._careful = True
+        # as after a disconnect: a failed batch may have moved the event clock (a cluster writes it
+        # before the partition's transaction) while its units' fixes wait again in the backlog
+        self.caught_up -= self.leases.owned
         if self.cluster:
             self.undrained |= self.leases.owned  # a drain may have been what failed
         for p in sorted(self.leases.owned):

@@ -309,3 +309,21 @@ def test_an_identifier_that_is_not_utf8_is_dead_lettered_and_the_partition_goes_
     assert '"plate":"粤B12345"' in client.hget(KEYS.reads, "A").replace(" ", ""), "the next read went through"
     client.close()
     raw.close()
+
+
+def test_after_a_failed_batch_no_unit_is_judged_silent_until_its_backlog_is_read(
+        redis_url: str, r: redis.Redis, city: CityPack) -> None:
+    """A failed batch's fixes wait again in the backlog (pending), while the event clock may already
+    include them: the partitions count as read to their end again only after the next read."""
+    worker = Worker(redis.Redis.from_url(redis_url, decode_responses=True), city, settings_for(redis_url),
+                    name="failing", block_ms=50)
+    worker.ensure_groups()
+    worker.maintain()
+    assert worker.leases.owned == {0, 1, 2, 3}
+    worker.step()
+    assert worker.caught_up == {0, 1, 2, 3}  # nothing waiting: every partition read to its end
+    worker._retry_pending()  # what run() does after an unexpected error in a batch
+    assert worker.caught_up == set() and worker.recovering == {0, 1, 2, 3}
+    worker.step()
+    assert worker.caught_up == {0, 1, 2, 3}
+    worker.shutdown()
