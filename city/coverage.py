@@ -11,28 +11,27 @@ great-circle segments with gaps ≤ ``GAP_S``; ``in_zone_s`` / ``out_zone_s`` th
 consecutive fixes, attributed to the zone state of the earlier fix (gaps > ``GAP_S`` not counted);
 ``idle_s`` the time of such segments whose earlier fix is slower than ``IDLE_KMH``.
 
-Also: when each cell was last visited (the heat map of time since), when it was first visited (the
-curve of coverage over the range), and the gaps: alerts in the zone whose cell no unit visited
-within ``GAP_WINDOW_S`` of the alert.
+Also: when each cell was last visited (the heat map of time since) and when it was first visited
+(the curve of coverage over the range). Crimes and alerts with no patrol are ``city.gaps``'s, on
+the same samples (``GAP_WINDOW_S`` is the window it uses).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import h3
 import numpy as np
 import shapely
-from h3.api import basic_int as h3i
 from shapely.geometry.base import BaseGeometry
 
 from city.geo import haversine_m_np
 from city.h3cells import latlng_to_cells
 
-__all__ = ["H3_RES", "GAP_S", "STEP_M", "IDLE_KMH", "GAP_WINDOW_S", "TrackArrays", "Event", "UnitFigures", "Gap",
-           "Coverage", "zone_cells", "cell_ids", "sample_track", "zone_coverage", "city_coverage"]
+__all__ = ["H3_RES", "GAP_S", "STEP_M", "IDLE_KMH", "GAP_WINDOW_S", "TrackArrays", "UnitFigures", "Coverage",
+           "zone_cells", "cell_ids", "sample_track", "zone_coverage", "city_coverage"]
 
 H3_RES = 9
 GAP_S = 120.0
@@ -54,17 +53,6 @@ class TrackArrays:
 
 
 @dataclass(frozen=True)
-class Event:
-    """An alert or incident that may be a gap: where and when."""
-
-    id: str
-    ts: float
-    lat: float
-    lon: float
-    text: str = ""
-
-
-@dataclass(frozen=True)
 class UnitFigures:
     unit: str
     distance_m: float
@@ -78,12 +66,6 @@ class UnitFigures:
 
 
 @dataclass(frozen=True)
-class Gap:
-    event: Event
-    cell: str
-
-
-@dataclass(frozen=True)
 class Coverage:
     zone: str
     t0: float
@@ -92,7 +74,6 @@ class Coverage:
     first_visit: dict[str, float]  # covered cell -> first sample time in the range
     last_visit: dict[str, float]  # covered cell -> last sample time in the range
     units: tuple[UnitFigures, ...]
-    gaps: tuple[Gap, ...] = field(default=())
 
     @property
     def cells_total(self) -> int:
@@ -261,36 +242,29 @@ def _prepare(tracks: Mapping[str, TrackArrays], t0: float, t1: float) -> list[_U
 
 
 def zone_coverage(zone_id: str, geometry: BaseGeometry, tracks: Mapping[str, TrackArrays], t0: float, t1: float,
-                  assigned: Sequence[str] = (), events: Sequence[Event] = ()) -> Coverage:
+                  assigned: Sequence[str] = ()) -> Coverage:
     """Coverage of one zone by the units' ``tracks`` over ``[t0, t1]`` (see the module's docstring).
 
     ``tracks`` holds every patrol unit's track (any unit may cover any zone); the figures list the
     ``assigned`` units and every unit with a fix in the zone, sorted by id.
     """
-    return _zone(zone_id, geometry, _prepare(tracks, t0, t1), t0, t1, assigned, events)
+    return _zone(zone_id, geometry, _prepare(tracks, t0, t1), t0, t1, assigned)
 
 
 def city_coverage(zones: Sequence[tuple[str, BaseGeometry]], tracks: Mapping[str, TrackArrays], t0: float,
-                  t1: float, assigned: Mapping[str, Sequence[str]] | None = None,
-                  events: Sequence[Event] = ()) -> list[Coverage]:
+                  t1: float, assigned: Mapping[str, Sequence[str]] | None = None) -> list[Coverage]:
     """``zone_coverage`` of each ``(zone id, geometry)``, sampling each track once for all zones."""
     prepared = _prepare(tracks, t0, t1)
-    index = _Visits(prepared, events)
-    return [_zone(zid, geom, prepared, t0, t1, (assigned or {}).get(zid, ()), events, index)
-            for zid, geom in zones]
+    index = _Visits(prepared)
+    return [_zone(zid, geom, prepared, t0, t1, (assigned or {}).get(zid, ()), index) for zid, geom in zones]
 
 
 class _Visits:
     """Every unit's samples over the whole city, kept as what the zones ask of them: per cell and
-    unit the first and last sample time (runs of one cell in a unit's samples folded first), and the
-    samples themselves in the cells of the events (the gaps look at their times)."""
+    unit the first and last sample time (runs of one cell in a unit's samples folded first)."""
 
-    def __init__(self, prepared: Sequence[_Unit], events: Sequence[Event]) -> None:
-        ev_cells = sorted({h3i.latlng_to_cell(e.lat, e.lon, H3_RES) for e in events
-                           if math.isfinite(e.lat) and math.isfinite(e.lon)})
-        self.ev_cells = np.array(ev_cells, dtype=np.int64)
+    def __init__(self, prepared: Sequence[_Unit]) -> None:
         runs: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
-        raw: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         for k, u in enumerate(prepared):
             ts, cs = u.all_samples()
             if not len(cs):
@@ -298,9 +272,6 @@ class _Visits:
             starts = np.flatnonzero(np.r_[True, cs[1:] != cs[:-1]])
             runs.append((cs[starts], np.minimum.reduceat(ts, starts), np.maximum.reduceat(ts, starts),
                          np.full(len(starts), k)))
-            if len(self.ev_cells):
-                hit = self.ev_cells[np.minimum(np.searchsorted(self.ev_cells, cs), len(self.ev_cells) - 1)] == cs
-                raw.append((cs[hit], ts[hit], np.full(int(hit.sum()), k)))
         cell, lo, hi, unit = (np.concatenate(x) for x in zip(*runs, strict=True)) if runs else (
             np.empty(0, dtype=np.int64), np.empty(0), np.empty(0), np.empty(0, dtype=np.intp))
         order = np.lexsort((unit, cell))
@@ -310,24 +281,20 @@ class _Visits:
         self.cell, self.unit = cell[starts], unit[starts]
         self.first = np.minimum.reduceat(lo, starts) if len(starts) else lo
         self.last = np.maximum.reduceat(hi, starts) if len(starts) else hi
-        self.raw = tuple(np.concatenate(x) for x in zip(*raw, strict=True)) if raw else (
-            np.empty(0, dtype=np.int64), np.empty(0), np.empty(0, dtype=np.intp))
 
     def samples(self, cells: np.ndarray, near: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Samples of the ``near`` units (a mask over them) standing for all their samples in
-        ``cells`` and in the events' cells: the same first and last visits, the same gaps."""
+        ``cells``: the same first and last visits."""
         a, b = np.searchsorted(self.cell, cells, side="left"), np.searchsorted(self.cell, cells, side="right")
         n = b - a
         rows = np.repeat(a - (np.cumsum(n) - n), n) + np.arange(int(n.sum()))
         rows = rows[near[self.unit[rows]]]
-        rc, rt, ru = self.raw
-        keep = near[ru]
-        return (np.concatenate([self.cell[rows], self.cell[rows], rc[keep]]),
-                np.concatenate([self.first[rows], self.last[rows], rt[keep]]))
+        return (np.concatenate([self.cell[rows], self.cell[rows]]),
+                np.concatenate([self.first[rows], self.last[rows]]))
 
 
 def _zone(zone_id: str, geometry: BaseGeometry, prepared: Sequence[_Unit], t0: float, t1: float,
-          assigned: Sequence[str], events: Sequence[Event], index: _Visits | None = None) -> Coverage:
+          assigned: Sequence[str], index: _Visits | None = None) -> Coverage:
     cells = np.array(zone_cells(zone_id, geometry), dtype=np.int64)
     box: Box = geometry.bounds
     shapely.prepare(geometry)
@@ -359,10 +326,9 @@ def _zone(zone_id: str, geometry: BaseGeometry, prepared: Sequence[_Unit], t0: f
     all_times = np.concatenate(s_times) if s_times else np.empty(0, dtype=float)
     first, last = _visits(all_cells, all_times, cells)
     names = dict(zip(cells.tolist(), cell_ids(cells), strict=True))
-    gaps = _gaps(geometry, events, t0, t1, all_cells, all_times)
     return Coverage(zone_id, t0, t1, tuple(names[c] for c in cells.tolist()),
                     {names[c]: t for c, t in first.items()}, {names[c]: t for c, t in last.items()},
-                    tuple(figures), gaps)
+                    tuple(figures))
 
 
 def _visits(s_cells: np.ndarray, s_times: np.ndarray, cells: np.ndarray) -> tuple[dict[int, float], dict[int, float]]:
@@ -377,17 +343,3 @@ def _visits(s_cells: np.ndarray, s_times: np.ndarray, cells: np.ndarray) -> tupl
     return (dict(zip(c[starts].tolist(), t[starts].tolist(), strict=True)),
             dict(zip(c[ends].tolist(), t[ends].tolist(), strict=True)))
 
-
-def _gaps(geometry: BaseGeometry, events: Sequence[Event], t0: float, t1: float, s_cells: np.ndarray,
-          s_times: np.ndarray) -> tuple[Gap, ...]:
-    gaps = []
-    for ev in sorted(events, key=lambda e: (e.ts, e.id)):
-        if not (t0 <= ev.ts <= t1 and math.isfinite(ev.lat) and math.isfinite(ev.lon)):
-            continue
-        if not shapely.intersects_xy(geometry, ev.lon, ev.lat):
-            continue
-        cell = h3i.latlng_to_cell(ev.lat, ev.lon, H3_RES)
-        near = (s_cells == cell) & (np.abs(s_times - ev.ts) <= GAP_WINDOW_S)
-        if not near.any():
-            gaps.append(Gap(ev, h3.int_to_str(cell)))
-    return tuple(gaps)

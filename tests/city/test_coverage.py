@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from city.citypack import CityPack, load_city_pack
-from city.coverage import Event, TrackArrays, zone_cells, zone_coverage
+from city.coverage import TrackArrays, zone_cells, zone_coverage
 from city.geo import haversine_m_np
 from core.settings import ROOT
 
@@ -95,7 +95,7 @@ def test_a_unit_outside_its_zone_has_no_time_inside_it(city: CityPack) -> None:
     assert cov.cells_covered == 0 and cov.covered_fraction == 0.0
 
 
-def test_idle_time_gaps_and_the_range(city: CityPack) -> None:
+def test_idle_time_and_the_range(city: CityPack) -> None:
     w = city.zones_by_id["W"]
     ts = np.array([T0, T0 + 10, T0 + 20, T0 + 30, T0 + 400, T0 + 410, T0 + 5000])
     lat = np.full(len(ts), 22.505)
@@ -106,12 +106,7 @@ def test_idle_time_gaps_and_the_range(city: CityPack) -> None:
     (p01,) = cov.units
     assert p01.idle_s == 30.0  # three slow segments of 10 s; the 370 s gap is not counted
     assert p01.in_zone_s == 40.0 and p01.out_zone_s == 0.0
-    far = Event("a2", T0 + 500, 22.509, 114.009, "far corner, never visited")
-    seen = Event("a1", T0 + 300, 22.505, 114.002, "visited 100 s later")
-    late = Event("a3", T0 + 2000, 22.505, 114.002, "visited, but 1590 s before")
-    outside = Event("a4", T0 + 500, 22.505, 114.015, "in zone E")
-    cov = zone_coverage("W", w.geometry, {"P01": t}, T0, T0 + 3000, events=[far, seen, late, outside])
-    assert [g.event.id for g in cov.gaps] == ["a2", "a3"]
+    cov = zone_coverage("W", w.geometry, {"P01": t}, T0, T0 + 3000)
     since = cov.since_last_visit()
     assert since[h3.latlng_to_cell(22.505, 114.003, 9)] == 3000 - 410
     assert since[h3.latlng_to_cell(22.509, 114.009, 9)] is None
@@ -175,17 +170,15 @@ def test_on_random_tracks_the_whole_city_path_equals_the_point_by_point_referenc
         lon = 114.008 + 0.01 * np.sin(np.cumsum(step * np.sin(legs)) / 0.01 + 2 * k)
         tracks[f"P{k:02d}"] = TrackArrays(T0 + np.cumsum(dt), lat, lon, step * 1.1e5 / np.maximum(dt, 1) * 3.6)
     t0, t1 = T0 + 500, T0 + 40_000
-    events = [Event(f"a{i}", float(rng.uniform(t0 - 100, t1 + 100)), float(rng.uniform(22.5, 22.523)),
-                    float(rng.uniform(113.999, 114.016))) for i in range(300)]
     assigned = {zid: [f"P{i % 8:02d}", "P99"] for i, (zid, _) in enumerate(zones)}
-    together = city_coverage(zones, tracks, t0, t1, assigned, events)
+    together = city_coverage(zones, tracks, t0, t1, assigned)
 
     def one_by_one(lat: np.ndarray, lon: np.ndarray, res: int) -> np.ndarray:
         pairs = zip(lat.tolist(), lon.tolist(), strict=True)
         return np.array([h3.str_to_int(h3.latlng_to_cell(a, b, res)) for a, b in pairs], dtype=np.int64)
 
     monkeypatch.setattr(coverage, "latlng_to_cells", one_by_one)
-    reference = [zone_coverage(zid, geom, tracks, t0, t1, assigned[zid], events) for zid, geom in zones]
+    reference = [zone_coverage(zid, geom, tracks, t0, t1, assigned[zid]) for zid, geom in zones]
     assert together == reference
-    assert sum(c.cells_covered for c in together) >= 20 and sum(len(c.gaps) for c in together) >= 10
+    assert sum(c.cells_covered for c in together) >= 20
     assert any(c.covered_fraction < 1 for c in together) and all(len(c.units) > 2 for c in together)

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import h3
 
-from city.coverage import Coverage, Gap, UnitFigures
+from city.coverage import Coverage, UnitFigures
 from city.gaps import ALERT, INCIDENT, GapEvent, GapWindow
 from city.shifts import ShiftRange
 from web.views import coverage as vm
@@ -19,8 +19,8 @@ T0 = 1_700_000_000.0  # 2023-11-15 06:13:20 in Shanghai
 A, B, C = (h3.latlng_to_cell(22.505, 114.0 + 0.004 * i, 9) for i in range(3))
 
 
-def cov(zone: str, covered: dict[str, float], units: tuple[UnitFigures, ...] = (), gaps: tuple[Gap, ...] = ()) -> Coverage:
-    return Coverage(zone, T0, T0 + 7200, (A, B, C), dict(covered), dict(covered), units, gaps)
+def cov(zone: str, covered: dict[str, float], units: tuple[UnitFigures, ...] = ()) -> Coverage:
+    return Coverage(zone, T0, T0 + 7200, (A, B, C), dict(covered), dict(covered), units)
 
 
 def test_zones_are_coloured_against_the_target() -> None:
