@@ -218,18 +218,10 @@ def ack_order(client: redis.Redis, keys: Keys, order: dict[str, Any], status: st
                 if status not in next_allowed(str(current.get("status", NEW))):
                     pipe.unwatch()
                     raise OutOfOrder(order_id, str(current.get("status", NEW)), status)
-                ts = event_now(client, keys, float(current["ts"]))
-                ack = {"order_id": order_id, "unit": current["unit"], "status": status, "ts": fmt_ts(ts)}
-                stored = {**current, "status": status, "status_ts": ack["ts"]}
-                if note and status in ANSWER_NOTE:
-                    stored[ANSWER_NOTE[status]] = note
+                ack, stored = _answered(client, keys, current, order_id, status, note)
                 pipe.multi()
-                pipe.xadd(keys.dispatch_acks, ack)
                 pipe.hset(keys.orders, order_id, orjson.dumps(stored))
-                if status in CLOSED:
-                    pipe.srem(keys.open_orders(current["unit"]), order_id)
-                detail = {"unit": current["unit"], "status": status, **({"note": note} if note else {})}
-                append_audit(pipe, keys, actor, f"ack:{status}", order_id, detail, source=source)
+                _queue_answer(pipe, keys, ack, actor, note, source)
                 pipe.execute()
                 return _numbers(ack)
             except redis.WatchError:
@@ -258,21 +250,34 @@ def _ack_order_cluster(client: redis.Redis, keys: Keys, order: dict[str, Any], s
         current = orjson.loads(raw) if raw is not None else order
         if status not in next_allowed(str(current.get("status", NEW))):
             raise OutOfOrder(order_id, str(current.get("status", NEW)), status)
-        ts = event_now(client, keys, float(current["ts"]))
-        ack = {"order_id": order_id, "unit": current["unit"], "status": status, "ts": fmt_ts(ts)}
-        stored = {**current, "status": status, "status_ts": ack["ts"]}
-        if note and status in ANSWER_NOTE:
-            stored[ANSWER_NOTE[status]] = note
+        ack, stored = _answered(client, keys, current, order_id, status, note)
         if not swap(keys=[keys.orders], args=[order_id, raw or "", orjson.dumps(stored)]):
             continue  # answered meanwhile: read again
         with client.pipeline(transaction=False) as pipe:
-            pipe.xadd(keys.dispatch_acks, ack)
-            if status in CLOSED:
-                pipe.srem(keys.open_orders(current["unit"]), order_id)
-            detail = {"unit": current["unit"], "status": status, **({"note": note} if note else {})}
-            append_audit(pipe, keys, actor, f"ack:{status}", order_id, detail, source=source)
+            _queue_answer(pipe, keys, ack, actor, note, source)
             pipe.execute()
         return _numbers(ack)
+
+
+def _answered(client: redis.Redis, keys: Keys, current: dict[str, Any], order_id: str, status: str,
+              note: str) -> tuple[dict[str, str], dict[str, Any]]:
+    """The acks-stream entry of an allowed answer, and the stored order as it becomes."""
+    ts = event_now(client, keys, float(current["ts"]))
+    ack = {"order_id": order_id, "unit": current["unit"], "status": status, "ts": fmt_ts(ts)}
+    stored = {**current, "status": status, "status_ts": ack["ts"]}
+    if note and status in ANSWER_NOTE:
+        stored[ANSWER_NOTE[status]] = note
+    return ack, stored
+
+
+def _queue_answer(pipe: Any, keys: Keys, ack: dict[str, str], actor: str, note: str, source: str) -> None:
+    """Queue what follows an answer besides the stored order: the ack, the open-orders set, the audit."""
+    order_id, unit, status = ack["order_id"], ack["unit"], ack["status"]
+    pipe.xadd(keys.dispatch_acks, ack)
+    if status in CLOSED:
+        pipe.srem(keys.open_orders(unit), order_id)
+    detail = {"unit": unit, "status": status, **({"note": note} if note else {})}
+    append_audit(pipe, keys, actor, f"ack:{status}", order_id, detail, source=source)
 
 
 def _numbers(fields: dict[str, str]) -> dict[str, Any]:
