@@ -24,11 +24,12 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.synthetic import synthetic_city, synthetic_pings  # noqa: E402
+from bench.worker_throughput import load as load_partitions  # noqa: E402
 from city.citypack import CityPack  # noqa: E402
 from core.health import live_workers  # noqa: E402
-from core.keys import Keys, partition_of  # noqa: E402
+from core.keys import Keys  # noqa: E402
 from core.messages import parse_fields  # noqa: E402
-from core.redisio import connect, is_cluster  # noqa: E402
+from core.redisio import connect  # noqa: E402
 from core.settings import Settings  # noqa: E402
 from runner.cluster import LocalCluster  # noqa: E402
 from runner.embedded import EmbeddedRedis  # noqa: E402
@@ -38,19 +39,9 @@ KEYS = Keys("cc")
 
 
 def load(url: str, msgs: list[tuple[str, dict[str, str]]]) -> None:
-    """Empty the backend, create the consumer groups and append ``msgs`` to the partitions."""
+    """The throughput benchmark's load, into ``PARTITIONS`` partitions of the backend at ``url``."""
     client = connect(url)
-    if is_cluster(client):
-        client.flushall(target_nodes=client.PRIMARIES)  # type: ignore[attr-defined]
-    else:
-        client.flushall()
-    for p in range(PARTITIONS):
-        client.xgroup_create(KEYS.input(p), KEYS.group, id="0", mkstream=True)
-    for i in range(0, len(msgs), 5000):
-        with client.pipeline(transaction=False) as pipe:
-            for subject, fields in msgs[i:i + 5000]:
-                pipe.xadd(KEYS.input(partition_of(subject, PARTITIONS)), fields)  # type: ignore[arg-type]
-            pipe.execute()
+    load_partitions(client, msgs, PARTITIONS)
     client.close()
 
 

@@ -35,6 +35,7 @@ from city.citypack import CityPack  # noqa: E402
 from city.geo import ZoneIndex  # noqa: E402
 from core.keys import Keys, partition_of  # noqa: E402
 from core.messages import parse_fields  # noqa: E402
+from core.redisio import is_cluster  # noqa: E402
 from core.settings import Settings  # noqa: E402
 from runner.embedded import EmbeddedRedis  # noqa: E402
 from streams.commit import position_fields  # noqa: E402
@@ -46,14 +47,18 @@ KEYS = Keys("cc")
 P99_TARGET_MS = 50.0  # ingest-to-alert at --rate msg/s
 
 
-def load(client: redis.Redis, msgs: list[tuple[str, dict[str, str]]]) -> None:
-    client.flushall()
-    for p in range(PARTITIONS):
+def load(client: redis.Redis, msgs: list[tuple[str, dict[str, str]]], partitions: int = PARTITIONS) -> None:
+    """Empty the backend (every primary of a cluster), create the consumer groups and append ``msgs``."""
+    if is_cluster(client):
+        client.flushall(target_nodes=client.PRIMARIES)
+    else:
+        client.flushall()
+    for p in range(partitions):
         client.xgroup_create(KEYS.input(p), KEYS.group, id="0", mkstream=True)
     for i in range(0, len(msgs), 5000):
         with client.pipeline(transaction=False) as pipe:
             for subject, fields in msgs[i:i + 5000]:
-                pipe.xadd(KEYS.input(partition_of(subject, PARTITIONS)), fields)  # type: ignore[arg-type]
+                pipe.xadd(KEYS.input(partition_of(subject, partitions)), fields)  # type: ignore[arg-type]
             pipe.execute()
 
 
