@@ -8,10 +8,13 @@ Every page collects ``pageerror`` events and console errors; a test fails if any
 
 from __future__ import annotations
 
+import gc
 import shutil
 import threading
 import time
+import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -97,6 +100,27 @@ def register_seed_worker(web: Web) -> None:
     web.client.set(KEYS.health("worker-1"), orjson.dumps({"worker": "worker-1", "partitions": [0, 1, 2, 3],
                                                            "ts": time.time(), "clock": T0}), ex=3600)
     web.client.zadd(KEYS.workers, {"worker-1": time.time() + 3600})  # registered, as health.beat does
+
+
+@contextmanager
+def serving(settings: Settings, redis_url: str) -> Iterator[str]:
+    """The whole web app for ``settings`` on a free loopback port (its base URL); on exit its replay
+    sandboxes, socket bridge and dispatch loop are stopped and the server shut down."""
+    from app import create_app
+
+    app, _ = create_app(settings, redis_url)
+    server = make_server("127.0.0.1", free_port(), app.server, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        app.server.extensions["onemap.replay"].close()
+        app.server.extensions["onemap.bridge"].stop()
+        app.server.extensions["onemap.dispatch"].stop()
+        server.shutdown()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)
+            gc.collect()
 
 
 @pytest.fixture(scope="session")

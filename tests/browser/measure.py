@@ -147,3 +147,16 @@ def dispatch_markers(page: Page, map_id: str, points: list[dict[str, Any]]) -> l
     marker, its label, and whether its line spans from the unit to where it would go."""
     result: list[dict[str, Any]] = page.evaluate(DISPATCH_JS, [map_id, points])
     return result
+
+
+# Where the Replay map draws each given subject's dot against where its lat/lon projects (px).
+REPLAY_DOTS_JS = """([mapId, points]) => {
+  const map = window.onemap.maps[mapId], box = map.getContainer().getBoundingClientRect();
+  return points.map(p => {
+    const el = document.querySelector(`#${mapId} .om-rp-dot[data-subject="${p.subject}"]`);
+    if (!el) return {subject: p.subject, found: false};
+    const r = el.getBoundingClientRect(), q = map.latLngToContainerPoint([p.lat, p.lon]);
+    return {subject: p.subject, found: true, dx: r.left - box.left + r.width / 2 - q.x,
+            dy: r.top - box.top + r.height / 2 - q.y};
+  });
+}"""

@@ -9,10 +9,7 @@ This module serves its own app under its own key prefix on the session's Redis.
 from __future__ import annotations
 
 import csv
-import gc
 import io
-import threading
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,16 +17,15 @@ import numpy as np
 import pytest
 import redis
 from playwright.sync_api import Browser, Page, expect
-from werkzeug.serving import make_server
 
 from api.coverage import coverage_for
 from city.citypack import load_city_pack
 from core.keys import Keys
 from core.model import Alert, AlertType, Kind, Ping, Severity
 from core.settings import Settings
-from runner.embedded import EmbeddedRedis, free_port
+from runner.embedded import EmbeddedRedis
 from streams.commit import Scripts, queue_track_store
-from tests.browser.conftest import MINI, T0, shot, sign_in
+from tests.browser.conftest import MINI, T0, serving, shot, sign_in
 from web.views.coverage import BAD, GOOD, fmt_duration, fmt_km
 
 pytestmark = pytest.mark.browser
@@ -55,8 +51,6 @@ def _pings(subject: str, points: list[tuple[float, float]], start: float, speed:
 @pytest.fixture(scope="module")
 def site(redis_server: EmbeddedRedis, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, redis.Redis,
                                                                                                    Path]]:
-    from app import create_app
-
     client = redis.Redis.from_url(redis_server.url, decode_responses=True)
     p01 = _pings("P01", _lawn_mower(), START)  # P01 (zone W) sweeps W
     p03 = _pings("P03", [(22.5050, 114.0150 + k * 0.0008) for k in range(5)], START)  # P03 (zone E): a short street
@@ -70,17 +64,9 @@ def site(redis_server: EmbeddedRedis, tmp_path_factory: pytest.TempPathFactory) 
     data_dir = tmp_path_factory.mktemp("coverage-web")
     settings = Settings(redis_url=redis_server.url, city_pack=MINI, demo=False, tile_url="", prefix=KEYS.prefix,
                         data_dir=data_dir)
-    app, _ = create_app(settings, redis_server.url)
-    server = make_server("127.0.0.1", free_port(), app.server, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}", client, data_dir
-    app.server.extensions["onemap.bridge"].stop()
-    app.server.extensions["onemap.dispatch"].stop()
-    server.shutdown()
+    with serving(settings, redis_server.url) as url:
+        yield url, client, data_dir
     client.close()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ResourceWarning)
-        gc.collect()
 
 
 def _page(browser: Browser, url: str, name: str, errors: list[str]) -> Page:

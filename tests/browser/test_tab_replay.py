@@ -7,10 +7,7 @@ This module serves its own app on the demo city under its own key prefix on the 
 
 from __future__ import annotations
 
-import gc
-import threading
 import time
-import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,12 +15,12 @@ import orjson
 import pytest
 import redis
 from playwright.sync_api import Browser, Page, expect
-from werkzeug.serving import make_server
 
 from core.keys import Keys
 from core.settings import DEMO_CITY, Settings
-from runner.embedded import EmbeddedRedis, free_port
-from tests.browser.conftest import shot, sign_in
+from runner.embedded import EmbeddedRedis
+from tests.browser.conftest import serving, shot, sign_in
+from tests.browser.measure import REPLAY_DOTS_JS
 from web.sandboxes import sandbox_prefix
 
 pytestmark = pytest.mark.browser
@@ -32,39 +29,17 @@ SANDBOX = Keys(sandbox_prefix("rptabreplay", "officer"))  # the officer's own sa
 WAIT = 60_000  # ms: a deadline for the page, not a performance figure
 TOLERANCE = 3.0  # px
 
-POSITIONS_JS = """([mapId, points]) => {
-  const map = window.onemap.maps[mapId], box = map.getContainer().getBoundingClientRect();
-  return points.map(p => {
-    const el = document.querySelector(`#${mapId} .om-rp-dot[data-subject="${p.subject}"]`);
-    if (!el) return {subject: p.subject, found: false};
-    const r = el.getBoundingClientRect(), q = map.latLngToContainerPoint([p.lat, p.lon]);
-    return {subject: p.subject, found: true, dx: r.left - box.left + r.width / 2 - q.x,
-            dy: r.top - box.top + r.height / 2 - q.y};
-  });
-}"""
-
 
 @pytest.fixture(scope="module")
 def site(redis_server: EmbeddedRedis, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, redis.Redis]]:
-    from app import create_app
-
     client = redis.Redis.from_url(redis_server.url, decode_responses=True)
     for key in client.scan_iter(match="rptab*"):
         client.delete(key)
     settings = Settings(redis_url=redis_server.url, city_pack=DEMO_CITY, demo=False, tile_url="", prefix=LIVE.prefix,
                         data_dir=tmp_path_factory.mktemp("replay-web"))
-    app, _ = create_app(settings, redis_server.url)
-    server = make_server("127.0.0.1", free_port(), app.server, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}", client
-    app.server.extensions["onemap.replay"].close()
-    app.server.extensions["onemap.bridge"].stop()
-    app.server.extensions["onemap.dispatch"].stop()
-    server.shutdown()
+    with serving(settings, redis_server.url) as url:
+        yield url, client
     client.close()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ResourceWarning)
-        gc.collect()
 
 
 @pytest.fixture()
@@ -131,7 +106,7 @@ def test_an_officer_replays_the_bundled_recording_at_60x(officer: Page, site: tu
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         units = _units(client)
-        seen = page.evaluate(POSITIONS_JS, ["om-rp-map", units])
+        seen = page.evaluate(REPLAY_DOTS_JS, ["om-rp-map", units])
         if units and all(m["found"] and max(abs(m["dx"]), abs(m["dy"])) <= TOLERANCE for m in seen):
             break
         page.wait_for_timeout(1000)

@@ -16,10 +16,7 @@ Coverage tab has a night to show.
 
 from __future__ import annotations
 
-import gc
-import threading
 import time
-import warnings
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -30,7 +27,6 @@ import pytest
 import redis
 import shapely
 from playwright.sync_api import Browser, Page, expect
-from werkzeug.serving import make_server
 
 from api.coverage import city_coverage_for
 from city.citypack import CityPack, load_city_pack
@@ -38,10 +34,11 @@ from city.incidents import load_incidents
 from core.keys import Keys
 from core.model import Kind, Ping
 from core.settings import ROOT, Settings
-from runner.embedded import EmbeddedRedis, free_port
+from runner.embedded import EmbeddedRedis
 from streams.commit import Scripts, queue_track_store
 from streams.recording import Line, load_recording
-from tests.browser.conftest import shot, sign_in
+from tests.browser.conftest import serving, shot, sign_in
+from tests.browser.measure import REPLAY_DOTS_JS
 from web.sandboxes import sandbox_prefix
 from web.views.replay import lead_in
 
@@ -56,18 +53,6 @@ DAY = 1501822800.0  # 2017-08-04 00:00 in Chicago
 CLOCK = DAY + 33 * 3600  # 2017-08-05 09:00: last night's shift (20:00-08:00) is over
 WAIT = 60_000  # ms: a deadline for the page, not a performance figure
 TOLERANCE = 3.0  # px
-
-# Where the marker of each given subject is drawn against where its lat/lon projects (Replay map).
-UNITS_JS = """([mapId, points]) => {
-  const map = window.onemap.maps[mapId], box = map.getContainer().getBoundingClientRect();
-  return points.map(p => {
-    const el = document.querySelector(`#${mapId} .om-rp-dot[data-subject="${p.subject}"]`);
-    if (!el) return {subject: p.subject, found: false};
-    const r = el.getBoundingClientRect(), q = map.latLngToContainerPoint([p.lat, p.lon]);
-    return {subject: p.subject, found: true, dx: r.left - box.left + r.width / 2 - q.x,
-            dy: r.top - box.top + r.height / 2 - q.y};
-  });
-}"""
 
 # The centre of a circle drawn on a map (an SVG path, found by its class) against its lat/lon.
 CIRCLE_JS = """([mapId, cls, lat, lon]) => {
@@ -121,8 +106,6 @@ def city() -> CityPack:
 @pytest.fixture(scope="module")
 def site(redis_server: EmbeddedRedis, tmp_path_factory: pytest.TempPathFactory,
          day: list[Line]) -> Iterator[tuple[str, redis.Redis, Path]]:
-    from app import create_app
-
     client = redis.Redis.from_url(redis_server.url, decode_responses=True)
     for key in client.scan_iter(match="rpchi*"):
         client.delete(key)
@@ -135,18 +118,9 @@ def site(redis_server: EmbeddedRedis, tmp_path_factory: pytest.TempPathFactory,
     data_dir = tmp_path_factory.mktemp("chicago-web")
     settings = Settings(redis_url=redis_server.url, city_pack=CHICAGO, demo=False, tile_url="", prefix=LIVE.prefix,
                         data_dir=data_dir, recordings_dir=RECORDINGS)
-    app, _ = create_app(settings, redis_server.url)
-    server = make_server("127.0.0.1", free_port(), app.server, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}", client, data_dir
-    app.server.extensions["onemap.replay"].close()
-    app.server.extensions["onemap.bridge"].stop()
-    app.server.extensions["onemap.dispatch"].stop()
-    server.shutdown()
+    with serving(settings, redis_server.url) as url:
+        yield url, client, data_dir
     client.close()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ResourceWarning)
-        gc.collect()
 
 
 def _page(browser: Browser, url: str, name: str, errors: list[str]) -> Page:
@@ -238,7 +212,7 @@ def test_a_trainer_replays_the_real_chicago_day_at_60x_and_sees_the_zone_exit_ag
     seen: list[dict[str, Any]] = []
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        seen = page.evaluate(UNITS_JS, ["om-rp-map", want])
+        seen = page.evaluate(REPLAY_DOTS_JS, ["om-rp-map", want])
         if all(m["found"] and max(abs(m["dx"]), abs(m["dy"])) <= TOLERANCE for m in seen):
             break
         page.wait_for_timeout(500)
