@@ -92,7 +92,7 @@ def phases(msgs: list[tuple[str, dict[str, str]]], city: Any, cpu: bool) -> None
                 load(client, msgs)
                 settings = Settings(redis_url=srv.url, demo=False, partitions=PARTITIONS)
                 worker = Worker(redis.Redis.from_url(srv.url, decode_responses=True), city, settings, name="phases",
-                                block_ms=50)
+                                block_ms=50, overlap=False)  # phases one after the other, to time each
                 if reference:
                     worker.pipeline = Pipeline(city, settings.partitions, settings.state_retention_s)
                 worker.ensure_groups()

@@ -5,6 +5,16 @@ Reads its partitions of ``cc:in:{p}`` through the consumer group, runs each batc
 transaction on a single server, in three steps on a Redis Cluster (streams/commit.py). On taking a partition it first claims and re-processes the
 entries a previous owner left pending (XAUTOCLAIM), dead-lettering any delivered too often.
 SIGTERM stops reading, finishes the batch in hand, releases the leases and exits.
+
+**One commit in flight** (single server): a batch's transaction runs on a thread of its own (and a
+connection of its own from the client's pool) while the next batch is read and computed; Redis
+works on one while Python works on the other. The next batch is computed from the states the one
+in flight will commit (the cache holds them before they land), and is committed only after it:
+``settle`` waits for the commit in flight before another is sent, and before anything that reads
+what a commit writes (maintenance, recovery of pending entries, the offline check). A commit that
+lost its lease drops its partition, and the batch computed behind it is left pending with it; any
+other failure is raised where the worker settles, and every owned partition re-reads its pending
+entries, as after a failure of a commit made in line. A cluster commits in line (three steps).
 """
 
 from __future__ import annotations
@@ -45,6 +55,7 @@ from streams.commit import (
 )
 from streams.fastpath import FastPipeline
 from streams.housekeeping import CACHE_MAX, bound_cache, expire_silent, trim_input
+from streams.inflight import Committer, LostLease
 from streams.partitions import Partitions
 from streams.pipeline import BatchResult, DeadLetter, Entry, Pipeline
 
@@ -60,10 +71,6 @@ BACKOFF_MIN_S, BACKOFF_MAX_S = 0.25, 8.0  # reconnecting to Redis: doubling wait
 IDLE_POLL_S = 0.02  # cluster: nothing new on any partition, wait this long before reading again
 
 
-class LostLease(Exception):
-    """Another worker owns the partition now; the batch was not committed."""
-
-
 class Worker:
     """One worker process's loop over the partitions it owns."""
 
@@ -76,6 +83,7 @@ class Worker:
         batch: int | None = None,
         block_ms: int = 1000,
         lease_ttl_ms: int | None = None,
+        overlap: bool = True,
     ) -> None:
         if not decodes(client):
             raise ValueError("Worker needs a client made with decode_responses=True")
@@ -96,6 +104,10 @@ class Worker:
         self._careful = False  # re-reading pending entries one by one after a failure
         self.clock: float | None = None
         self._scripts = Scripts.register(client)
+        # single server: a commit runs on its own thread while the next batch is computed (a cluster's
+        # three steps run in line); overlap=False commits in line too (bench/profile_worker.py's phases)
+        self.overlap = overlap and not self.cluster
+        self._committer = Committer(client, self.token, self.name)
         self._last_maintenance = 0.0
         self._last_offline_check = 0.0
         self.reconnects = 0
@@ -120,7 +132,7 @@ class Worker:
         try:
             while not stop.is_set():
                 try:
-                    self.step()
+                    self.step(settle=False)
                     if down_since is not None:
                         log.warning("worker %s: Redis is back after %.1f s; resuming pending entries",
                                     self.name, time.monotonic() - down_since)
@@ -140,12 +152,14 @@ class Worker:
         finally:
             self.shutdown()
 
-    def step(self) -> int:
+    def step(self, settle: bool = True) -> int:
         """One round: maintenance when due, pending recovery, one read of new entries.
 
-        Returns the number of entries handled.
+        Returns the number of entries handled; with ``settle`` their commits have landed (``run``
+        leaves the last one in flight while it reads the next batch).
         """
         if time.monotonic() - self._last_maintenance >= MAINTENANCE_S:
+            self.settle()
             self.maintain()
         if not self.leases.owned:
             time.sleep(self.block_ms / 1000)
@@ -166,8 +180,23 @@ class Worker:
                     self.caught_up.discard(p)  # more may be waiting behind this batch
                 handled += self._handle(p, entries)
         if time.monotonic() - self._last_offline_check >= OFFLINE_CHECK_S:
+            self.settle()
             self.check_offline()
+        if settle:
+            self.settle()
         return handled
+
+    def settle(self) -> None:
+        """Wait for the commit in flight, if any. A lost lease drops its partition (the batch and
+        any computed behind it stay pending for the new owner); any other failure is raised here."""
+        lost = self._committer.settle()
+        if lost is not None:
+            self._lost(lost)
+
+    def _lost(self, p: int) -> None:
+        log.warning("worker %s lost partition %d; batch left for the new owner", self.name, p)
+        self.leases.owned.discard(p)
+        self._drop(p)
 
     def _read_each(self, streams: dict[str, str], block: int | None) -> list[Any]:
         """Cluster: one XREADGROUP per partition (each stream has a slot of its own), on one
@@ -229,9 +258,18 @@ class Worker:
             log.warning("worker %s: claimed %d entries of partition %d left pending too long", self.name, claimed, p)
             self.recovering.add(p)
 
+    def _quiesce(self) -> None:
+        """After a failure: let a commit in flight end, whatever its outcome (what it did not commit
+        stays pending and is read again), before pending entries are looked at."""
+        try:
+            self.settle()
+        except Exception:  # noqa: BLE001 - the caller is already recovering from a failure
+            log.warning("worker %s: the commit in flight failed too; its entries are read again", self.name)
+
     def _after_disconnect(self) -> None:
         """A batch may have been read and not committed: forget cached state and re-read this
         consumer's pending entries of every owned partition once Redis is back."""
+        self._quiesce()
         self.cache.clear()
         self.recovering |= self.leases.owned
         self.caught_up -= self.leases.owned  # nobody is silent until the backlog is read again
@@ -239,6 +277,11 @@ class Worker:
             self.undrained |= self.leases.owned
 
     def shutdown(self) -> None:
+        try:
+            self.settle()  # a commit in flight lands (or fails: its entries stay pending) before the leases go
+        except Exception:  # noqa: BLE001 - stopping anyway; what did not commit is pending for the next owner
+            log.exception("worker %s: the last commit failed while stopping", self.name)
+        self._committer.close()
         self.leases.release_all()
         forget(self.client, self.keys, self.name)
         log.info("worker %s stopped", self.name)
@@ -275,6 +318,7 @@ class Worker:
     def _retry_pending(self) -> None:
         """After an unexpected failure: forget cached state, dead-letter entries delivered too often,
         and re-read each owned partition's pending entries."""
+        self._quiesce()
         self.cache.clear()
         self._careful = True
         # as after a disconnect: a failed batch may have moved the event clock (a cluster writes it
@@ -309,6 +353,7 @@ class Worker:
 
     def _recover(self, p: int) -> int:
         """Process this consumer's pending entries of ``p`` (history), then switch to new ones."""
+        self.settle()  # a commit in flight still has its entries pending: they must not be read again
         # after a failure, one entry at a time: only the entry that fails collects deliveries
         count = 1 if self._careful else self.batch
         reply = self.client.xreadgroup(self.keys.group, self.token, {self.keys.input(p): "0"}, count=count)
@@ -337,17 +382,25 @@ class Worker:
         # than now + future_s is believed, so a forged device clock cannot push the event clock
         result = self.pipeline.process(entries, states, time.time() + self.settings.future_s, partition=p)
         changed = {s: b for s, st in result.states.items() if (b := orjson.dumps(st)) != cache.get(s)}
-        try:
-            self._commit(p, result, changed, [e.entry_id for e in entries])
-        except LostLease:
-            log.warning("worker %s lost partition %d; batch left for the new owner", self.name, p)
-            self.leases.owned.discard(p)
-            self._drop(p)
-            return 0
+        # the cache runs ahead of Redis by the commit in flight: the next batch is computed from it.
+        # A commit that fails drops the cache (its partition's, or every one), so nothing stale stays.
         for subject, blob in changed.items():  # most recently used last: bound_cache drops the oldest
             cache.pop(subject, None)
             cache[subject] = blob
-        bound_cache(cache, CACHE_MAX)
+        bound_cache(cache, CACHE_MAX)  # drops a quarter, the oldest: never the last two batches' subjects
+        ids = [e.entry_id for e in entries]
+        self.settle()
+        if p not in self.leases.owned:  # the commit in flight lost it: this batch waits for the new owner
+            return 0
+        clock = self._advance_clock(result)
+        try:
+            if self.overlap and not result.reads and not result.silences:
+                self._send(p, result, changed, ids, clock)  # in flight while the next batch is computed
+            else:  # reads and ended silences need Redis's answers before the transaction: in line
+                self._commit(p, result, changed, ids, clock)
+        except LostLease:
+            self._lost(p)
+            return 0
         return len(entries)
 
     def _load_states(self, p: int, cache: dict[str, bytes], subjects: set[str]) -> None:
@@ -357,15 +410,30 @@ class Worker:
             for s, b in zip(ordered, self.client.hmget(self.keys.state(p), ordered), strict=True):
                 cache[s] = b.encode() if isinstance(b, str) else (b or b"")
 
-    def _commit(self, p: int, result: BatchResult, states: dict[str, bytes], ids: list[str]) -> None:
+    def _advance_clock(self, result: BatchResult) -> float | None:
+        """The event clock this batch moves to (None: it does not move it), noted as the worker's."""
         newest = max([e.ts for e in result.pings] + [r.ts for r in result.reads], default=None)
         clock = newest if self.clock is None or (newest is not None and newest > self.clock) else None
+        if clock is not None:
+            self.clock = clock
+        return clock
+
+    def _commit(self, p: int, result: BatchResult, states: dict[str, bytes], ids: list[str],
+                clock: float | None) -> None:
         if self.cluster:
             self._commit_cluster(p, result, states, ids, clock)
         else:
             self._commit_single(p, result, states, ids, clock)
-        if clock is not None:
-            self.clock = clock
+
+    def _send(self, p: int, result: BatchResult, states: dict[str, bytes], ids: list[str],
+              clock: float | None) -> None:
+        """``_commit_single``'s transaction for a batch with no reads and no ended silences, queued
+        here and committed by the committer's thread (streams/inflight.py) under the lease."""
+        pipe = self.client.pipeline(transaction=True)  # never executed: the committer sends what it queues
+        queue_batch(pipe, self.keys, p, result, states, {}, clock, self._scripts, time.time(),
+                    self.settings.learn_window_s, self.settings.track_retention_s)
+        pipe.xack(self.keys.input(p), self.keys.group, *ids)
+        self._committer.send(p, self.keys.lease(p), pipe)
 
     def _commit_single(self, p: int, result: BatchResult, states: dict[str, bytes], ids: list[str],
                        clock: float | None) -> None:

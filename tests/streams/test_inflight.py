@@ -1,0 +1,134 @@
+"""A commit in flight while the next batch is computed (streams/inflight.py), on a real Redis.
+
+The same entries committed with overlap and in line leave the same alerts, states, tracks and
+counters; a batch whose lease was lost in flight writes nothing, and the batch computed behind it
+is left pending too, for the new owner to commit exactly once.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import pytest
+import redis
+
+from city.citypack import CityPack, load_city_pack
+from core.keys import Keys, partition_of
+from core.settings import ROOT, Settings
+from streams.worker import Worker
+
+MINI = ROOT / "tests" / "fixtures" / "mini_city"
+KEYS = Keys("cc")
+PARTITIONS = 2
+T0 = 1_700_000_000
+
+
+@pytest.fixture(scope="module")
+def city() -> CityPack:
+    return load_city_pack(MINI)
+
+
+def _messages(city: CityPack, rounds: int = 40) -> list[tuple[str, dict[str, str]]]:
+    """Every unit and vehicle of the mini city wandering round its centre, every 10 s, now and then
+    too fast (overspeed, zone exits and entries: alerts in most batches)."""
+    rng = random.Random(5)
+    lat0, lon0 = city.center
+    subjects = sorted(city.units) + sorted(city.vehicles)
+    pos = {s: (lat0 + rng.uniform(-0.01, 0.01), lon0 + rng.uniform(-0.02, 0.02)) for s in subjects}
+    out = []
+    for k in range(rounds):
+        for s in subjects:
+            lat, lon = pos[s]
+            pos[s] = lat, lon = lat + rng.uniform(-0.002, 0.002), lon + rng.uniform(-0.004, 0.004)
+            speed = 110.0 if k % 7 in (3, 4) else rng.uniform(10, 50)
+            out.append((s, {"type": "gps", "id": s, "lat": f"{lat:.6f}", "lon": f"{lon:.6f}",
+                            "ts": str(T0 + 10 * k), "speed": f"{speed:.1f}"}))
+    return out
+
+
+def _load(r: redis.Redis, msgs: list[tuple[str, dict[str, str]]]) -> None:
+    r.flushall()
+    for p in range(PARTITIONS):
+        r.xgroup_create(KEYS.input(p), KEYS.group, id="0", mkstream=True)
+    for subject, fields in msgs:
+        r.xadd(KEYS.input(partition_of(subject, PARTITIONS)), fields)  # type: ignore[arg-type]
+
+
+def _worker(url: str, city: CityPack, name: str, overlap: bool) -> Worker:
+    settings = Settings(redis_url=url, city_pack=MINI, demo=False, partitions=PARTITIONS, batch=25)
+    worker = Worker(redis.Redis.from_url(url, decode_responses=True), city, settings, name=name, block_ms=10,
+                    overlap=overlap)
+    worker.ensure_groups()
+    worker.maintain()
+    return worker
+
+
+def _drain(worker: Worker, r: redis.Redis, total: int) -> None:
+    """Step as ``Worker.run`` does (the last commit left in flight) until nothing new comes."""
+    idle = 0
+    for _ in range(1000):
+        idle = idle + 1 if worker.step(settle=False) == 0 else 0
+        if idle == 3:
+            break
+    worker.settle()
+    assert int(r.hget(KEYS.stats, "processed") or 0) == total
+
+
+def _outcome(r: redis.Redis) -> dict[str, Any]:
+    """What a reader sees: alerts (by id: partitions may commit in another order), states, last fixes, tracks, counters, pending."""
+    alerts = sorted((f for _, f in r.xrange(KEYS.alerts)), key=lambda f: f["alert_id"])
+    tracks = {k: r.lrange(k, 0, -1) for k in sorted(r.scan_iter(match=KEYS.track("*")))}
+    pending = sum(r.xpending(KEYS.input(p), KEYS.group)["pending"] for p in range(PARTITIONS))
+    return {"alerts": alerts, "states": [r.hgetall(KEYS.state(p)) for p in range(PARTITIONS)],
+            "last": r.hgetall(KEYS.last), "tracks": tracks, "stats": r.hgetall(KEYS.stats), "pending": pending}
+
+
+def test_overlapped_commits_leave_what_commits_in_line_leave(redis_url: str, r: redis.Redis, city: CityPack) -> None:
+    msgs = _messages(city)
+    outcomes = []
+    for overlap in (False, True):
+        _load(r, msgs)
+        worker = _worker(redis_url, city, f"w-{overlap}", overlap)
+        _drain(worker, r, len(msgs))
+        worker.shutdown()
+        outcomes.append(_outcome(r))
+    inline, overlapped = outcomes
+    assert len(inline["alerts"]) > 20 and inline["pending"] == 0
+    assert {a["type"] for a in inline["alerts"]} >= {"overspeed"}
+    assert overlapped == inline
+
+
+def test_a_batch_whose_lease_is_lost_in_flight_writes_nothing_and_the_next_owner_commits_it_once(
+    redis_url: str, r: redis.Redis, city: CityPack
+) -> None:
+    msgs = _messages(city)
+    _load(r, msgs)
+    clean = _worker(redis_url, city, "clean", overlap=False)
+    _drain(clean, r, len(msgs))
+    clean.shutdown()
+    expected = _outcome(r)
+
+    _load(r, msgs)
+    first = _worker(redis_url, city, "first", overlap=True)
+    assert first.step(settle=False) == 2 * 25  # a batch of each partition; the second's commit in flight
+    first.settle()
+    committed = int(r.hget(KEYS.stats, "processed") or 0)
+    assert committed == 50 and first.leases.owned == set(range(PARTITIONS))
+    # another worker takes every lease (this one stalled, say) before the next batches commit
+    for p in range(PARTITIONS):
+        r.set(KEYS.lease(p), "someone-else", px=60_000)
+    first.step(settle=False)  # reads and computes both; the first's guard finds the lease gone
+    first.settle()
+    assert first.leases.owned == set()
+    assert int(r.hget(KEYS.stats, "processed") or 0) == committed  # nothing of the lost batches landed
+    lost = sum(r.xpending(KEYS.input(p), KEYS.group)["pending"] for p in range(PARTITIONS))
+    assert lost == 50  # both were read (so the guard, not a rebalance, refused them) and wait, pending
+    first.shutdown()
+    for p in range(PARTITIONS):
+        r.delete(KEYS.lease(p))
+
+    second = _worker(redis_url, city, "second", overlap=True)
+    _drain(second, r, len(msgs))
+    second.shutdown()
+    assert _outcome(r) == expected
