@@ -24,7 +24,7 @@ import redis
 from redis.client import Pipeline
 from redis.exceptions import ExecAbortError, ResponseError
 
-__all__ = ["Committer", "LostLease"]
+__all__ = ["Committer", "LostLease", "ReadAhead"]
 
 
 class LostLease(Exception):
@@ -120,3 +120,46 @@ class Committer:
         except BaseException:
             conn.disconnect()  # a half-read reply must not be taken for the next transaction's
             raise
+
+
+class ReadAhead:
+    """The next ``XREADGROUP`` of the worker's partitions, sent before the batches in hand are
+    computed and taken at the next step, so Redis serves it while Python computes.
+
+    Its entries are delivered (pending under this consumer) from the moment it is sent: a partition
+    lost or put back into recovery meanwhile skips its rows, which recovery or the new owner reads
+    again. ``forget`` after any failure drops the connection, so an answer never read cannot be
+    mistaken for a later one's; its entries are pending and recovered like any others.
+    """
+
+    def __init__(self, client: redis.Redis) -> None:
+        self._client = client
+        self._conn: Any = None
+        self.sent = False
+
+    def send(self, group: str, consumer: str, streams: list[str], count: int) -> None:
+        if self._conn is None:
+            self._conn = self._client.connection_pool.get_connection()
+        self._conn.send_command("XREADGROUP", "GROUP", group, consumer, "COUNT", count, "STREAMS", *streams,
+                                *[">"] * len(streams))
+        self.sent = True
+
+    def take(self) -> list[Any]:
+        """The answer, shaped as ``redis.Redis.xreadgroup``'s: ``[[stream, [(id, fields), ...]], ...]``."""
+        self.sent = False
+        try:
+            return self._client.parse_response(self._conn, "XREADGROUP") or []
+        except BaseException:
+            self.forget()
+            raise
+
+    def forget(self) -> None:
+        self.sent = False
+        if self._conn is not None:
+            self._conn.disconnect()
+
+    def close(self) -> None:
+        self.forget()
+        if self._conn is not None:
+            self._client.connection_pool.release(self._conn)
+            self._conn = None

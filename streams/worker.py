@@ -55,7 +55,7 @@ from streams.commit import (
 )
 from streams.fastpath import FastPipeline
 from streams.housekeeping import CACHE_MAX, bound_cache, expire_silent, trim_input
-from streams.inflight import Committer, LostLease
+from streams.inflight import Committer, LostLease, ReadAhead
 from streams.partitions import Partitions
 from streams.pipeline import BatchResult, DeadLetter, Entry, Pipeline
 
@@ -108,6 +108,7 @@ class Worker:
         # three steps run in line); overlap=False commits in line too (bench/profile_worker.py's phases)
         self.overlap = overlap and not self.cluster
         self._committer = Committer(client, self.token, self.name)
+        self._ahead = ReadAhead(client)  # with overlap: the next read sent while a batch is computed
         self._last_maintenance = 0.0
         self._last_offline_check = 0.0
         self.reconnects = 0
@@ -158,6 +159,7 @@ class Worker:
         Returns the number of entries handled; with ``settle`` their commits have landed (``run``
         leaves the last one in flight while it reads the next batch).
         """
+        ahead = self._ahead.take() if self._ahead.sent else None  # the read sent during the last step
         if time.monotonic() - self._last_maintenance >= MAINTENANCE_S:
             self.settle()
             self.maintain()
@@ -168,23 +170,33 @@ class Worker:
             drain(self.client, self.keys, p, self._scripts)
             self.undrained.discard(p)
         handled = sum(self._recover(p) for p in sorted(self.recovering))
-        streams = {self.keys.input(p): ">" for p in sorted(self.leases.owned - self.recovering)}
+        reading = sorted(self.leases.owned - self.recovering)
+        streams = {self.keys.input(p): ">" for p in reading}
         if streams:
-            block = None if handled else self.block_ms
-            reply = self._read_each(streams, block) if self.cluster else self.client.xreadgroup(
-                self.keys.group, self.token, streams, count=self.batch, block=block)
-            self.caught_up |= self.leases.owned - self.recovering
+            if ahead:  # a partition lost or back in recovery since: its rows are read again by whoever has it
+                reply = [row for row in ahead if self._partition(row[0]) in reading]
+            else:
+                block = None if handled else self.block_ms
+                reply = self._read_each(streams, block) if self.cluster else self.client.xreadgroup(
+                    self.keys.group, self.token, streams, count=self.batch, block=block)
+            self.caught_up |= set(reading)
+            full = [self._partition(stream) for stream, entries in reply or [] if len(entries) >= self.batch]
+            self.caught_up -= set(full)  # more may be waiting behind these batches
+            if full and self.overlap and not self._offline_due():  # a backlog: read on while computing
+                self._ahead.send(self.keys.group, self.token, list(streams), self.batch)
             for stream, entries in reply or []:
-                p = self._partition(stream)
-                if len(entries) >= self.batch:
-                    self.caught_up.discard(p)  # more may be waiting behind this batch
-                handled += self._handle(p, entries)
-        if time.monotonic() - self._last_offline_check >= OFFLINE_CHECK_S:
+                handled += self._handle(self._partition(stream), entries)
+        if self._offline_due():
             self.settle()
             self.check_offline()
         if settle:
             self.settle()
         return handled
+
+    def _offline_due(self) -> bool:
+        """Time for the offline check; no read is sent ahead then: it would hide whether the
+        partitions were read to their end."""
+        return time.monotonic() - self._last_offline_check >= OFFLINE_CHECK_S
 
     def settle(self) -> None:
         """Wait for the commit in flight, if any. A lost lease drops its partition (the batch and
@@ -270,6 +282,7 @@ class Worker:
         """A batch may have been read and not committed: forget cached state and re-read this
         consumer's pending entries of every owned partition once Redis is back."""
         self._quiesce()
+        self._ahead.forget()  # its entries are pending: read again with the rest
         self.cache.clear()
         self.recovering |= self.leases.owned
         self.caught_up -= self.leases.owned  # nobody is silent until the backlog is read again
@@ -282,6 +295,7 @@ class Worker:
         except Exception:  # noqa: BLE001 - stopping anyway; what did not commit is pending for the next owner
             log.exception("worker %s: the last commit failed while stopping", self.name)
         self._committer.close()
+        self._ahead.close()  # what it delivered and nobody handled is pending for the next owner
         self.leases.release_all()
         forget(self.client, self.keys, self.name)
         log.info("worker %s stopped", self.name)
@@ -319,6 +333,7 @@ class Worker:
         """After an unexpected failure: forget cached state, dead-letter entries delivered too often,
         and re-read each owned partition's pending entries."""
         self._quiesce()
+        self._ahead.forget()
         self.cache.clear()
         self._careful = True
         # as after a disconnect: a failed batch may have moved the event clock (a cluster writes it
