@@ -51,7 +51,7 @@ from streams.pipeline import BatchResult, DeadLetter
 log = logging.getLogger("onemap.commit")
 
 __all__ = ["Scripts", "alert_rows", "drain", "outbox_record", "queue_alerts", "queue_batch", "queue_partition", "queue_samples",
-           "queue_shared", "queue_track_store", "run_per_node", "track_calls", "position_fields", "merge_reads", "MAX_TRACK", "MAX_READS"]
+           "queue_shared", "queue_track_store", "run_per_node", "track_calls", "position_fields", "position_json", "merge_reads", "MAX_TRACK", "MAX_READS"]
 
 MAX_TRACK = 240  # fixes kept per subject: 10 min at 5 s is 120; room for 20 min
 MAX_READS = 20  # latest reads kept per checkpoint
@@ -168,6 +168,44 @@ def position_fields(p: Ping) -> dict[str, str]:
     }
 
 
+_HEADS: dict[str, tuple[Kind, str | None, str]] = {}  # subject -> its kind, category and JSON head
+_ZONES: dict[str, str] = {}  # zone id -> its JSON string
+_CACHE_MAX = 200_000  # subjects (and zones) whose JSON is kept; the caches start over beyond
+
+
+def _head(p: Ping) -> str:
+    if len(_HEADS) >= _CACHE_MAX:
+        _HEADS.clear()
+    head = (f'{{"subject":{orjson.dumps(p.subject).decode()},"kind":{orjson.dumps(str(p.kind)).decode()},'
+            f'"category":{orjson.dumps(p.category or "").decode()}')
+    _HEADS[p.subject] = (p.kind, p.category, head)
+    return head
+
+
+def _zone(zone: str) -> str:
+    if len(_ZONES) >= _CACHE_MAX:
+        _ZONES.clear()
+    text = _ZONES[zone] = orjson.dumps(zone).decode()
+    return text
+
+
+def position_json(p: Ping) -> bytes:
+    """``orjson.dumps(position_fields(p))``, byte for byte, at about half its cost (the worker writes
+    one per fix): the subject's part and the zone's JSON are kept, the rest formatted at once.
+
+    >>> p = Ping("粤B1", 22.5, 114.0, 1700000000.0, kind=Kind.VEHICLE, zones=frozenset({"Z2", "Z1"}))
+    >>> position_json(p) == orjson.dumps(position_fields(p))
+    True
+    """
+    known = _HEADS.get(p.subject)
+    head = known[2] if known is not None and known[0] is p.kind and known[1] == p.category else _head(p)
+    zone = (_ZONES.get(z) or _zone(z)) if (z := min(p.zones) if p.zones else "") else '""'
+    ts, heading = p.ts, p.heading
+    return (f'{head},"lat":"{p.lat:.6f}","lon":"{p.lon:.6f}","ts":"'
+            f'{int(ts) if float(ts).is_integer() else format(ts, ".3f")}","speed":"{p.speed_kmh:.1f}",'
+            f'"heading":"{"" if heading is None else format(heading, "g")}","zone":{zone}}}').encode()
+
+
 def merge_reads(old: bytes | str | None, new: Iterable[Read]) -> bytes:
     """Merge new reads into a checkpoint's JSON list of latest reads (newest first, capped)."""
     rows: list[dict[str, Any]] = orjson.loads(old) if old else []
@@ -234,7 +272,7 @@ def _queue_positions(pipe: RedisPipeline, keys: Keys, pings: list[Ping], wall_s:
     """
     if not pings:
         return []
-    blobs = [orjson.dumps(position_fields(ping)) for ping in pings]
+    blobs = [position_json(ping) for ping in pings]
     # the JSON array of the fixes is their JSON objects joined: each fix is serialized once
     pipe.xadd(keys.positions, {"fixes": b"[" + b",".join(blobs) + b"]"},
               minid=f"{int((wall_s - POSITIONS_KEEP_S) * 1000)}-0", approximate=True)
