@@ -42,7 +42,7 @@ from redis.client import Pipeline as RedisPipeline
 from redis.exceptions import AskError, MovedError
 
 from core import tracks
-from core.keys import Keys, track_bucket
+from core.keys import TRACK_BUCKETS, Keys, track_bucket
 from core.model import Alert, Kind, Ping, Read, fmt_ts
 from core.redisio import TRANSIENT
 from core.travel import DEFAULT_LEARN_WINDOW_S, KEEP_PER_PAIR, TravelSample
@@ -51,7 +51,7 @@ from streams.pipeline import BatchResult, DeadLetter
 log = logging.getLogger("onemap.commit")
 
 __all__ = ["Scripts", "alert_rows", "drain", "outbox_record", "queue_alerts", "queue_batch", "queue_partition", "queue_samples",
-           "queue_shared", "queue_track_store", "run_per_node", "track_calls", "position_fields", "position_json", "merge_reads", "MAX_TRACK", "MAX_READS"]
+           "queue_shared", "queue_track_store", "run_per_node", "track_calls", "fixes_call", "position_fields", "position_json", "merge_reads", "MAX_TRACK", "MAX_READS"]
 
 MAX_TRACK = 240  # fixes kept per subject: 10 min at 5 s is 120; room for 20 min
 MAX_READS = 20  # latest reads kept per checkpoint
@@ -108,6 +108,58 @@ for g = 1, #KEYS do
 end
 return 1
 """
+# One server: a batch's fixes into the latest-fix hash, their tracks and the track store, in one call
+# with one packed argument (redis-py's packing of two or four arguments per fix cost the worker more
+# than the script costs Valkey). KEYS[1] the latest-fix hash (cc:last); ARGV[1] max track length,
+# ARGV[2] the tracks' TTL ms, ARGV[3] the track store's TTL ms (0: no track store), ARGV[4..19] the
+# hash tag of each track bucket ({cc:trk:b}, b = 0..15), then the batch's event-time hours, and last
+# the fixes, each [u8 bucket (255: a fix that is not tracked)][u32 its hour's place among the hours]
+# [u16 subject length][u32 JSON length][subject][JSON] and, for a tracked fix with the track store
+# on, its 20-byte record (core/tracks.py). Does what HSET of cc:last, PUSH_TRACKS and STORE_TRACKS
+# did, to the same keys and values: a cluster still uses those (cc:last is not in a bucket's slot).
+PUBLISH_FIXES = """
+local max, ttl, store_ttl = tonumber(ARGV[1]), ARGV[2], ARGV[3]
+local store, data, hours = tonumber(store_ttl) > 0, ARGV[#ARGV], 19
+local pos, last, new = 1, {}, {}
+while pos <= #data do
+  local bucket, hour, slen, jlen
+  bucket, hour, slen, jlen, pos = struct.unpack('<BI4I2I4', data, pos)
+  local subject = string.sub(data, pos, pos + slen - 1)
+  local fix = string.sub(data, pos + slen, pos + slen + jlen - 1)
+  pos = pos + slen + jlen
+  last[#last + 1] = subject
+  last[#last + 1] = fix
+  if bucket ~= 255 then
+    local tag = ARGV[4 + bucket] .. ':'
+    local track = tag .. 'track:' .. subject
+    if redis.call('LPUSH', track, fix) > max then
+      redis.call('LTRIM', track, 0, max - 1)
+    end
+    redis.call('PEXPIRE', track, ttl)
+    if store then
+      local h = ARGV[hours + hour]
+      local key = tag .. subject .. ':' .. h
+      if redis.call('APPEND', key, string.sub(data, pos, pos + 19)) == 20 then
+        redis.call('PEXPIRE', key, store_ttl)  -- a new key (see STORE_TRACKS)
+        local idx = tag .. 'idx:' .. h
+        new[idx] = new[idx] or {}
+        table.insert(new[idx], subject)
+      end
+      pos = pos + 20
+    end
+  end
+end
+for j = 1, #last, 1000 do
+  redis.call('HSET', KEYS[1], unpack(last, j, math.min(j + 999, #last)))
+end
+for idx, subjects in pairs(new) do
+  for j = 1, #subjects, 1000 do
+    redis.call('SADD', idx, unpack(subjects, j, math.min(j + 999, #subjects)))
+  end
+  redis.call('PEXPIRE', idx, store_ttl)
+end
+return 1
+"""
 # Append each entry to a stream unless its id key exists (cluster mode: every key in the stream's
 # slot). KEYS[1] the stream, KEYS[2..] one id key per entry; ARGV[1] the id keys' TTL (s), ARGV[2]
 # the stream's approximate MAXLEN, ARGV[3..] each entry's fields as a JSON list [f, v, f, v, ...].
@@ -147,6 +199,8 @@ return 1
 
 
 _STORE_HEADER = struct.Struct("<HI")
+_FIX_HEADER = struct.Struct("<BIHI")  # PUBLISH_FIXES: bucket, hour's place, subject and JSON lengths
+_UNTRACKED = 255
 
 
 def _num(value: float | None) -> str:
@@ -223,12 +277,13 @@ class Scripts:
     store: Any = None
     once: Any = None
     alerts: Any = None
+    fixes: Any = None
 
     @classmethod
     def register(cls, client: Any) -> Scripts:
         return cls(client.register_script(MAX_CLOCK), client.register_script(PUSH_TRACKS),
                    client.register_script(STORE_TRACKS), client.register_script(APPEND_ONCE),
-                   client.register_script(APPEND_ALL))
+                   client.register_script(APPEND_ALL), client.register_script(PUBLISH_FIXES))
 
 
 def alert_rows(alerts: Iterable[Alert]) -> bytes:
@@ -263,9 +318,10 @@ def queue_alerts(pipe: RedisPipeline, keys: Keys, alerts: Iterable[Alert], scrip
 Call = tuple[Any, list[str], list[Any]]  # a script, its keys, its arguments
 
 
-def _queue_positions(pipe: RedisPipeline, keys: Keys, pings: list[Ping], wall_s: float) -> list[bytes]:
-    """Publish accepted fixes: one positions entry per batch and the latest per subject; returns each
-    fix's JSON (for its track).
+def _queue_positions(pipe: RedisPipeline, keys: Keys, pings: list[Ping], wall_s: float,
+                     last: bool = True) -> list[bytes]:
+    """Publish accepted fixes: one positions entry per batch and (``last``) the latest per subject;
+    returns each fix's JSON (for its track).
 
     The positions stream keeps ``POSITIONS_KEEP_S`` of wall time (entry ids are wall time): a batch
     holds up to ``CC_BATCH`` fixes, so a count bound would mean hundreds of MB at a city's rate.
@@ -276,8 +332,42 @@ def _queue_positions(pipe: RedisPipeline, keys: Keys, pings: list[Ping], wall_s:
     # the JSON array of the fixes is their JSON objects joined: each fix is serialized once
     pipe.xadd(keys.positions, {"fixes": b"[" + b",".join(blobs) + b"]"},
               minid=f"{int((wall_s - POSITIONS_KEEP_S) * 1000)}-0", approximate=True)
-    pipe.hset(keys.last, mapping={ping.subject: blob for ping, blob in zip(pings, blobs, strict=True)})
+    if last:
+        pipe.hset(keys.last, mapping={ping.subject: blob for ping, blob in zip(pings, blobs, strict=True)})
     return blobs
+
+
+_NAMES: dict[str, tuple[bytes, int]] = {}  # subject -> its UTF-8 and its track bucket
+
+
+def _name(subject: str) -> tuple[bytes, int]:
+    if len(_NAMES) >= _CACHE_MAX:
+        _NAMES.clear()
+    known = _NAMES[subject] = (subject.encode("utf-8"), track_bucket(subject))
+    return known
+
+
+def fixes_call(keys: Keys, pings: list[Ping], blobs: list[bytes], script: Any, retention_s: float) -> Call:
+    """One server: the ``PUBLISH_FIXES`` call of a batch's fixes (their JSON ``blobs``): ``cc:last``,
+    the tracks of units and monitored vehicles and, unless ``retention_s`` is 0, the track store."""
+    store = retention_s > 0
+    hours: dict[int, int] = {}
+    parts = []
+    header, record, hour_of = _FIX_HEADER.pack, tracks.RECORD_STRUCT.pack, tracks.hour_of
+    for ping, blob in zip(pings, blobs, strict=True):
+        name, bucket = _NAMES.get(ping.subject) or _name(ping.subject)
+        if ping.kind is Kind.OTHER:
+            parts.append(header(_UNTRACKED, 0, len(name), len(blob)) + name + blob)
+        elif store:
+            hour = hours.setdefault(hour_of(ping.ts), len(hours) + 1)
+            parts.append(header(bucket, hour, len(name), len(blob)) + name + blob
+                         + record(ping.ts, ping.lat, ping.lon, ping.speed_kmh))
+        else:
+            parts.append(header(bucket, 0, len(name), len(blob)) + name + blob)
+    args: list[Any] = [MAX_TRACK, TRACK_TTL_MS, int(retention_s * 1000) if store else 0]
+    args += [keys.trk_tag(b) for b in range(TRACK_BUCKETS)]
+    args += [*hours, b"".join(parts)]
+    return script, [keys.last], args
 
 
 def _list_calls(keys: Keys, pings: list[Ping], blobs: list[bytes], script: Any, cluster: bool) -> list[Call]:
@@ -401,11 +491,12 @@ def queue_shared(pipe: RedisPipeline, keys: Keys, result: BatchResult, reads: di
     """The writes outside the partition's slot: publication, tracks, the track store, reads, travel
     samples and counters (on a cluster without the alerts and dead letters: ``drain`` counts those).
     On a cluster the script calls of tracks and the track store are returned, for ``run_per_node``."""
-    blobs = _queue_positions(pipe, keys, result.pings, wall_s)
-    calls = track_calls(keys, result.pings, blobs, scripts, track_retention_s, cluster)
-    if not cluster:
-        for script, names, args in calls:
-            script(keys=names, args=args, client=pipe)
+    blobs = _queue_positions(pipe, keys, result.pings, wall_s, last=cluster)
+    calls = track_calls(keys, result.pings, blobs, scripts, track_retention_s, cluster) if cluster else []
+    if not cluster and result.pings:
+        script, names, args = fixes_call(keys, result.pings, blobs, scripts.fixes or pipe.register_script(
+            PUBLISH_FIXES), track_retention_s)
+        script(keys=names, args=args, client=pipe)
     if reads:
         pipe.hset(keys.reads, mapping=reads)
     if result.samples:
