@@ -50,7 +50,7 @@ from streams.pipeline import BatchResult, DeadLetter
 
 log = logging.getLogger("onemap.commit")
 
-__all__ = ["Scripts", "alert_rows", "drain", "outbox_record", "queue_alerts", "queue_batch", "queue_partition", "queue_samples",
+__all__ = ["Scripts", "alert_rows", "drain", "outbox_record", "queue_alerts", "queue_batch", "queue_partition", "subjects_blob", "queue_samples",
            "queue_shared", "queue_track_store", "run_per_node", "track_calls", "fixes_call", "position_fields", "position_json", "merge_reads", "MAX_TRACK", "MAX_READS"]
 
 MAX_TRACK = 240  # fixes kept per subject: 10 min at 5 s is 120; room for 20 min
@@ -160,6 +160,35 @@ for idx, subjects in pairs(new) do
 end
 return 1
 """
+# One server: a batch's states and seen times in one call with one packed argument (the commands of
+# a cluster's partition transaction, whose pipeline runs no scripts, took two arguments per subject
+# each). KEYS[1] the partition's states hash, KEYS[2] its seen sorted set; ARGV[1] per subject
+# [u16 subject length][u32 state length][u8 flags: 1 a state, 2 a seen time][f64 seen][subject]
+# [state]. HSET of the states and ZADD of the seen times, as those commands did.
+PARTITION = """
+local data, pos, states, seen = ARGV[1], 1, {}, {}
+while pos <= #data do
+  local slen, blen, flags, t
+  slen, blen, flags, t, pos = struct.unpack('<I2I4Bd', data, pos)
+  local subject = string.sub(data, pos, pos + slen - 1)
+  if flags % 2 == 1 then
+    states[#states + 1] = subject
+    states[#states + 1] = string.sub(data, pos + slen, pos + slen + blen - 1)
+  end
+  if flags >= 2 then
+    seen[#seen + 1] = t
+    seen[#seen + 1] = subject
+  end
+  pos = pos + slen + blen
+end
+for j = 1, #states, 1000 do
+  redis.call('HSET', KEYS[1], unpack(states, j, math.min(j + 999, #states)))
+end
+for j = 1, #seen, 1000 do
+  redis.call('ZADD', KEYS[2], unpack(seen, j, math.min(j + 999, #seen)))
+end
+return 1
+"""
 # Append each entry to a stream unless its id key exists (cluster mode: every key in the stream's
 # slot). KEYS[1] the stream, KEYS[2..] one id key per entry; ARGV[1] the id keys' TTL (s), ARGV[2]
 # the stream's approximate MAXLEN, ARGV[3..] each entry's fields as a JSON list [f, v, f, v, ...].
@@ -201,6 +230,7 @@ return 1
 _STORE_HEADER = struct.Struct("<HI")
 _FIX_HEADER = struct.Struct("<BIHI")  # PUBLISH_FIXES: bucket, hour's place, subject and JSON lengths
 _UNTRACKED = 255
+_SUBJECT_HEADER = struct.Struct("<HIBd")  # PARTITION: subject and state lengths, flags, seen time
 
 
 def _num(value: float | None) -> str:
@@ -278,12 +308,14 @@ class Scripts:
     once: Any = None
     alerts: Any = None
     fixes: Any = None
+    partition: Any = None
 
     @classmethod
     def register(cls, client: Any) -> Scripts:
         return cls(client.register_script(MAX_CLOCK), client.register_script(PUSH_TRACKS),
                    client.register_script(STORE_TRACKS), client.register_script(APPEND_ONCE),
-                   client.register_script(APPEND_ALL), client.register_script(PUBLISH_FIXES))
+                   client.register_script(APPEND_ALL), client.register_script(PUBLISH_FIXES),
+                   client.register_script(PARTITION))
 
 
 def alert_rows(alerts: Iterable[Alert]) -> bytes:
@@ -472,14 +504,32 @@ def dead_fields(d: DeadLetter) -> dict[str, str]:
     return {"stream": d.stream, "entry_id": d.entry_id, "raw": d.raw, "error": d.error}
 
 
+def subjects_blob(result: BatchResult, states: dict[str, bytes]) -> bytes:
+    """The subjects' states and seen times as ``PARTITION`` takes them."""
+    parts = []
+    header, get = _SUBJECT_HEADER.pack, states.get
+    for subject in [*result.states, *(states.keys() - result.states.keys())]:
+        name = (_NAMES.get(subject) or _name(subject))[0]
+        blob, seen = get(subject), result.states.get(subject, {}).get("seen")
+        flags = (blob is not None) + 2 * (seen is not None)
+        if flags:
+            parts.append(header(len(name), len(blob or b""), flags, float(seen or 0.0)) + name + (blob or b""))
+    return b"".join(parts)
+
+
 def queue_partition(pipe: RedisPipeline, keys: Keys, p: int, result: BatchResult, states: dict[str, bytes],
-                    outbox: bytes | None = None) -> None:
-    """The writes in partition ``p``'s slot: state, seen, units' last-seen and (cluster) the outbox."""
-    if states:
-        pipe.hset(keys.state(p), mapping=states)
-    seen = {subject: float(st["seen"]) for subject, st in result.states.items() if "seen" in st}
-    if seen:
-        pipe.zadd(keys.seen(p), seen)
+                    outbox: bytes | None = None, script: Any = None) -> None:
+    """The writes in partition ``p``'s slot: state, seen, units' last-seen and (cluster) the outbox;
+    with ``script`` (``Scripts.partition``; one server) states and seen times in one call."""
+    if script is not None:
+        if blob := subjects_blob(result, states):
+            script(keys=[keys.state(p), keys.seen(p)], args=[blob], client=pipe)
+    else:
+        if states:
+            pipe.hset(keys.state(p), mapping=states)
+        seen = {subject: float(st["seen"]) for subject, st in result.states.items() if "seen" in st}
+        if seen:
+            pipe.zadd(keys.seen(p), seen)
     units = {ping.subject: ping.ts for ping in result.pings if ping.kind is Kind.UNIT}
     if units:
         pipe.zadd(keys.lastseen(p), units)
@@ -524,7 +574,7 @@ def queue_batch(
     """Queue everything of one batch on ``pipe`` (already in MULTI mode; one server); ``wall_s``
     (the wall clock) only bounds what is stored, never a rule."""
     queue_alerts(pipe, keys, result.alerts, scripts.alerts)
-    queue_partition(pipe, keys, p, result, states)
+    queue_partition(pipe, keys, p, result, states, script=scripts.partition)
     queue_shared(pipe, keys, result, reads, scripts, wall_s, learn_window_s, track_retention_s)
     if clock is not None:
         scripts.clock(keys=[keys.clock], args=[repr(clock)], client=pipe)

@@ -1,20 +1,22 @@
 """One server: a batch's fixes go to ``cc:last``, the tracks and the track store in one script call
 (streams/commit.py PUBLISH_FIXES). Every key it writes holds what the commands of before wrote
 (HSET of ``cc:last``, PUSH_TRACKS, STORE_TRACKS, which a cluster still uses): same names, types,
-values byte for byte, and times to live."""
+values byte for byte, and times to live. Likewise the states and seen times of a partition
+(PARTITION) against HSET and ZADD."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
 
+import orjson
 import pytest
 import redis
 
 from core import tracks
 from core.keys import Keys, track_bucket
 from core.model import Kind, Ping
-from streams.commit import MAX_TRACK, Scripts, _queue_positions, queue_shared, track_calls
+from streams.commit import MAX_TRACK, Scripts, _queue_positions, queue_partition, queue_shared, track_calls
 from streams.pipeline import BatchResult
 
 OLD, NEW = Keys("old"), Keys("new")
@@ -99,3 +101,28 @@ def test_the_track_store_and_tracks_expire_as_before(raw: redis.Redis) -> None:
     assert 0 < raw.pttl(NEW.trk("V1", tracks.hour_of(T))) <= RETENTION_S * 1000
     assert 0 < raw.pttl(NEW.track("U1")) <= 86_400_000
     assert raw.exists(NEW.track("X1")) == 0 and raw.hexists(NEW.last, "X1")
+
+
+def test_states_and_seen_times_in_one_call_are_those_of_hset_and_zadd(raw: redis.Redis) -> None:
+    scripts = Scripts.register(raw)
+    names = [f"V{i}" for i in range(1_300)] + ['粤B·1', 'a}b{c', 'quote"\\', ' ']
+    touched = {s: ({"seen": T + i / 3} if i % 5 else {"other": 1}) for i, s in enumerate(names)}
+    changed = {s: orjson.dumps({"n": i, "s": s, "pad": "x" * (i % 300)}) for i, s in enumerate(names) if i % 4}
+    changed["elsewhere"] = b""  # a state of a subject the batch did not touch, and an empty one
+    result = BatchResult(states=touched, pings=[ping("U7", T + 9, Kind.UNIT), ping("U7", T + 11, Kind.UNIT)])
+    for keys, script in ((Keys("{old:in:0}"), None), (Keys("{new:in:0}"), scripts.partition)):
+        with raw.pipeline(transaction=True) as pipe:
+            queue_partition(pipe, keys, 0, result, changed, script=script)
+            pipe.execute()
+    old, new = Keys("{old:in:0}"), Keys("{new:in:0}")
+    assert raw.hgetall(new.state(0)) == raw.hgetall(old.state(0))
+    assert raw.zrange(new.seen(0), 0, -1, withscores=True) == raw.zrange(old.seen(0), 0, -1, withscores=True)
+    assert raw.zrange(new.lastseen(0), 0, -1, withscores=True) == [(b"U7", T + 11)]
+    assert raw.hlen(new.state(0)) == len(changed) and raw.hget(new.state(0), "elsewhere") == b""
+    assert raw.zscore(new.seen(0), "V1") == T + 1 / 3 and raw.zcard(new.seen(0)) == len(names) - 261
+
+
+def test_a_batch_with_nothing_to_store_sends_no_call(raw: redis.Redis) -> None:
+    with raw.pipeline(transaction=True) as pipe:
+        queue_partition(pipe, NEW, 0, BatchResult(states={"S": {}}), {}, script=Scripts.register(raw).partition)
+        assert len(pipe.command_stack) == 0
