@@ -508,12 +508,15 @@ def subjects_blob(result: BatchResult, states: dict[str, bytes]) -> bytes:
     """The subjects' states and seen times as ``PARTITION`` takes them."""
     parts = []
     header, get = _SUBJECT_HEADER.pack, states.get
-    for subject in [*result.states, *(states.keys() - result.states.keys())]:
+    touched = [(subject, get(subject), st.get("seen")) for subject, st in result.states.items()]
+    touched += [(subject, states[subject], None) for subject in states.keys() - result.states.keys()]
+    for subject, blob, seen in touched:
         name = (_NAMES.get(subject) or _name(subject))[0]
-        blob, seen = get(subject), result.states.get(subject, {}).get("seen")
-        flags = (blob is not None) + 2 * (seen is not None)
-        if flags:
-            parts.append(header(len(name), len(blob or b""), flags, float(seen or 0.0)) + name + (blob or b""))
+        if blob is not None:
+            parts.append(header(len(name), len(blob), 1 if seen is None else 3, 0.0 if seen is None else float(seen))
+                         + name + blob)
+        elif seen is not None:
+            parts.append(header(len(name), 0, 2, float(seen)) + name)
     return b"".join(parts)
 
 
