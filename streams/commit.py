@@ -26,6 +26,13 @@ three steps over the same functions:
 
 Why one server keeps its single MULTI rather than the same three steps: the MULTI is one round
 trip where the steps take at least four and an id key per alert, for the same ``cc:alerts``.
+
+On one server the writes of each fix, subject and alert go in a few script calls with packed
+arguments (``PUBLISH_FIXES``: ``cc:last``, tracks and track store; ``PARTITION``: states and seen
+times; ``APPEND_ALL``: the alerts): redis-py's packing of one argument costs the worker more than a
+script's unpacking costs Valkey, and the worker's CPU is what bounds its throughput. They write the
+same keys and bytes as the plain commands a cluster still uses (its pipelines run no scripts, and a
+script works in one slot: ``tests/streams/test_commit_fixes.py`` and ``test_commit_alerts.py``).
 """
 
 from __future__ import annotations
@@ -42,7 +49,7 @@ from redis.client import Pipeline as RedisPipeline
 from redis.exceptions import AskError, MovedError
 
 from core import tracks
-from core.keys import Keys, track_bucket
+from core.keys import TRACK_BUCKETS, Keys, track_bucket
 from core.model import Alert, Kind, Ping, Read, fmt_ts
 from core.redisio import TRANSIENT
 from core.travel import DEFAULT_LEARN_WINDOW_S, KEEP_PER_PAIR, TravelSample
@@ -50,8 +57,8 @@ from streams.pipeline import BatchResult, DeadLetter
 
 log = logging.getLogger("onemap.commit")
 
-__all__ = ["Scripts", "drain", "outbox_record", "queue_alerts", "queue_batch", "queue_partition", "queue_samples",
-           "queue_shared", "queue_track_store", "run_per_node", "track_calls", "position_fields", "merge_reads", "MAX_TRACK", "MAX_READS"]
+__all__ = ["Scripts", "alert_rows", "drain", "outbox_record", "queue_alerts", "queue_batch", "queue_partition", "subjects_blob", "queue_samples",
+           "queue_shared", "queue_track_store", "run_per_node", "track_calls", "fixes_call", "position_fields", "position_json", "merge_reads", "MAX_TRACK", "MAX_READS"]
 
 MAX_TRACK = 240  # fixes kept per subject: 10 min at 5 s is 120; room for 20 min
 MAX_READS = 20  # latest reads kept per checkpoint
@@ -108,6 +115,87 @@ for g = 1, #KEYS do
 end
 return 1
 """
+# One server: a batch's fixes into the latest-fix hash, their tracks and the track store, in one call
+# with one packed argument (redis-py's packing of two or four arguments per fix cost the worker more
+# than the script costs Valkey). KEYS[1] the latest-fix hash (cc:last); ARGV[1] max track length,
+# ARGV[2] the tracks' TTL ms, ARGV[3] the track store's TTL ms (0: no track store), ARGV[4..19] the
+# hash tag of each track bucket ({cc:trk:b}, b = 0..15), then the batch's event-time hours, and last
+# the fixes, each [u8 bucket (255: a fix that is not tracked)][u32 its hour's place among the hours]
+# [u16 subject length][u32 JSON length][subject][JSON] and, for a tracked fix with the track store
+# on, its 20-byte record (core/tracks.py). Does what HSET of cc:last, PUSH_TRACKS and STORE_TRACKS
+# did, to the same keys and values: a cluster still uses those (cc:last is not in a bucket's slot).
+PUBLISH_FIXES = """
+local max, ttl, store_ttl = tonumber(ARGV[1]), ARGV[2], ARGV[3]
+local store, data, hours = tonumber(store_ttl) > 0, ARGV[#ARGV], 19
+local pos, last, new = 1, {}, {}
+while pos <= #data do
+  local bucket, hour, slen, jlen
+  bucket, hour, slen, jlen, pos = struct.unpack('<BI4I2I4', data, pos)
+  local subject = string.sub(data, pos, pos + slen - 1)
+  local fix = string.sub(data, pos + slen, pos + slen + jlen - 1)
+  pos = pos + slen + jlen
+  last[#last + 1] = subject
+  last[#last + 1] = fix
+  if bucket ~= 255 then
+    local tag = ARGV[4 + bucket] .. ':'
+    local track = tag .. 'track:' .. subject
+    if redis.call('LPUSH', track, fix) > max then
+      redis.call('LTRIM', track, 0, max - 1)
+    end
+    redis.call('PEXPIRE', track, ttl)
+    if store then
+      local h = ARGV[hours + hour]
+      local key = tag .. subject .. ':' .. h
+      if redis.call('APPEND', key, string.sub(data, pos, pos + 19)) == 20 then
+        redis.call('PEXPIRE', key, store_ttl)  -- a new key (see STORE_TRACKS)
+        local idx = tag .. 'idx:' .. h
+        new[idx] = new[idx] or {}
+        table.insert(new[idx], subject)
+      end
+      pos = pos + 20
+    end
+  end
+end
+for j = 1, #last, 1000 do
+  redis.call('HSET', KEYS[1], unpack(last, j, math.min(j + 999, #last)))
+end
+for idx, subjects in pairs(new) do
+  for j = 1, #subjects, 1000 do
+    redis.call('SADD', idx, unpack(subjects, j, math.min(j + 999, #subjects)))
+  end
+  redis.call('PEXPIRE', idx, store_ttl)
+end
+return 1
+"""
+# One server: a batch's states and seen times in one call with one packed argument (the commands of
+# a cluster's partition transaction, whose pipeline runs no scripts, took two arguments per subject
+# each). KEYS[1] the partition's states hash, KEYS[2] its seen sorted set; ARGV[1] per subject
+# [u16 subject length][u32 state length][u8 flags: 1 a state, 2 a seen time][f64 seen][subject]
+# [state]. HSET of the states and ZADD of the seen times, as those commands did.
+PARTITION = """
+local data, pos, states, seen = ARGV[1], 1, {}, {}
+while pos <= #data do
+  local slen, blen, flags, t
+  slen, blen, flags, t, pos = struct.unpack('<I2I4Bd', data, pos)
+  local subject = string.sub(data, pos, pos + slen - 1)
+  if flags % 2 == 1 then
+    states[#states + 1] = subject
+    states[#states + 1] = string.sub(data, pos + slen, pos + slen + blen - 1)
+  end
+  if flags >= 2 then
+    seen[#seen + 1] = t
+    seen[#seen + 1] = subject
+  end
+  pos = pos + slen + blen
+end
+for j = 1, #states, 1000 do
+  redis.call('HSET', KEYS[1], unpack(states, j, math.min(j + 999, #states)))
+end
+for j = 1, #seen, 1000 do
+  redis.call('ZADD', KEYS[2], unpack(seen, j, math.min(j + 999, #seen)))
+end
+return 1
+"""
 # Append each entry to a stream unless its id key exists (cluster mode: every key in the stream's
 # slot). KEYS[1] the stream, KEYS[2..] one id key per entry; ARGV[1] the id keys' TTL (s), ARGV[2]
 # the stream's approximate MAXLEN, ARGV[3..] each entry's fields as a JSON list [f, v, f, v, ...].
@@ -122,6 +210,23 @@ for i = 2, #KEYS do
 end
 return n
 """
+# Append a batch's alerts to a stream in one call (one server, inside the commit's MULTI, so the
+# commit stays atomic): KEYS[1] the stream; ARGV[1] its approximate MAXLEN; ARGV[2] a JSON list with
+# one list per alert, its field names then their values, in order ([f1, f2, ..., v1, v2, ...]).
+# Each alert is `XADD stream MAXLEN ~ N * f1 v1 f2 v2 ...`, as a redis-py XADD per alert was: the
+# same entries, ids and trimming, for one script call instead of one command of ~26 arguments each.
+APPEND_ALL = """
+local stream, maxlen, rows = KEYS[1], ARGV[1], cjson.decode(ARGV[2])
+for i = 1, #rows do
+  local row, args = rows[i], {}
+  local n = #row / 2
+  for j = 1, n do
+    args[2 * j - 1], args[2 * j] = row[j], row[n + j]
+  end
+  redis.call('XADD', stream, 'MAXLEN', '~', maxlen, '*', unpack(args))
+end
+return #rows
+"""
 MAX_CLOCK = """
 local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
 if tonumber(ARGV[1]) > cur then redis.call('SET', KEYS[1], ARGV[1]) end
@@ -130,6 +235,9 @@ return 1
 
 
 _STORE_HEADER = struct.Struct("<HI")
+_FIX_HEADER = struct.Struct("<BIHI")  # PUBLISH_FIXES: bucket, hour's place, subject and JSON lengths
+_UNTRACKED = 255
+_SUBJECT_HEADER = struct.Struct("<HIBd")  # PARTITION: subject and state lengths, flags, seen time
 
 
 def _num(value: float | None) -> str:
@@ -151,6 +259,44 @@ def position_fields(p: Ping) -> dict[str, str]:
     }
 
 
+_HEADS: dict[str, tuple[Kind, str | None, str]] = {}  # subject -> its kind, category and JSON head
+_ZONES: dict[str, str] = {}  # zone id -> its JSON string
+_CACHE_MAX = 200_000  # subjects (and zones) whose JSON is kept; the caches start over beyond
+
+
+def _head(p: Ping) -> str:
+    if len(_HEADS) >= _CACHE_MAX:
+        _HEADS.clear()
+    head = (f'{{"subject":{orjson.dumps(p.subject).decode()},"kind":{orjson.dumps(str(p.kind)).decode()},'
+            f'"category":{orjson.dumps(p.category or "").decode()}')
+    _HEADS[p.subject] = (p.kind, p.category, head)
+    return head
+
+
+def _zone(zone: str) -> str:
+    if len(_ZONES) >= _CACHE_MAX:
+        _ZONES.clear()
+    text = _ZONES[zone] = orjson.dumps(zone).decode()
+    return text
+
+
+def position_json(p: Ping) -> bytes:
+    """``orjson.dumps(position_fields(p))``, byte for byte, at about half its cost (the worker writes
+    one per fix): the subject's part and the zone's JSON are kept, the rest formatted at once.
+
+    >>> p = Ping("粤B1", 22.5, 114.0, 1700000000.0, kind=Kind.VEHICLE, zones=frozenset({"Z2", "Z1"}))
+    >>> position_json(p) == orjson.dumps(position_fields(p))
+    True
+    """
+    known = _HEADS.get(p.subject)
+    head = known[2] if known is not None and known[0] is p.kind and known[1] == p.category else _head(p)
+    zone = (_ZONES.get(z) or _zone(z)) if (z := min(p.zones) if p.zones else "") else '""'
+    ts, heading = p.ts, p.heading
+    return (f'{head},"lat":"{p.lat:.6f}","lon":"{p.lon:.6f}","ts":"'
+            f'{int(ts) if float(ts).is_integer() else format(ts, ".3f")}","speed":"{p.speed_kmh:.1f}",'
+            f'"heading":"{"" if heading is None else format(heading, "g")}","zone":{zone}}}').encode()
+
+
 def merge_reads(old: bytes | str | None, new: Iterable[Read]) -> bytes:
     """Merge new reads into a checkpoint's JSON list of latest reads (newest first, capped)."""
     rows: list[dict[str, Any]] = orjson.loads(old) if old else []
@@ -167,36 +313,102 @@ class Scripts:
     tracks: Any
     store: Any = None
     once: Any = None
+    alerts: Any = None
+    fixes: Any = None
+    partition: Any = None
 
     @classmethod
     def register(cls, client: Any) -> Scripts:
         return cls(client.register_script(MAX_CLOCK), client.register_script(PUSH_TRACKS),
-                   client.register_script(STORE_TRACKS), client.register_script(APPEND_ONCE))
+                   client.register_script(STORE_TRACKS), client.register_script(APPEND_ONCE),
+                   client.register_script(APPEND_ALL), client.register_script(PUBLISH_FIXES),
+                   client.register_script(PARTITION))
 
 
-def queue_alerts(pipe: RedisPipeline, keys: Keys, alerts: Iterable[Alert]) -> None:
+def alert_rows(alerts: Iterable[Alert]) -> bytes:
+    """The alerts as ``APPEND_ALL`` takes them: a JSON list of ``[names..., values...]`` per alert.
+
+    Every value must be a string (cjson hands strings to ``XADD`` byte for byte; anything else would
+    fail inside the transaction, after the rest of the commit): anything else raises here, before
+    anything is sent, as redis-py's packing did.
+
+    >>> alert_rows([])
+    b'[]'
+    """
+    rows = []
     for a in alerts:
-        pipe.xadd(keys.alerts, a.to_fields(), maxlen=ALERTS_MAXLEN, approximate=True)
+        fields = a.to_fields()
+        values = list(fields.values())
+        try:
+            "".join(values)  # a TypeError unless every value is a string (the cheapest check)
+        except TypeError:
+            raise TypeError(f"alert {a.alert_id!r}: every field must be a string: {fields!r}") from None
+        rows.append([*fields, *values])
+    return orjson.dumps(rows)
+
+
+def queue_alerts(pipe: RedisPipeline, keys: Keys, alerts: Iterable[Alert], script: Any = None) -> None:
+    """Append ``alerts`` to ``cc:alerts`` on ``pipe`` (one server), in one ``APPEND_ALL`` call
+    (``script``: ``Scripts.alerts``, else registered here)."""
+    alerts = list(alerts)
+    if alerts:
+        script = script or pipe.register_script(APPEND_ALL)
+        script(keys=[keys.alerts], args=[ALERTS_MAXLEN, alert_rows(alerts)], client=pipe)
 
 
 Call = tuple[Any, list[str], list[Any]]  # a script, its keys, its arguments
 
 
-def _queue_positions(pipe: RedisPipeline, keys: Keys, pings: list[Ping], wall_s: float) -> list[bytes]:
-    """Publish accepted fixes: one positions entry per batch and the latest per subject; returns each
-    fix's JSON (for its track).
+def _queue_positions(pipe: RedisPipeline, keys: Keys, pings: list[Ping], wall_s: float,
+                     last: bool = True) -> list[bytes]:
+    """Publish accepted fixes: one positions entry per batch and (``last``) the latest per subject;
+    returns each fix's JSON (for its track).
 
     The positions stream keeps ``POSITIONS_KEEP_S`` of wall time (entry ids are wall time): a batch
     holds up to ``CC_BATCH`` fixes, so a count bound would mean hundreds of MB at a city's rate.
     """
     if not pings:
         return []
-    blobs = [orjson.dumps(position_fields(ping)) for ping in pings]
+    blobs = [position_json(ping) for ping in pings]
     # the JSON array of the fixes is their JSON objects joined: each fix is serialized once
     pipe.xadd(keys.positions, {"fixes": b"[" + b",".join(blobs) + b"]"},
               minid=f"{int((wall_s - POSITIONS_KEEP_S) * 1000)}-0", approximate=True)
-    pipe.hset(keys.last, mapping={ping.subject: blob for ping, blob in zip(pings, blobs, strict=True)})
+    if last:
+        pipe.hset(keys.last, mapping={ping.subject: blob for ping, blob in zip(pings, blobs, strict=True)})
     return blobs
+
+
+_NAMES: dict[str, tuple[bytes, int]] = {}  # subject -> its UTF-8 and its track bucket
+
+
+def _name(subject: str) -> tuple[bytes, int]:
+    if len(_NAMES) >= _CACHE_MAX:
+        _NAMES.clear()
+    known = _NAMES[subject] = (subject.encode("utf-8"), track_bucket(subject))
+    return known
+
+
+def fixes_call(keys: Keys, pings: list[Ping], blobs: list[bytes], script: Any, retention_s: float) -> Call:
+    """One server: the ``PUBLISH_FIXES`` call of a batch's fixes (their JSON ``blobs``): ``cc:last``,
+    the tracks of units and monitored vehicles and, unless ``retention_s`` is 0, the track store."""
+    store = retention_s > 0
+    hours: dict[int, int] = {}
+    parts: list[bytes] = []
+    header, record, hour_of = _FIX_HEADER.pack, tracks.RECORD_STRUCT.pack, tracks.hour_of
+    for ping, blob in zip(pings, blobs, strict=True):
+        name, bucket = _NAMES.get(ping.subject) or _name(ping.subject)
+        if ping.kind is Kind.OTHER:
+            parts.append(header(_UNTRACKED, 0, len(name), len(blob)) + name + blob)
+        elif store:
+            hour = hours.setdefault(hour_of(ping.ts), len(hours) + 1)
+            parts.append(header(bucket, hour, len(name), len(blob)) + name + blob
+                         + record(ping.ts, ping.lat, ping.lon, ping.speed_kmh))
+        else:
+            parts.append(header(bucket, 0, len(name), len(blob)) + name + blob)
+    args: list[Any] = [MAX_TRACK, TRACK_TTL_MS, int(retention_s * 1000) if store else 0]
+    args += [keys.trk_tag(b) for b in range(TRACK_BUCKETS)]
+    args += [*hours, b"".join(parts)]
+    return script, [keys.last], args
 
 
 def _list_calls(keys: Keys, pings: list[Ping], blobs: list[bytes], script: Any, cluster: bool) -> list[Call]:
@@ -299,14 +511,35 @@ def dead_fields(d: DeadLetter) -> dict[str, str]:
     return {"stream": d.stream, "entry_id": d.entry_id, "raw": d.raw, "error": d.error}
 
 
+def subjects_blob(result: BatchResult, states: dict[str, bytes]) -> bytes:
+    """The subjects' states and seen times as ``PARTITION`` takes them."""
+    parts = []
+    header, get = _SUBJECT_HEADER.pack, states.get
+    touched = [(subject, get(subject), st.get("seen")) for subject, st in result.states.items()]
+    touched += [(subject, states[subject], None) for subject in states.keys() - result.states.keys()]
+    for subject, blob, seen in touched:
+        name = (_NAMES.get(subject) or _name(subject))[0]
+        if blob is not None:
+            parts.append(header(len(name), len(blob), 1 if seen is None else 3, 0.0 if seen is None else float(seen))
+                         + name + blob)
+        elif seen is not None:
+            parts.append(header(len(name), 0, 2, float(seen)) + name)
+    return b"".join(parts)
+
+
 def queue_partition(pipe: RedisPipeline, keys: Keys, p: int, result: BatchResult, states: dict[str, bytes],
-                    outbox: bytes | None = None) -> None:
-    """The writes in partition ``p``'s slot: state, seen, units' last-seen and (cluster) the outbox."""
-    if states:
-        pipe.hset(keys.state(p), mapping=states)
-    seen = {subject: float(st["seen"]) for subject, st in result.states.items() if "seen" in st}
-    if seen:
-        pipe.zadd(keys.seen(p), seen)
+                    outbox: bytes | None = None, script: Any = None) -> None:
+    """The writes in partition ``p``'s slot: state, seen, units' last-seen and (cluster) the outbox;
+    with ``script`` (``Scripts.partition``; one server) states and seen times in one call."""
+    if script is not None:
+        if blob := subjects_blob(result, states):
+            script(keys=[keys.state(p), keys.seen(p)], args=[blob], client=pipe)
+    else:
+        if states:
+            pipe.hset(keys.state(p), mapping=states)
+        seen = {subject: float(st["seen"]) for subject, st in result.states.items() if "seen" in st}
+        if seen:
+            pipe.zadd(keys.seen(p), seen)
     units = {ping.subject: ping.ts for ping in result.pings if ping.kind is Kind.UNIT}
     if units:
         pipe.zadd(keys.lastseen(p), units)
@@ -320,11 +553,12 @@ def queue_shared(pipe: RedisPipeline, keys: Keys, result: BatchResult, reads: di
     """The writes outside the partition's slot: publication, tracks, the track store, reads, travel
     samples and counters (on a cluster without the alerts and dead letters: ``drain`` counts those).
     On a cluster the script calls of tracks and the track store are returned, for ``run_per_node``."""
-    blobs = _queue_positions(pipe, keys, result.pings, wall_s)
-    calls = track_calls(keys, result.pings, blobs, scripts, track_retention_s, cluster)
-    if not cluster:
-        for script, names, args in calls:
-            script(keys=names, args=args, client=pipe)
+    blobs = _queue_positions(pipe, keys, result.pings, wall_s, last=cluster)
+    calls = track_calls(keys, result.pings, blobs, scripts, track_retention_s, cluster) if cluster else []
+    if not cluster and result.pings:
+        script, names, args = fixes_call(keys, result.pings, blobs, scripts.fixes or pipe.register_script(
+            PUBLISH_FIXES), track_retention_s)
+        script(keys=names, args=args, client=pipe)
     if reads:
         pipe.hset(keys.reads, mapping=reads)
     if result.samples:
@@ -349,8 +583,8 @@ def queue_batch(
 ) -> None:
     """Queue everything of one batch on ``pipe`` (already in MULTI mode; one server); ``wall_s``
     (the wall clock) only bounds what is stored, never a rule."""
-    queue_alerts(pipe, keys, result.alerts)
-    queue_partition(pipe, keys, p, result, states)
+    queue_alerts(pipe, keys, result.alerts, scripts.alerts)
+    queue_partition(pipe, keys, p, result, states, script=scripts.partition)
     queue_shared(pipe, keys, result, reads, scripts, wall_s, learn_window_s, track_retention_s)
     if clock is not None:
         scripts.clock(keys=[keys.clock], args=[repr(clock)], client=pipe)

@@ -1,0 +1,45 @@
+"""The commit's per-fix encoding (streams/commit.py) gives the bytes of its plain definition."""
+
+from __future__ import annotations
+
+import math
+
+import orjson
+from hypothesis import given
+from hypothesis import strategies as st
+
+from core.model import Kind, Ping
+from streams.commit import position_fields, position_json
+
+floats = st.floats(allow_nan=True, allow_infinity=True)
+pings = st.builds(
+    Ping,
+    subject=st.text(min_size=1, max_size=12),
+    lat=floats, lon=floats,
+    ts=st.one_of(st.floats(min_value=-1e10, max_value=1e10), st.integers(0, 4_000_000_000).map(float),
+                 st.integers(0, 4_000_000_000)),
+    heading=st.one_of(st.none(), floats),
+    kind=st.sampled_from(list(Kind)),
+    category=st.one_of(st.none(), st.text(max_size=8)),
+    zones=st.frozensets(st.text(max_size=6), max_size=3),
+    speed_kmh=floats,
+)
+
+
+@given(st.lists(pings, min_size=1, max_size=6))
+def test_position_json_is_orjson_of_position_fields(batch: list[Ping]) -> None:
+    for p in batch:
+        assert position_json(p) == orjson.dumps(position_fields(p))
+
+
+def test_a_subject_whose_kind_or_category_changes_is_encoded_anew() -> None:
+    p = Ping('say "东" \\ /\n', 22.5, 114.0, 1_700_000_000.25, speed_kmh=math.pi, heading=90.0,
+             kind=Kind.OTHER, zones=frozenset({"Z9", "Z10", "区"}))
+    first = position_json(p)
+    assert orjson.loads(first) == {"subject": 'say "东" \\ /\n', "kind": "other", "category": "", "lat": "22.500000",
+                                   "lon": "114.000000", "ts": "1700000000.250", "speed": "3.1",
+                                   "heading": "90", "zone": "Z10"}
+    p.kind, p.category = Kind.VEHICLE, "coach"
+    assert position_json(p) == orjson.dumps(position_fields(p)) != first
+    p.category = None
+    assert orjson.loads(position_json(p))["category"] == ""
