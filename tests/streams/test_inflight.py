@@ -134,3 +134,32 @@ def test_a_batch_whose_lease_is_lost_in_flight_writes_nothing_and_the_next_owner
     _drain(second, r, len(msgs))
     second.shutdown()
     assert _outcome(r) == expected
+
+
+def test_rows_read_ahead_for_a_partition_lost_meanwhile_are_left_to_its_new_owner(
+    redis_url: str, r: redis.Redis, city: CityPack
+) -> None:
+    msgs = _messages(city)
+    _load(r, msgs)
+    clean = _worker(redis_url, city, "clean", overlap=False)
+    _drain(clean, r, len(msgs))
+    clean.shutdown()
+    expected = _outcome(r)
+
+    _load(r, msgs)
+    first = _worker(redis_url, city, "first", overlap=True)
+    assert first.step() == 2 * 25  # the first step also runs the offline check: nothing read ahead then
+    assert first.step() == 2 * 25 and first._ahead.sent  # noqa: SLF001 - full batches: the next two read ahead
+    r.set(KEYS.lease(1), "someone-else", px=60_000)  # partition 1 changes hands before they are taken
+    first._last_maintenance = 0.0  # noqa: SLF001 - make the next step's maintenance notice it now
+    assert first.step() == 25  # partition 0's rows read ahead; partition 1's are not this worker's now
+    assert first.leases.owned == {0}
+    waiting = r.xpending(KEYS.input(1), KEYS.group)
+    assert waiting["pending"] == 25 and {c["name"] for c in waiting["consumers"]} == {first.token}
+    first.shutdown()
+    r.delete(KEYS.lease(1))
+
+    second = _worker(redis_url, city, "second", overlap=True)
+    _drain(second, r, len(msgs))
+    second.shutdown()
+    assert _outcome(r) == expected
