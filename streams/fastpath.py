@@ -176,7 +176,7 @@ class FastPipeline(Pipeline):
     def _rows(self, entries: Sequence[Entry], partition: int | None) -> list[tuple[Any, ...]]:
         """The plain gps entries of this partition whose subject appears once in the batch: index, entry,
         subject and the numeric fields as sent."""
-        counts: dict[str, int] = {}  # entries per subject (gps or anpr): a subject seen twice is the reference's
+        seen: list[str] = []  # the subject of each gps or anpr entry: a subject seen twice is the reference's
         homes = self._homes
         if len(homes) > HOMES_MAX or len(self._identity) > HOMES_MAX:  # memos bounded, however many devices
             homes.clear()
@@ -191,8 +191,7 @@ class FastPipeline(Pipeline):
             elif kind == "anpr":
                 raw = f.get("plate")
                 if isinstance(raw, str):
-                    key = raw.strip()
-                    counts[key] = counts.get(key, 0) + 1
+                    seen.append(raw.strip())
                 continue
             else:
                 continue
@@ -202,12 +201,13 @@ class FastPipeline(Pipeline):
             if memo is None:
                 memo = homes[raw] = self._home(raw)
             key, home = memo
-            counts[key] = counts.get(key, 0) + 1
+            seen.append(key)
             if home < 0 or (check and home != partition):
                 continue
             rows.append((i, e, key, f.get("lat"), f.get("lon"), f.get("ts"), f.get("speed"), f.get("heading"),
                          f.get("accuracy")))
-        if sum(counts.values()) != len(counts):
+        if len(set(seen)) != len(seen):
+            counts = Counter(seen)
             rows = [r for r in rows if counts[r[2]] == 1]
         return rows
 
@@ -273,7 +273,8 @@ class FastPipeline(Pipeline):
               per_fix: tuple[list[Any], ...], mine: _Fast) -> None:
         """Each fix's ``Ping``, unit_offline of a unit back from a silence, rules, and new state."""
         identity, who_of, rules, silence = self._identity, self._who, self._rules, self._silence
-        work, pings, ping_at = mine.states, mine.pings, mine.ping_at
+        work, pings = mine.states, mine.pings
+        mine.ping_at = list(cols.index)
         unit_kind = Kind.UNIT
         for (i, e, subject, old, before, la, lo, t, sp, hd, ac, zs, lim, v, m, d, b, s) in zip(
                 cols.index, cols.entry, cols.subject, olds, lasts, cols.lat.tolist(), cols.lon.tolist(),
@@ -284,12 +285,14 @@ class FastPipeline(Pipeline):
             kind, category, steps, mask = who
             ping = Ping(subject, la, lo, t, sp, hd, ac, e.entry_id, e.stream, kind, category, zs, lim, v, m, d)
             pings.append(ping)
-            ping_at.append(i)
             if before is not None and kind is unit_kind:
                 silence(subject, before, t, i, mine)
-            st = dict(old)
-            st["last"] = {"ts": t, "lat": la, "lon": lo}
-            st["seen"] = s
+            if old is _EMPTY:
+                st = {"last": {"ts": t, "lat": la, "lon": lo}, "seen": s}
+            else:
+                st = dict(old)
+                st["last"] = {"ts": t, "lat": la, "lon": lo}
+                st["seen"] = s
             rs = old.get("rules")
             new = rules(ping, rs or _EMPTY, b, steps, i, mine) if rs or b & mask else rs
             if new is not rs or not new:
@@ -430,7 +433,12 @@ class FastPipeline(Pipeline):
                     if name in rs:
                         new = _without(new, rs, name)
                     continue
-            res = self._step(name, shortcut, detect, ping, cur or {}, i, mine)
+            try:
+                res = shortcut(ping, cur or {})
+            except Exception:
+                res = None
+            if res is None:
+                res = self._run(name, detect, ping, cur or {}, i, mine)
             if res is cur or res is _FAILED:
                 continue
             if res:
@@ -439,15 +447,6 @@ class FastPipeline(Pipeline):
             elif name in rs:
                 new = _without(new, rs, name)
         return new
-
-    def _step(self, name: str, shortcut: Shortcut, detect: Detect, ping: Ping, cur: dict[str, Any], i: int,
-              mine: _Fast) -> dict[str, Any]:
-        """One rule's new state: its shortcut's, else its ``detect``'s."""
-        try:
-            res = shortcut(ping, cur)
-        except Exception:
-            res = None
-        return self._run(name, detect, ping, cur, i, mine) if res is None else res
 
     def _run(self, name: str, detect: Detect, ping: Ping, cur: dict[str, Any], i: int,
              mine: _Fast) -> dict[str, Any]:
@@ -481,15 +480,6 @@ class FastPipeline(Pipeline):
                 return cur if cur == new else new
             return None
 
-        def fatigue(ping: Ping, cur: dict[str, Any]) -> dict[str, Any] | None:
-            if not cur:  # the first fix: a drive starts, or a stop does
-                if ping.speed_kmh < rest:
-                    return {"slow": ping.ts}
-                return {"drive": ping.ts} if max_drive_s >= 0 else None
-            if "drive" not in cur or "slow" in cur or ping.speed_kmh < rest or not cur.keys() <= _FATIGUE_KEYS:
-                return None
-            return cur if cur.get("alerted") or ping.ts - float(cur["drive"]) <= max_drive_s else None
-
         def night_ban(ping: Ping, cur: dict[str, Any]) -> dict[str, Any] | None:
             quiet = ping.speed_kmh <= ban.min_speed or not in_window(ping.local_minute, ban.start_min, ban.end_min)
             return cur if quiet else None
@@ -504,7 +494,7 @@ class FastPipeline(Pipeline):
             inside = unit.zone in ping.zones
             return {"inside": inside} if inside or not cur.get("inside") else None
 
-        return {"overspeed": overspeed, "fatigue": fatigue, "night_ban": night_ban,
+        return {"overspeed": overspeed, "fatigue": _fatigue(rest, max_drive_s), "night_ban": night_ban,
                 "restricted_entry": restricted_entry, "zone_exit": zone_exit,
                 "watchlist_hit": _never, "cloned_plate": _never}
 
@@ -516,6 +506,26 @@ class FastPipeline(Pipeline):
             found = self._forbids[zones] = frozenset().union(
                 *(z.forbid for zid in zones if (z := by_id.get(zid)) is not None and z.kind == "restricted"))
         return found
+
+
+def _fatigue(rest: float, max_drive_s: float) -> Shortcut:
+    """The fatigue rule's shortcut for a city's rest speed and longest drive."""
+
+    def fatigue(ping: Ping, cur: dict[str, Any]) -> dict[str, Any] | None:
+        if not cur:  # the first fix: a drive starts, or a stop does
+            if ping.speed_kmh < rest:
+                return {"slow": ping.ts}
+            return {"drive": ping.ts} if max_drive_s >= 0 else None
+        if ping.speed_kmh < rest:
+            return None
+        if len(cur) == 1:  # a drive under way, the common state
+            drive = cur.get("drive")
+            return cur if drive is not None and ping.ts - float(drive) <= max_drive_s else None
+        if "drive" not in cur or "slow" in cur or not cur.keys() <= _FATIGUE_KEYS:
+            return None
+        return cur if cur.get("alerted") or ping.ts - float(cur["drive"]) <= max_drive_s else None
+
+    return fatigue
 
 
 def _never(ping: Ping, cur: dict[str, Any]) -> None:
