@@ -4,14 +4,19 @@
 
 - **fast**: a plain ``type=gps`` entry whose subject appears once in the batch and whose fields are
   plain numbers (the common case: a city's devices each report every few seconds, a batch spans a
-  fraction of that). These are parsed into columns in one pass; the range checks, the filters
-  (invalid, future, duplicate, out of order, jump) and the zone join (one STRtree query for the
-  batch, array indexing for points in a single zone) run as numpy operations over the batch; the
-  speed limit in force is looked up once per set of zones. A rule's Python ``detect``
-  (streams/rules/) is called only where its outcome can change: an alert may fire, or the rule's
-  state moves in a way its shortcut does not cover. The shortcuts (over the limit or not, inside
-  the night window or not, a forbidding zone or not, still driving) are a few comparisons per fix:
-  as numpy operations they would cost more than they save at a batch's size.
+  fraction of that). One pass collects the fields; each numeric field of the batch is parsed in
+  one call (orjson over the joined texts: JSON's numbers are a subset of what ``float`` reads, and
+  orjson rounds as ``float`` does; a column with anything else is read ``float`` by ``float``). The
+  range checks, the filters (invalid, future, duplicate, out of order, jump), the zone join (one
+  STRtree query for the batch, array indexing for points in a single zone, with each zone's speed
+  limit and whether it forbids any category), the local minute (one ``Context.local_time`` per
+  distinct minute) and the stateless half of the rules run as numpy operations over the batch:
+  for each fix the batch knows which rules could leave an empty state non-empty or alert (over the
+  limit, moving inside the night window, inside a forbidding zone; fatigue and zone_exit always).
+  A rule's shortcut runs only for those and for the rules with a stored state, and its Python
+  ``detect`` (streams/rules/) only where the shortcut cannot tell: an alert may fire, or the rule's
+  state moves in a way the shortcut does not cover. A fix whose rules keep their states costs its
+  ``Ping`` and a new state dict (its last fix and ``seen``) that shares the stored rule states.
 - **reference**: everything else (plate reads, subjects with several entries in the batch, fields
   the fast parser does not take, entries for another partition, dead letters) goes through
   ``Pipeline.process`` unchanged.
@@ -19,10 +24,13 @@
 Subjects never share state, so the two halves are independent; their outputs are merged back in
 entry order (alerts, silences, pings). ``tests/streams/test_fastpath.py`` runs both paths on
 random batches and demands identical alerts, states, publications, dead letters and counters.
+Neither path modifies the states it is given; the fast path's returned states may share rule
+states that did not change (dicts no rule mutates) with them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 from collections import Counter
@@ -31,6 +39,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import orjson
 import shapely
 
 from city.citypack import CityPack
@@ -40,20 +49,36 @@ from core.model import Alert, Kind, Ping
 from core.timeutil import in_window
 from core.values import MAX_ID_LEN
 from streams.filters import MAX_JUMP_KMH, MAX_TS, MIN_JUMP_M
-from streams.pipeline import ANPR_DETECTORS, GPS_DETECTORS, BatchResult, Entry, Pipeline
-from streams.rules import unit_offline
+from streams.pipeline import BatchResult, Entry, Pipeline
+from streams.rules import Detect, unit_offline
 
 __all__ = ["FastPipeline"]
 
 log = logging.getLogger(__name__)
 
 _NAN = math.nan
+_NAN3 = (_NAN, _NAN, _NAN)
 _NO_ZONES: frozenset[str] = frozenset()
+_EMPTY: Mapping[str, Any] = {}  # an absent state: read, never written
+_NUMBERS = frozenset({int, float})
 _FATIGUE_KEYS = frozenset({"drive", "slow", "alerted"})
 # numpy's sin/cos may differ from the math module's in the last bits: a distance or speed this close
 # (relatively) to a filter's threshold is computed again the reference's way
 _GUARD = 1e-9
 HOMES_MAX = 1_000_000  # subjects whose partition and identity are remembered
+# per fix, the rules that may alert or move their state (decided for the whole batch); where its bit is
+# clear a rule raises nothing and: _CLEAR, drops its state (overspeed at or under the limit); _KEEP, keeps
+# it (night_ban outside the window or slow); _RUN, keeps none if it has none, else its shortcut decides
+# (restricted_entry outside every forbidding zone, with zones it alerted for to re-arm)
+_RESTRICTED, _OVER, _NIGHT, _ALWAYS = 1, 2, 4, 8
+_CLEAR, _KEEP, _RUN = "clear", "keep", "run"
+_QUIET = {"restricted_entry": (_RESTRICTED, _RUN), "overspeed": (_OVER, _CLEAR), "night_ban": (_NIGHT, _KEEP)}
+_FAILED: dict[str, Any] = {"failed": True}
+_ROW = 9  # items of an entry in _rows: index, entry, subject, lat, lon, ts, speed, heading, accuracy  # a rule's detect raised: its state stays as it was
+
+Shortcut = Callable[[Ping, dict[str, Any]], "dict[str, Any] | None"]
+Step = tuple[str, int, str, Shortcut, Detect]  # a rule: name, its bit, what its clear bit means, shortcut, detect
+Who = tuple[Kind, "str | None", tuple[Step, ...], int]  # kind, category, its rules, the union of their bits
 
 
 class FastPipeline(Pipeline):
@@ -65,16 +90,17 @@ class FastPipeline(Pipeline):
         self._silence_from: list[str] = []
         self._limits: dict[frozenset[str], float] = {}
         self._forbids: dict[frozenset[str], frozenset[str]] = {}
-        self._identity: dict[str, tuple[Kind, str | None, tuple[str, ...]]] = {}
-        self._names: dict[tuple[Kind, str | None], tuple[str, ...]] = {}
-        self._detectors = {r.name: r.detect for r in (*GPS_DETECTORS, *ANPR_DETECTORS)}
+        self._identity: dict[str, Who] = {}
+        self._steps: dict[tuple[Kind, str | None], Who] = {}
         self._shortcuts = self._make_shortcuts()
         self.last_fast = 0  # how many entries of the last batch took the fast path
-        self._homes: dict[str, int] = {}  # subject -> partition
+        self._homes: dict[str, tuple[str, int]] = {}  # id as sent -> subject, partition (-1: never fast)
         ids = [z.id for z in self.ctx.zones.zones]
         self._single = np.empty(len(ids), dtype=object)  # zone index -> the frozenset of that zone alone
         for j, zid in enumerate(ids):
             self._single[j] = frozenset((zid,))
+        self._zone_limit = np.array([self._limit(s) for s in self._single], dtype=float).reshape(-1)
+        self._zone_forbids = np.array([bool(self._forbidden(s)) for s in self._single], dtype=bool).reshape(-1)
 
     # --- the reference path, traced ------------------------------------------------------------
     def _detect(self, event: Any, st: dict[str, Any], out: BatchResult) -> None:
@@ -95,23 +121,29 @@ class FastPipeline(Pipeline):
         partition: int | None = None,
     ) -> BatchResult:
         cols = self._columns(entries, partition)
-        fast: list[int] = cols.index if cols is not None else []
-        self.last_fast = len(fast)
-        taken = set(fast)
-        slow = [e for i, e in enumerate(entries) if i not in taken] if fast else list(entries)
+        fast = len(cols.index) if cols is not None else 0
+        self.last_fast = fast
+        if cols is None:
+            slow = list(entries)
+        elif fast < len(entries):
+            taken = set(cols.index)
+            slow = [e for i, e in enumerate(entries) if i not in taken]
+        else:
+            slow = []
         self._alert_from, self._silence_from = [], []
         ref = super().process(slow, states, horizon, partition) if slow else BatchResult()
         if cols is None:
             return ref
-        mine = self._fast(entries, cols, states, horizon)
-        index = {e.entry_id: i for i, e in enumerate(entries)}
+        mine = self._fast(cols, states, horizon)
         out = BatchResult()
+        index = {e.entry_id: i for i, e in enumerate(entries)} if ref.alerts or ref.silences or ref.pings else {}
         out.alerts = _merge(mine.alerts, [(index[e], a) for e, a in zip(self._alert_from, ref.alerts, strict=True)])
         out.silences = _merge(mine.silences,
                               [(index[e], s) for e, s in zip(self._silence_from, ref.silences, strict=True)])
-        out.pings = _merge(mine.pings, [(index[p.entry_id], p) for p in ref.pings])
+        out.pings = _merge(list(zip(mine.ping_at, mine.pings, strict=True)),
+                           [(index[p.entry_id], p) for p in ref.pings]) if ref.pings else mine.pings
         out.reads, out.samples, out.dead = ref.reads, ref.samples, ref.dead
-        out.states = {**ref.states, **mine.states}
+        out.states = {**ref.states, **mine.states} if ref.states else mine.states
         counters: Counter[str] = Counter(ref.counters)
         counters.update(mine.counters)
         counters["processed"] = len(entries)
@@ -120,166 +152,242 @@ class FastPipeline(Pipeline):
 
     def _columns(self, entries: Sequence[Entry], partition: int | None) -> _Columns | None:
         """The entries the fast path takes (None: none), their fields as columns."""
-        counts: dict[str, int] = {}  # entries per subject (gps or anpr): a subject seen twice is the reference's
+        flat = self._rows(entries, partition)
+        if not flat:
+            return None
+        index, ents, subjects, lat_s, lon_s, ts_s, speed_s, heading_s, acc_s = (flat[c::_ROW] for c in range(_ROW))
+        (lat, _, no_lat, _), (lon, _, no_lon, _), (ts, _, no_ts, _) = (
+            _numbers(c, False) for c in (lat_s, lon_s, ts_s))
+        (a_speed, speed, no_sp, sp_absent), (a_heading, heading, no_hd, hd_absent), (a_acc, acc, no_ac, ac_absent) = (
+            _numbers(c, True) for c in (speed_s, heading_s, acc_s))
+        with np.errstate(invalid="ignore"):  # NaN (a sent "nan", or absent) fails every comparison
+            ok = ((np.abs(lat) <= 90) & (np.abs(lon) <= 180) & (ts >= 0) & (ts < np.inf)
+                  & _optional((a_speed >= 0) & (a_speed <= 1000), sp_absent)
+                  & _optional(np.abs(a_heading) <= 360, hd_absent)
+                  & _optional((a_acc >= 0) & (a_acc <= 1e7), ac_absent))
+        for refused in (no_lat, no_lon, no_ts, no_sp, no_hd, no_ac):
+            if refused is not None:  # float() refuses it: the reference parses it (or dead-letters it)
+                ok &= ~refused
+        cols = _Columns(index, ents, subjects, lat, lon, ts, a_speed, speed, heading, acc)
+        if ok.all():
+            return cols
+        keep = np.flatnonzero(ok)
+        return cols.take(keep) if len(keep) else None
+
+    def _rows(self, entries: Sequence[Entry], partition: int | None) -> list[Any]:
+        """The plain gps entries of this partition whose subject appears once in the batch: index, entry,
+        subject and the numeric fields as sent, ``_ROW`` items each, one after the other in one list (no
+        object per row: fewer allocations, fewer garbage collections)."""
+        seen: list[str] = []  # the subject of each gps or anpr entry: a subject seen twice is the reference's
         homes = self._homes
         if len(homes) > HOMES_MAX or len(self._identity) > HOMES_MAX:  # memos bounded, however many devices
             homes.clear()
             self._identity.clear()
-        parts = self.partitions if partition is not None else None
-        found: list[tuple[Any, ...]] = []
+        check = partition is not None and bool(self.partitions)
+        flat: list[Any] = []
         for i, e in enumerate(entries):
             f = e.fields
             kind = f.get("type")
-            raw = f.get("id") if kind == "gps" else f.get("plate") if kind == "anpr" else None
+            if kind == "gps":
+                raw = f.get("id")
+            elif kind == "anpr":
+                raw = f.get("plate")
+                if isinstance(raw, str):
+                    seen.append(raw.strip())
+                continue
+            else:
+                continue
             if not isinstance(raw, str):
                 continue
-            key = raw.strip()
-            counts[key] = counts.get(key, 0) + 1
-            if kind != "gps" or not key or len(key) > MAX_ID_LEN or "\ufffd" in key:
+            memo = homes.get(raw)
+            if memo is None:
+                memo = homes[raw] = self._home(raw)
+            key, home = memo
+            seen.append(key)
+            if home < 0 or (check and home != partition):
                 continue
-            if parts:
-                home = homes.get(key)
-                if home is None:
-                    home = homes[key] = partition_of(key, parts)
-                if home != partition:
-                    continue
-            sp, hd, ac = f.get("speed"), f.get("heading"), f.get("accuracy")
-            try:
-                found.append((i, key, float(f["lat"]), float(f["lon"]), float(f["ts"]),
-                              None if sp is None or not sp.strip() else float(sp),
-                              None if hd is None or not hd.strip() else float(hd),
-                              None if ac is None or not ac.strip() else float(ac)))
-            except (KeyError, ValueError, TypeError, AttributeError):
-                continue  # missing or spelled some other way: the reference parses it (or dead-letters it)
-        rows = [r for r in found if counts[r[1]] == 1]
-        if not rows:
-            return None
-        index, subjects, lat, lon, ts, speed, heading, acc = zip(*rows, strict=True)
-        a_lat, a_lon, a_ts = np.array(lat, float), np.array(lon, float), np.array(ts, float)
-        a_speed, a_heading, a_acc = np.array(speed, float), np.array(heading, float), np.array(acc, float)
-        with np.errstate(invalid="ignore"):  # NaN (a sent "nan", or absent) fails every comparison
-            ok = ((np.abs(a_lat) <= 90) & (np.abs(a_lon) <= 180) & (a_ts >= 0) & (a_ts < np.inf)
-                  & _optional(speed, (a_speed >= 0) & (a_speed <= 1000))
-                  & _optional(heading, np.abs(a_heading) <= 360)
-                  & _optional(acc, (a_acc >= 0) & (a_acc <= 1e7)))
-        if not ok.all():
-            keep = np.flatnonzero(ok)
-            if not len(keep):
-                return None
-            take = keep.tolist()
-            index, subjects = tuple(index[k] for k in take), tuple(subjects[k] for k in take)
-            speed, heading, acc = (tuple(col[k] for k in take) for col in (speed, heading, acc))
-            a_lat, a_lon, a_ts = a_lat[keep], a_lon[keep], a_ts[keep]
-        return _Columns(list(index), list(subjects), a_lat, a_lon, a_ts, list(speed), list(heading), list(acc))
+            flat += (i, e, key, f.get("lat"), f.get("lon"), f.get("ts"), f.get("speed"), f.get("heading"),
+                     f.get("accuracy"))
+        if len(set(seen)) != len(seen):
+            counts = Counter(seen)
+            once = [r * _ROW for r, key in enumerate(flat[2::_ROW]) if counts[key] == 1]
+            flat = [x for r in once for x in flat[r:r + _ROW]]
+        return flat
+
+    def _home(self, raw: str) -> tuple[str, int]:
+        """The subject of an id as sent and its partition (-1: an id the fast path leaves to the reference)."""
+        key = raw.strip()
+        if not key or len(key) > MAX_ID_LEN or "\ufffd" in key:
+            return key, -1
+        return key, partition_of(key, self.partitions) if self.partitions else 0
 
     # --- the fast half ---------------------------------------------------------------------------
-    def _fast(self, entries: Sequence[Entry], cols: _Columns, states: Mapping[str, dict[str, Any]],
-              horizon: float | None) -> _Fast:
+    def _fast(self, cols: _Columns, states: Mapping[str, dict[str, Any]], horizon: float | None) -> _Fast:
         mine = _Fast()
-        subjects, ts_list = cols.subject, cols.ts.tolist()
-        retention = self.state_retention_s
-        work: dict[str, dict[str, Any]] = {}
-        lasts: list[Any] = []
-        for subject, t in zip(subjects, ts_list, strict=True):
-            st = dict(states.get(subject) or ())
-            if retention is not None and t - float(st.get("seen", t)) > retention:
-                st = {}
-            if "rules" in st:
-                st["rules"] = dict(st["rules"])
-            work[subject] = st
-            lasts.append(st.get("last"))
-        mine.states = work
-        dropped, dist_ok, last_ts, last_lat, last_lon = self._filters(cols, lasts, horizon, mine)
-        kept = np.flatnonzero(~dropped)
-        if not len(kept):
-            return mine
-        lat, lon = cols.lat, cols.lon
-        kept_list = kept.tolist()
-        # speed: sent, else derived from the last fix the reference's way (it is published)
-        speed_kmh: list[float] = [0.0] * len(subjects)
-        for k in kept_list:
-            sent = cols.speed[k]
-            if sent is not None:
-                speed_kmh[k] = sent
-            elif dist_ok[k]:
-                speed_kmh[k] = haversine_m(last_lat[k], last_lon[k], float(lat[k]), float(lon[k])) / (
-                    ts_list[k] - last_ts[k]) * 3.6
-        # enrich: zones (one tree query), the limit in force, local time, identity
-        ctx, city = self.ctx, self.city
-        zones = self._zones(lon[kept], lat[kept])
-        default, limits, identity = city.default_speed_limit, self._limits, self._identity
-        lat_list, lon_list = lat.tolist(), lon.tolist()
-        index, heading, acc = cols.index, cols.heading, cols.accuracy
-        unit_kind = Kind.UNIT
-        for j, k in enumerate(kept_list):
-            subject, zs, t = subjects[k], zones[j], ts_list[k]
-            limit = limits.get(zs)
-            if limit is None:
-                limit = limits[zs] = ctx.zones.speed_limit(zs, default)
-            who = identity.get(subject)
-            if who is None:
-                who = identity[subject] = self._who(subject)
-            minute, date = ctx.local_time(t)
-            i = index[k]
-            entry = entries[i]
-            ping = Ping(subject, lat_list[k], lon_list[k], t, cols.speed[k], heading[k], acc[k], entry.entry_id,
-                        entry.stream, who[0], who[1], zs, limit, speed_kmh[k], minute, date)
-            st = work[subject]
-            before = lasts[k]
-            st["last"] = {"ts": t, "lat": ping.lat, "lon": ping.lon}
-            if before is not None and who[0] is unit_kind:
-                found = unit_offline.detect_silent(
-                    {subject: (float(before["ts"]), float(before["lat"]), float(before["lon"]))}, t, city)
-                mine.silences += [(i, (a, True)) for a in found]
-            st["seen"] = max(float(st.get("seen", t)), t)
-            mine.pings.append((i, ping))
-            self._rules(ping, st, i, who[2], mine)
+        olds, seen = self._prior(cols, states)
+        dropped, later, last = self._filters(cols, olds, horizon, mine)
+        if dropped.any():
+            for k in np.flatnonzero(dropped).tolist():
+                mine.states[cols.subject[k]] = dict(olds[k])
+            keep = np.flatnonzero(~dropped)
+            if not len(keep):
+                return mine
+            cols, olds = cols.take(keep), _pick(olds, keep)
+            seen, later, last = seen[keep], later[keep], last[keep]
+        kmh = self._speeds(cols, later, last)
+        zones, limit, forbid = self._zones(cols.lon, cols.lat)
+        minutes, dates, minute = self._local_times(cols.ts)
+        ban = self.city.night_ban
+        night = (kmh > ban.min_speed) & _in_window(minute, ban.start_min, ban.end_min)
+        bits = forbid * _RESTRICTED + (kmh > limit) * _OVER + night * _NIGHT + _ALWAYS
+        self._emit(cols, olds, (zones, limit.tolist(), kmh.tolist(), minutes, dates, bits.tolist(),
+                                       np.maximum(seen, cols.ts).tolist()), mine)
         return mine
 
-    def _zones(self, lons: Any, lats: Any) -> list[frozenset[str]]:
-        """``ZoneIndex.membership`` (one STRtree query): points in exactly one zone (most, in a city
-        tiled by patrol zones) are mapped by array indexing, the others by ``membership`` itself."""
+    def _prior(self, cols: _Columns, states: Mapping[str, dict[str, Any]]) -> tuple[list[Mapping[str, Any]], Any]:
+        """Each fix's stored state (``_EMPTY``: none, or silent past the retention) and its ``seen``."""
+        get = states.get
+        olds: list[Mapping[str, Any]] = [get(s) or _EMPTY for s in cols.subject]
+        ts = cols.ts
+        seen = np.array([o.get("seen", t) for o, t in zip(olds, ts.tolist(), strict=True)], float)
+        retention = self.state_retention_s
+        if retention is not None:
+            stale = ts - seen > retention  # silent past the retention: what it did then no longer counts
+            if stale.any():
+                for k in np.flatnonzero(stale).tolist():
+                    olds[k] = _EMPTY
+                seen = np.where(stale, ts, seen)
+        return olds, seen
+
+    def _speeds(self, cols: _Columns, later: Any, last: Any) -> Any:
+        """Each fix's speed: sent, else derived from the last fix the reference's way (it is published)."""
+        absent = np.isnan(cols.a_speed)
+        if not absent.any():
+            return cols.a_speed
+        kmh = np.where(absent, 0.0, cols.a_speed)
+        lat, lon, ts = cols.lat, cols.lon, cols.ts
+        for k in np.flatnonzero(absent & later).tolist():
+            kmh[k] = haversine_m(float(last[k, 1]), float(last[k, 2]), float(lat[k]), float(lon[k])) / (
+                float(ts[k]) - float(last[k, 0])) * 3.6
+        return kmh
+
+    def _emit(self, cols: _Columns, olds: list[Mapping[str, Any]], per_fix: tuple[list[Any], ...], mine: _Fast) -> None:
+        """Each fix's ``Ping``, unit_offline of a unit back from a silence, rules, and new state."""
+        identity, who_of, rules, silence = self._identity, self._who, self._rules, self._silence
+        work, pings = mine.states, mine.pings
+        mine.ping_at = list(cols.index)
+        unit_kind = Kind.UNIT
+        for (i, e, subject, old, la, lo, t, sp, hd, ac, zs, lim, v, m, d, b, s) in zip(
+                cols.index, cols.entry, cols.subject, olds, cols.lat.tolist(), cols.lon.tolist(),
+                cols.ts.tolist(), cols.speed, cols.heading, cols.accuracy, *per_fix, strict=True):
+            who = identity.get(subject)
+            if who is None:
+                who = who_of(subject)
+            kind, category, steps, mask = who
+            ping = Ping(subject, la, lo, t, sp, hd, ac, e.entry_id, e.stream, kind, category, zs, lim, v, m, d)
+            pings.append(ping)
+            if kind is unit_kind and (before := old.get("last")) is not None:
+                silence(subject, before, t, i, mine)
+            if old is _EMPTY:
+                st = {"last": {"ts": t, "lat": la, "lon": lo}, "seen": s}
+            else:
+                st = dict(old)
+                st["last"] = {"ts": t, "lat": la, "lon": lo}
+                st["seen"] = s
+            rs = old.get("rules")
+            new = rules(ping, rs or _EMPTY, b, steps, i, mine) if rs or b & mask else rs
+            if new is not rs or not new:
+                if new:
+                    st["rules"] = new
+                else:
+                    st.pop("rules", None)
+            work[subject] = st
+
+    def _silence(self, subject: str, before: Mapping[str, Any], t: float, i: int, mine: _Fast) -> None:
+        """unit_offline for a unit whose last fix (stored before this batch) is a silence ago."""
+        found = unit_offline.detect_silent(
+            {subject: (float(before["ts"]), float(before["lat"]), float(before["lon"]))}, t, self.city)
+        mine.silences += [(i, (a, True)) for a in found]
+
+    def _zones(self, lons: Any, lats: Any) -> tuple[list[frozenset[str]], Any, Any]:
+        """``ZoneIndex.membership`` (one STRtree query), the speed limit in force and whether some zone
+        forbids some category, per point: points in exactly one zone (most, in a city tiled by patrol
+        zones) by array indexing, the others by ``membership`` itself."""
         index = self.ctx.zones
         n = len(lons)
+        limit, forbid = np.full(n, self._limit(_NO_ZONES)), np.zeros(n, bool)
         if not index.zones:
-            return index.membership(lons, lats)
+            return index.membership(lons, lats), limit, forbid
         point, zone = index.tree.query(shapely.points(lons, lats), predicate="intersects")
         per_point = np.bincount(point, minlength=n)
         out = np.full(n, _NO_ZONES, dtype=object)
         one = per_point[point] == 1
-        out[point[one]] = self._single[zone[one]]
+        p1, z1 = point[one], zone[one]
+        out[p1] = self._single[z1]
+        limit[p1] = self._zone_limit[z1]
+        forbid[p1] = self._zone_forbids[z1]
         several = np.flatnonzero(per_point > 1)
         if len(several):
             for k, zs in zip(several.tolist(), index.membership(lons[several], lats[several]), strict=True):
                 out[k] = zs
+                limit[k] = self._limit(zs)
+                forbid[k] = bool(self._forbidden(zs))
         zones: list[frozenset[str]] = out.tolist()
-        return zones
+        return zones, limit, forbid
 
-    def _who(self, subject: str) -> tuple[Kind, str | None, tuple[str, ...]]:
-        """Kind, category (enrich_identity) and the names of the rules that concern them (_rules_for)."""
+    def _limit(self, zones: frozenset[str]) -> float:
+        """The speed limit in force in ``zones`` (``ZoneIndex.speed_limit``), remembered."""
+        found = self._limits.get(zones)
+        if found is None:
+            found = self._limits[zones] = self.ctx.zones.speed_limit(zones, self.city.default_speed_limit)
+        return found
+
+    def _local_times(self, ts: Any) -> tuple[list[int], list[str], Any]:
+        """``Context.local_time`` of each time (minute, date; and the minutes as an array): one call per
+        distinct minute, which is what it caches by."""
+        local_time = self.ctx.local_time
+        keys = ts // 60  # the float floor division of Context.local_time's key, element by element
+        n = len(keys)
+        first, final = float(keys.min()), float(keys.max())
+        if first == final:
+            m, d = local_time(first * 60.0)
+            return [m] * n, [d] * n, np.full(n, m)
+        distinct, where = np.unique(keys, return_inverse=True)
+        pairs = [local_time(k * 60.0) for k in distinct.tolist()]
+        minute = np.array([m for m, _ in pairs])[where]
+        dates = np.array([d for _, d in pairs], dtype=object)[where]
+        return minute.tolist(), dates.tolist(), minute
+
+    def _who(self, subject: str) -> Who:
+        """Kind and category (enrich_identity), the rules that concern them (_rules_for) and their bits;
+        remembered per subject (the same tuple for every subject of a kind and category)."""
         city = self.city
         if subject in city.units:
             kind, category = Kind.UNIT, None
         else:
             vehicle = city.vehicles.get(subject)
             kind, category = (Kind.VEHICLE, vehicle.category) if vehicle is not None else (Kind.OTHER, None)
-        names = self._names.get((kind, category))
-        if names is None:
+        found = self._steps.get((kind, category))
+        if found is None:
             probe = Ping(subject, 0.0, 0.0, 0.0, kind=kind, category=category)
-            names = self._names[(kind, category)] = tuple(r.name for r in self._rules_for(probe))
-        return kind, category, names
+            steps = tuple((r.name, *_QUIET.get(r.name, (_ALWAYS, _RUN)), self._shortcuts[r.name], r.detect)
+                          for r in self._rules_for(probe))
+            mask = 0
+            for step in steps:
+                mask |= step[1]
+            found = self._steps[(kind, category)] = (kind, category, steps, mask)  # one tuple for all of them
+        self._identity[subject] = found
+        return found
 
-    def _filters(self, cols: _Columns, lasts: list[Any], horizon: float | None,
-                 mine: _Fast) -> tuple[Any, list[bool], list[float], list[float], list[float]]:
+    def _filters(self, cols: _Columns, olds: list[Mapping[str, Any]], horizon: float | None,
+                 mine: _Fast) -> tuple[Any, Any, Any]:
         """The filters of streams/filters.py in FILTERS' order over the batch: the drop mask (the first
-        filter that fires names it), which fixes follow a last fix in time, and the last fixes."""
-        n = len(lasts)
-        nan = _NAN
-        l_ts = [nan if x is None else float(x["ts"]) for x in lasts]
-        l_lat = [nan if x is None else float(x["lat"]) for x in lasts]
-        l_lon = [nan if x is None else float(x["lon"]) for x in lasts]
+        filter that fires names it), which fixes follow a last fix in time, and the last fixes
+        (ts, lat, lon; NaN for none)."""
+        n = len(olds)
+        last = np.array([_NAN3 if (x := o.get("last")) is None else (x["ts"], x["lat"], x["lon"]) for o in olds], float)
+        last_ts, last_lat, last_lon = last[:, 0], last[:, 1], last[:, 2]
         lat, lon, ts = cols.lat, cols.lon, cols.ts
-        last_ts, last_lat, last_lon = np.array(l_ts), np.array(l_lat), np.array(l_lon)
         has_last = ~np.isnan(last_ts)
         later = has_last & (ts > last_ts)
         dist = np.zeros(n)
@@ -290,8 +398,8 @@ class FastPipeline(Pipeline):
         near = later & ((np.abs(dist - MIN_JUMP_M) <= _GUARD * MIN_JUMP_M)
                         | (np.abs(kmh - MAX_JUMP_KMH) <= _GUARD * MAX_JUMP_KMH))
         for k in np.flatnonzero(near).tolist():  # too close to call with numpy's sin and cos
-            d = haversine_m(l_lat[k], l_lon[k], float(lat[k]), float(lon[k]))
-            jump[k] = d > MIN_JUMP_M and d / (float(ts[k]) - l_ts[k]) * 3.6 > MAX_JUMP_KMH
+            d = haversine_m(float(last_lat[k]), float(last_lon[k]), float(lat[k]), float(lon[k]))
+            jump[k] = d > MIN_JUMP_M and d / (float(ts[k]) - float(last_ts[k])) * 3.6 > MAX_JUMP_KMH
         reasons = (("invalid", (ts > MAX_TS) | ((lat == 0) & (lon == 0))),
                    ("future", (ts > horizon) if horizon is not None else None),
                    ("duplicate", has_last & (ts == last_ts)), ("out_of_order", has_last & (ts < last_ts)),
@@ -304,42 +412,59 @@ class FastPipeline(Pipeline):
             if count := int(fired.sum()):
                 mine.counters[f"dropped:{name}"] += count
                 dropped |= fired
-        return dropped, later.tolist(), l_ts, l_lat, l_lon
+        return dropped, later, last
 
     # --- the rules -------------------------------------------------------------------------------
-    def _rules(self, ping: Ping, st: dict[str, Any], i: int, names: tuple[str, ...], mine: _Fast) -> None:
-        """``Pipeline._detect`` for one fix: a rule's ``detect`` runs only where its outcome can change.
+    def _rules(self, ping: Ping, rs: Mapping[str, Any], bits: int, steps: tuple[Step, ...], i: int,
+               mine: _Fast) -> Mapping[str, Any]:
+        """``Pipeline._detect`` for one fix on its rule states ``rs``: the new rule states (``rs`` itself
+        when none changed). Where its bit is clear a rule raises nothing and its state follows from
+        ``_QUIET``; otherwise its shortcut runs, and its ``detect`` where the shortcut cannot tell.
 
         A shortcut that fails on a broken stored state leaves the rule to ``detect``, which fails the
         same way and is logged and counted as the reference does.
         """
-        rule_states: dict[str, Any] = st.get("rules") or {}
-        shortcuts = self._shortcuts
-        for name in names:
-            cur = rule_states.get(name) or {}
-            try:
-                new = shortcuts[name](ping, cur)
-            except Exception:
-                new = None
-            if new is None:
-                try:
-                    new, found = self._detectors[name](ping, cur, self.city)
-                except Exception:  # as the reference: logged, counted, the chain goes on
-                    log.exception("rule %s failed on %s %s", name, ping.stream, ping.entry_id)
-                    mine.counters[f"errors:{name}"] += 1
+        new = rs
+        for name, bit, quiet, shortcut, detect in steps:
+            cur = rs.get(name)
+            if not bits & bit:
+                if cur and quiet is _KEEP:
                     continue
-                mine.alerts += [(i, a) for a in found]
-            if new:
-                rule_states[name] = new
-            else:
-                rule_states.pop(name, None)
-        if rule_states:
-            st["rules"] = rule_states
-        else:
-            st.pop("rules", None)
+                if not cur or quiet is _CLEAR:
+                    if name in rs:
+                        new = _without(new, rs, name)
+                    continue
+            try:
+                res = shortcut(ping, cur or {})
+            except Exception:
+                res = None
+            if res is None:
+                res = self._run(name, detect, ping, cur or {}, i, mine)
+            if res is cur or res is _FAILED:
+                continue
+            if res:
+                new = dict(rs) if new is rs else new
+                new[name] = res  # type: ignore[index]
+            elif name in rs:
+                new = _without(new, rs, name)
+        return new
 
-    def _make_shortcuts(self) -> dict[str, Callable[[Ping, dict[str, Any]], dict[str, Any] | None]]:
-        """Per rule: its new state when it certainly raises no alert, else None (run the rule)."""
+    def _run(self, name: str, detect: Detect, ping: Ping, cur: dict[str, Any], i: int,
+             mine: _Fast) -> dict[str, Any]:
+        """A rule's ``detect``: its new state (``_FAILED`` if it raised: logged, counted, the chain goes on)."""
+        try:
+            res, found = detect(ping, cur, self.city)
+        except Exception:  # as the reference
+            log.exception("rule %s failed on %s %s", name, ping.stream, ping.entry_id)
+            mine.counters[f"errors:{name}"] += 1
+            return _FAILED
+        if found:
+            mine.alerts += [(i, a) for a in found]
+        return res
+
+    def _make_shortcuts(self) -> dict[str, Shortcut]:
+        """Per rule: its new state when it certainly raises no alert, else None (run the rule); the
+        state given itself when it does not change."""
         city = self.city
         rest, max_drive_s = city.fatigue.rest_speed, city.fatigue.max_drive_min * 60
         ban = city.night_ban
@@ -351,16 +476,10 @@ class FastPipeline(Pipeline):
                 return {}
             over = min(2, int(cur.get("over", 0)) + 1)
             alerted = bool(cur.get("alerted"))
-            return {"over": over, "alerted": alerted} if over < 2 or alerted else None
-
-        def fatigue(ping: Ping, cur: dict[str, Any]) -> dict[str, Any] | None:
-            if not cur:  # the first fix: a drive starts, or a stop does
-                if ping.speed_kmh < rest:
-                    return {"slow": ping.ts}
-                return {"drive": ping.ts} if max_drive_s >= 0 else None
-            if "drive" not in cur or "slow" in cur or ping.speed_kmh < rest or not cur.keys() <= _FATIGUE_KEYS:
-                return None
-            return cur if cur.get("alerted") or ping.ts - float(cur["drive"]) <= max_drive_s else None
+            if over < 2 or alerted:
+                new = {"over": over, "alerted": alerted}
+                return cur if cur == new else new
+            return None
 
         def night_ban(ping: Ping, cur: dict[str, Any]) -> dict[str, Any] | None:
             quiet = ping.speed_kmh <= ban.min_speed or not in_window(ping.local_minute, ban.start_min, ban.end_min)
@@ -376,7 +495,7 @@ class FastPipeline(Pipeline):
             inside = unit.zone in ping.zones
             return {"inside": inside} if inside or not cur.get("inside") else None
 
-        return {"overspeed": overspeed, "fatigue": fatigue, "night_ban": night_ban,
+        return {"overspeed": overspeed, "fatigue": _fatigue(rest, max_drive_s), "night_ban": night_ban,
                 "restricted_entry": restricted_entry, "zone_exit": zone_exit,
                 "watchlist_hit": _never, "cloned_plate": _never}
 
@@ -390,29 +509,119 @@ class FastPipeline(Pipeline):
         return found
 
 
+def _fatigue(rest: float, max_drive_s: float) -> Shortcut:
+    """The fatigue rule's shortcut for a city's rest speed and longest drive."""
+
+    def fatigue(ping: Ping, cur: dict[str, Any]) -> dict[str, Any] | None:
+        if not cur:  # the first fix: a drive starts, or a stop does
+            if ping.speed_kmh < rest:
+                return {"slow": ping.ts}
+            return {"drive": ping.ts} if max_drive_s >= 0 else None
+        if ping.speed_kmh < rest:
+            return None
+        if len(cur) == 1:  # a drive under way, the common state
+            drive = cur.get("drive")
+            return cur if drive is not None and ping.ts - float(drive) <= max_drive_s else None
+        if "drive" not in cur or "slow" in cur or not cur.keys() <= _FATIGUE_KEYS:
+            return None
+        return cur if cur.get("alerted") or ping.ts - float(cur["drive"]) <= max_drive_s else None
+
+    return fatigue
+
+
 def _never(ping: Ping, cur: dict[str, Any]) -> None:
     return None
 
 
+def _without(new: Mapping[str, Any], rs: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    """``new`` (``rs`` or a copy of it already changed) without ``name``, ``rs`` left as it is."""
+    out = dict(rs) if new is rs else new
+    del out[name]  # type: ignore[attr-defined]
+    return out
+
+
+def _numbers(values: list[Any], optional: bool) -> tuple[Any, list[float | None], Any, Any]:
+    """``float()`` of each value: as an array (NaN where absent or refused), as a list (None there), where
+    ``float()`` refuses one or it is not text, and where an optional one is absent (None or blank); each
+    mask None where it holds nowhere.
+
+    >>> a, sent, refused, absent = _numbers(["1.5", " -0 ", "2"], False)
+    >>> a.tolist(), sent, refused, absent
+    ([1.5, -0.0, 2.0], [1.5, -0.0, 2.0], None, None)
+    >>> a, sent, refused, absent = _numbers(["1e3", None, " ", "x", "1_0", "nan"], True)
+    >>> sent[:5], refused.tolist(), absent.tolist()
+    ([1000.0, None, None, None, 10.0], [False, False, False, True, False, False], [False, True, True, False, False, False])
+    """
+    n = len(values)
+    if optional and values.count(None) == n:
+        return np.full(n, _NAN), list(values), None, np.ones(n, bool)
+    try:
+        parsed = orjson.loads("[" + ",".join(values) + "]")
+    except (TypeError, orjson.JSONDecodeError):
+        parsed = None
+    if parsed is not None and len(parsed) == n and set(map(type, parsed)) <= _NUMBERS:
+        array = np.array(parsed, float)
+        for k in np.flatnonzero(array == 0).tolist():  # JSON reads "-0" as the integer 0, float() as -0.0
+            array[k] = float(values[k])
+        return array, array.tolist(), None, None
+    sent: list[float | None] = []
+    refused, absent = np.zeros(n, bool), np.zeros(n, bool)
+    for k, v in enumerate(values):
+        if optional and (v is None or (isinstance(v, str) and not v.strip())):
+            sent.append(None)
+            absent[k] = True
+            continue
+        number = None  # anything but text is left to the reference
+        if isinstance(v, str):
+            with contextlib.suppress(ValueError):
+                number = float(v)
+        sent.append(number)
+        refused[k] = number is None
+    return np.array(sent, float), sent, refused if refused.any() else None, absent if absent.any() else None
+
+
+def _pick(values: list[Any], keep: Any) -> list[Any]:
+    return [values[k] for k in keep.tolist()]
+
+
+def _in_window(minute: Any, start: int, end: int) -> Any:
+    """``timeutil.in_window`` over an array of minutes."""
+    if start == end:
+        return np.zeros(len(minute), bool)
+    if start < end:
+        return (minute >= start) & (minute < end)
+    return (minute >= start) | (minute < end)
+
+
 @dataclass(slots=True)
 class _Columns:
-    """The fast entries' fields: their indexes in the batch, subjects, arrays of the numbers."""
+    """The fast entries: their indexes in the batch, the entries, subjects, and their fields
+    (the numbers as arrays; the optional ones also as sent, None where absent)."""
 
-    index: list[int]
-    subject: list[str]
+    index: Sequence[int]
+    entry: Sequence[Entry]
+    subject: Sequence[str]
     lat: Any
     lon: Any
     ts: Any
-    speed: list[float | None]
-    heading: list[float | None]
-    accuracy: list[float | None]
+    a_speed: Any  # NaN where absent
+    speed: Sequence[float | None]
+    heading: Sequence[float | None]
+    accuracy: Sequence[float | None]
+
+    def take(self, keep: Any) -> _Columns:
+        """The rows at the (sorted) positions ``keep``."""
+        take = keep.tolist()
+        index, entry, subject, speed, heading, accuracy = (
+            [col[k] for k in take] for col in (self.index, self.entry, self.subject, self.speed, self.heading,
+                                               self.accuracy))
+        return _Columns(index, entry, subject, self.lat[keep], self.lon[keep], self.ts[keep], self.a_speed[keep],
+                        speed, heading, accuracy)
 
 
-def _optional(values: tuple[float | None, ...], valid: Any) -> Any:
-    """``valid`` where a value was sent; true where it was absent (None)."""
-    if None not in values:
-        return valid
-    return valid | np.array([v is None for v in values])
+def _optional(valid: Any, absent: Any) -> Any:
+    """``valid`` where a value was sent; true where it was absent (``absent`` None: nowhere)."""
+    return valid if absent is None else valid | absent
 
 
 class _Fast:
@@ -421,7 +630,8 @@ class _Fast:
     def __init__(self) -> None:
         self.alerts: list[tuple[int, Alert]] = []
         self.silences: list[tuple[int, tuple[Alert, bool]]] = []
-        self.pings: list[tuple[int, Ping]] = []
+        self.pings: list[Ping] = []
+        self.ping_at: list[int] = []  # the entry index of each ping
         self.states: dict[str, dict[str, Any]] = {}
         self.counters: Counter[str] = Counter()
 

@@ -67,6 +67,6 @@ def detect(ping: Ping, state: dict[str, Any], city: CityPack) -> tuple[dict[str,
 
 def _limit_zone(ping: Ping, city: CityPack) -> str:
     """The zone whose limit is in force, else any zone the fix is in (by id), else ``""``."""
-    zones = city.zones_by_id
-    setting = sorted(z for z in ping.zones if z in zones and zones[z].speed_limit == ping.speed_limit)
-    return setting[0] if setting else min(ping.zones, default="")
+    zones, limit = city.zones_by_id, ping.speed_limit
+    setting = [z for z in ping.zones if (zone := zones.get(z)) is not None and zone.speed_limit == limit]
+    return min(setting) if setting else min(ping.zones, default="")

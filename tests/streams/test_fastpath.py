@@ -129,3 +129,40 @@ def test_alerts_of_both_halves_come_in_entry_order() -> None:
     assert [a.type.value for a in fast.alerts] == [a.type.value for a in ref.alerts]
     assert [a.alert_id for a in fast.alerts] == [a.alert_id for a in ref.alerts]
     assert "restricted_entry" in [a.type.value for a in fast.alerts][1:-1]
+
+
+@pytest.mark.parametrize("field", ["lat", "lon", "ts", "speed", "heading", "accuracy"])
+@pytest.mark.parametrize("text", ["-0", "-0.0", "0", " 7 ", "1e1", "1_0", "+5", ".5", "١٢", "0x10", "true", "null",
+                                  "[1]", "1,2", "", " ", "nan", "-inf", "1e400"])
+def test_numbers_spelled_otherwise_give_what_the_reference_gives(field: str, text: str) -> None:
+    """A batch's numbers are read a column at a time: one odd spelling among plain ones is read as the
+    reference reads it (the sign of a zero too), or left to the reference."""
+    batch = [_fix(s, T0 + n, speed=30.0, heading=90.0, accuracy=5.0) for n, s in enumerate(("P01", "粤BC1001", "OTHER1"))]
+    batch[1] = {**batch[1], field: text}
+    ref = Pipeline(CITY, PARTITIONS).process(_entries(batch, None, 0), {}, None)
+    fast_pipe = FastPipeline(CITY, PARTITIONS)
+    fast = fast_pipe.process(_entries(batch, None, 0), {}, None)
+    _same(ref, fast)
+    assert repr(fast.pings) == repr(ref.pings) and repr(fast.states) == repr(ref.states)
+    assert fast_pipe.last_fast >= 2
+
+
+@pytest.mark.parametrize("rules", [
+    {"overspeed": {"over": "x"}, "fatigue": {"drive": "y"}, "restricted_entry": {"alerted": 5}},
+    {"overspeed": {}, "night_ban": {}, "fatigue": {"drive": None}, "zone_exit": {"inside": "?"}},
+    {"fatigue": {"drive": T0 - 5 * 3600, "junk": 1}, "overspeed": {"over": 2, "alerted": True}},
+    {},
+])
+def test_broken_or_empty_rule_states_give_what_the_reference_gives(rules: dict[str, Any]) -> None:
+    """A stored rule state the rules cannot read fails the rule the same way on both paths (logged,
+    counted, the chain goes on); empty ones are dropped alike."""
+    subjects = ("P01", "粤BC1001", "粤BT3001", "粤BH2001", "OTHER1")
+    batch = [_fix(s, T0 + n, speed=95.0) for n, s in enumerate(subjects)]
+    states = {s: {"last": {"ts": T0 - 60, "lat": 22.505, "lon": 114.015}, "seen": T0 - 60, "rules": dict(rules)}
+              for s in subjects}
+    ref = Pipeline(CITY, PARTITIONS).process(_entries(batch, None, 0), states, None)
+    fast_pipe = FastPipeline(CITY, PARTITIONS)
+    fast = fast_pipe.process(_entries(batch, None, 0), states, None)
+    _same(ref, fast)
+    assert fast_pipe.last_fast == len(subjects)
+    assert all(st["rules"] == rules for st in states.values())  # neither path changed what it was given
