@@ -1,23 +1,23 @@
 """One batch's transaction in flight while the worker computes the next one (single server).
 
 The worker queues a batch's writes on a redis-py transaction pipeline that is never executed
-(streams/commit.py), and ``Committer.send`` packs them into bytes on the worker's own thread; a
-thread of the committer's own then sends them on a connection of its own, guarded as
-``Pipeline.execute`` with ``WATCH`` would be: ``WATCH`` the partition's lease, ``GET`` it (and
-``SCRIPT EXISTS`` the batch's scripts, loading any missing, so no ``EVALSHA`` can fail inside the
-transaction), and only if the lease is still this worker's, ``MULTI`` … ``EXEC``. Redis works on
-the transaction while Python computes the next batch; the thread itself does little but wait, so
-it seldom needs the interpreter's lock.
+(streams/commit.py). ``Committer.send`` guards them as ``Pipeline.execute`` with ``WATCH`` would,
+on a connection of the committer's own: one round trip ``WATCH`` the partition's lease, ``GET`` it
+(and ``SCRIPT EXISTS`` the batch's scripts, loading any missing, so no ``EVALSHA`` can fail inside
+the transaction); only if the lease is still this worker's, it packs the commands and sends
+``MULTI`` … ``EXEC`` — and returns without waiting for the answer. Redis runs the transaction
+while Python computes the next batch; ``settle`` reads the answer before the next ``send``. One
+thread, so nothing waits for the interpreter's lock, and the lease is checked before the next
+batch's transaction as before each one in line.
 
-``settle`` waits for the transaction in flight: it answers the partition whose lease was lost
-(nothing of the batch was written; its entries stay pending for the new owner), or raises what
-failed (a dropped connection: the worker re-reads its pending entries, as after any failure).
-Only one transaction is ever in flight, so batches commit in the order they were read.
+``settle`` answers the partition whose lease changed between ``WATCH`` and ``EXEC`` (nothing of
+the batch was written; its entries stay pending for the new owner), or raises what failed (a
+dropped connection: the worker re-reads its pending entries, as after any failure). Only one
+transaction is ever in flight, so batches commit in the order they were read.
 """
 
 from __future__ import annotations
 
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import hiredis
@@ -45,62 +45,29 @@ class LostLease(Exception):
 
 
 class Committer:
-    """Sends one guarded MULTI/EXEC at a time from a thread; see the module's text."""
+    """Sends one guarded MULTI/EXEC at a time and reads its answer later; see the module's text."""
 
-    def __init__(self, client: redis.Redis, token: str, name: str) -> None:
+    def __init__(self, client: redis.Redis, token: str) -> None:
         self._client = client
-        self._token, self._name = token, name
+        self._token = token
         self._conn: Any = None
-        self._executor: ThreadPoolExecutor | None = None
-        self._inflight: tuple[int, Future[None]] | None = None
-
-    @property
-    def busy(self) -> bool:
-        return self._inflight is not None
+        self._inflight: tuple[int, int] | None = None  # the partition, how many commands were queued
 
     def send(self, p: int, lease: str, pipe: Pipeline) -> None:
-        """Pack ``pipe``'s queued commands here and commit them on the committer's thread, under
-        ``lease``; the previous transaction must have been settled."""
+        """Commit ``pipe``'s queued commands under ``lease`` without waiting for the answer; raises
+        ``LostLease`` (nothing sent) when the lease is not this worker's. Settle first."""
         if self._inflight is not None:
             raise RuntimeError("Committer.send: settle the transaction in flight first")
         if self._conn is None:
             self._conn = self._client.connection_pool.get_connection()
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(1, thread_name_prefix=f"commit-{self._name}")
-        commands = [args for args, _ in pipe.command_stack]
-        body = [pack([("MULTI",), *commands, ("EXEC",)])]
-        scripts = {s.sha: s.script for s in pipe.scripts}
-        self._inflight = (p, self._executor.submit(self._run, lease, body, len(commands), scripts))
-
-    def settle(self) -> int | None:
-        """Wait for the transaction in flight (if any): the partition whose lease it lost, or None
-        when it committed or nothing was in flight; any other failure is raised."""
-        if self._inflight is None:
-            return None
-        p, future = self._inflight
-        self._inflight = None
-        try:
-            future.result()
-        except LostLease:
-            return p
-        return None
-
-    def close(self) -> None:
-        """Stop the thread and give the connection back (after ``settle``)."""
-        if self._executor is not None:
-            self._executor.shutdown(wait=True)
-            self._executor = None
-        if self._conn is not None:
-            self._client.connection_pool.release(self._conn)
-            self._conn = None
-
-    def _run(self, lease: str, body: list[bytes], count: int, scripts: dict[str, str]) -> None:
         conn = self._conn
+        commands = [args for args, _ in pipe.command_stack]
+        scripts = {s.sha: s.script for s in pipe.scripts}
         try:
             guard: list[tuple[Any, ...]] = [("WATCH", lease), ("GET", lease)]
             if scripts:
                 guard.append(("SCRIPT", "EXISTS", *scripts))
-            conn.send_packed_command(conn.pack_commands(guard))
+            conn.send_packed_command([pack(guard)])
             conn.read_response()
             owner = conn.read_response()
             exists = conn.read_response() if scripts else []
@@ -112,7 +79,23 @@ class Committer:
                 if not there:  # e.g. a restarted server: load it, or EVALSHA would fail inside EXEC
                     conn.send_command("SCRIPT", "LOAD", source)
                     conn.read_response()
-            conn.send_packed_command(body)
+            conn.send_packed_command([pack([("MULTI",), *commands, ("EXEC",)])])
+        except LostLease:
+            raise
+        except BaseException:
+            conn.disconnect()  # a half-sent or half-read exchange must not be taken for the next one's
+            raise
+        self._inflight = (p, len(commands))
+
+    def settle(self) -> int | None:
+        """Read the answer of the transaction in flight (if any): the partition whose lease changed
+        before ``EXEC``, or None when it committed or nothing was in flight; other failures raise."""
+        if self._inflight is None:
+            return None
+        p, count = self._inflight
+        self._inflight = None
+        conn = self._conn
+        try:
             errors: list[ResponseError] = []
             for _ in range(count + 1):  # MULTI's OK, then QUEUED for each command
                 try:
@@ -123,16 +106,21 @@ class Committer:
                 replies = conn.read_response()
             except ExecAbortError:  # a command was refused while queuing: nothing ran
                 raise errors[0] if errors else ResponseError("EXEC aborted") from None
-            if replies is None:  # the lease changed between WATCH and EXEC
-                raise LostLease
-            failed = errors + [r for r in replies if isinstance(r, Exception)]
-            if failed:
-                raise failed[0]
-        except LostLease:
-            raise
         except BaseException:
-            conn.disconnect()  # a half-read reply must not be taken for the next transaction's
+            conn.disconnect()
             raise
+        if replies is None:  # the lease changed between WATCH and EXEC
+            return p
+        failed = errors + [r for r in replies if isinstance(r, Exception)]
+        if failed:
+            raise failed[0]
+        return None
+
+    def close(self) -> None:
+        """Give the connection back (after ``settle``)."""
+        if self._conn is not None:
+            self._client.connection_pool.release(self._conn)
+            self._conn = None
 
 
 class ReadAhead:

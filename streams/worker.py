@@ -6,9 +6,10 @@ transaction on a single server, in three steps on a Redis Cluster (streams/commi
 entries a previous owner left pending (XAUTOCLAIM), dead-lettering any delivered too often.
 SIGTERM stops reading, finishes the batch in hand, releases the leases and exits.
 
-**One commit in flight** (single server): a batch's transaction runs on a thread of its own (and a
-connection of its own from the client's pool) while the next batch is read and computed; Redis
-works on one while Python works on the other. The next batch is computed from the states the one
+**One commit in flight** (single server): a batch's transaction is sent on a connection of its own
+(streams/inflight.py) and its answer read only before the next one is sent, while the next batch
+is read (sent ahead too, with a backlog) and computed; Redis works on one while Python works on
+the other. The next batch is computed from the states the one
 in flight will commit (the cache holds them before they land), and is committed only after it:
 ``settle`` waits for the commit in flight before another is sent, and before anything that reads
 what a commit writes (maintenance, recovery of pending entries, the offline check). A commit that
@@ -104,10 +105,10 @@ class Worker:
         self._careful = False  # re-reading pending entries one by one after a failure
         self.clock: float | None = None
         self._scripts = Scripts.register(client)
-        # single server: a commit runs on its own thread while the next batch is computed (a cluster's
+        # single server: a commit's answer is read while the next batch is computed (a cluster's
         # three steps run in line); overlap=False commits in line too (bench/profile_worker.py's phases)
         self.overlap = overlap and not self.cluster
-        self._committer = Committer(client, self.token, self.name)
+        self._committer = Committer(client, self.token)
         self._ahead = ReadAhead(client)  # with overlap: the next read sent while a batch is computed
         self._last_maintenance = 0.0
         self._last_offline_check = 0.0
@@ -442,8 +443,8 @@ class Worker:
 
     def _send(self, p: int, result: BatchResult, states: dict[str, bytes], ids: list[str],
               clock: float | None) -> None:
-        """``_commit_single``'s transaction for a batch with no reads and no ended silences, queued
-        here and committed by the committer's thread (streams/inflight.py) under the lease."""
+        """``_commit_single``'s transaction for a batch with no reads and no ended silences, sent
+        under the lease without waiting for its answer (streams/inflight.py); ``settle`` reads it."""
         pipe = self.client.pipeline(transaction=True)  # never executed: the committer sends what it queues
         queue_batch(pipe, self.keys, p, result, states, {}, clock, self._scripts, time.time(),
                     self.settings.learn_window_s, self.settings.track_retention_s)
