@@ -14,7 +14,7 @@ import logging
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -42,9 +42,9 @@ ANPR_DETECTORS = rules.ANPR_RULES  # watchlist_hit, cloned_plate
 # for the worker's periodic check still raises it once, with the same id (streams/worker.py).
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One input stream entry."""
+class Entry(NamedTuple):
+    """One input stream entry (a named tuple: the worker makes one per message read, and a tuple
+    is built in half the time of a frozen dataclass)."""
 
     stream: str
     entry_id: str

@@ -391,13 +391,16 @@ class Worker:
         if not entries:
             return 0
         cache = self.cache.setdefault(p, {})
-        subjects = {subject_of(e.fields) for e in entries} - {""}  # trimmed, as states are keyed
+        subjects = {subject_of(fields) for _, fields in raw_entries}  # trimmed, as states are keyed
+        subjects.discard("")
         self._load_states(p, cache, subjects)
-        states = {s: orjson.loads(b) for s in subjects if (b := cache.get(s))}
+        loads, cached = orjson.loads, cache.get
+        states = {s: loads(b) for s in subjects if (b := cached(s))}
         # the one place the wall clock meets event time (contract 7.1, CC_FUTURE_S): nothing later
         # than now + future_s is believed, so a forged device clock cannot push the event clock
         result = self.pipeline.process(entries, states, time.time() + self.settings.future_s, partition=p)
-        changed = {s: b for s, st in result.states.items() if (b := orjson.dumps(st)) != cache.get(s)}
+        dumps = orjson.dumps
+        changed = {s: b for s, st in result.states.items() if (b := dumps(st)) != cached(s)}
         # the cache runs ahead of Redis by the commit in flight: the next batch is computed from it.
         # A commit that fails drops the cache (its partition's, or every one), so nothing stale stays.
         for subject, blob in changed.items():  # most recently used last: bound_cache drops the oldest
