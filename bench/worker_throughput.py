@@ -1,10 +1,12 @@
 """Worker throughput and latency, as ratios against baselines measured in the same run.
 
-    python bench/worker_throughput.py [--pings 200000] [--vehicles 20000]
+    python bench/worker_throughput.py [--pings 200000] [--vehicles 20000] [--repeat 3]
 
-Prints messages/s of (1) the bare-consumer ceiling (read, parse, ack only), (2) OneMap's worker
-(its columnar fast path, streams/fastpath.py), the same worker on the reference per-message pipeline
-(streams/pipeline.py), (3) a naive per-message worker (the same rules and writes, but one message and one
+Prints messages/s of (1) the bare-consumer ceiling (read, parse, ack only: one read, then its acks,
+nothing overlapped), (2) OneMap's worker (its columnar fast path, streams/fastpath.py, with one
+commit in flight and, with a backlog, the next read sent ahead: streams/inflight.py), the same
+worker committing in line, the same worker on the reference per-message pipeline
+(streams/pipeline.py) — each the best of ``--repeat`` interleaved rounds — (3) a naive per-message worker (the same rules and writes, but one message and one
 round trip at a time, and a Python loop of ``polygon.covers`` per zone), and p50/p99 ingest-to-alert latency at a steady 5,000 msg/s. Latency is measured on
 the Redis server's own clock: the alert entry's id minus the input entry's id (both in ms).
 """
@@ -218,6 +220,8 @@ def main() -> None:
     ap.add_argument("--naive", type=int, default=3_000, help="messages timed for the naive baseline")
     ap.add_argument("--rate", type=int, default=5_000)
     ap.add_argument("--seconds", type=float, default=10.0)
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="rounds of the ceiling, the worker, in line and reference, interleaved: best of each")
     ap.add_argument("--store-only", action="store_true",
                     help="only the track store's cost: the worker with it off, on, off, on")
     args = ap.parse_args()
@@ -240,15 +244,28 @@ def main() -> None:
             print(f"worker, track store on  {on_rate:10,.0f} msg/s (best of 2)")
             print(f"store on / off          {on_rate / off_rate:10.2f}x   (target >= 0.90)")
             return
-        load(client, msgs)
-        ceil = ceiling(client, len(msgs))
-        load(client, msgs)
-        work, work_cpu = drain(client, city, srv.url, len(msgs))
-        alerts = client.xlen(KEYS.alerts)
-        load(client, msgs)
-        work_inline, _ = drain(client, city, srv.url, len(msgs), overlap=False)
-        load(client, msgs)
-        work_ref, ref_cpu = drain(client, city, srv.url, len(msgs), reference=True)
+        # the shared machine's load comes and goes: each measurement runs --repeat times, interleaved,
+        # and the best of each is compared (each round's own worker / ceiling is printed too)
+        best: dict[str, float] = {}
+        rounds: list[float] = []
+        cpus: dict[str, float] = {}
+        for _ in range(args.repeat):
+            load(client, msgs)
+            ceil_now = ceiling(client, len(msgs))
+            load(client, msgs)
+            work_now, cpu_now = drain(client, city, srv.url, len(msgs))
+            alerts = client.xlen(KEYS.alerts)
+            rounds.append(work_now / ceil_now)
+            load(client, msgs)
+            inline_now, _ = drain(client, city, srv.url, len(msgs), overlap=False)
+            load(client, msgs)
+            ref_now, ref_cpu_now = drain(client, city, srv.url, len(msgs), reference=True)
+            for name, value in (("ceil", ceil_now), ("work", work_now), ("inline", inline_now), ("ref", ref_now)):
+                best[name] = max(best.get(name, 0.0), value)
+            cpus["work"] = min(cpus.get("work", cpu_now), cpu_now)
+            cpus["ref"] = min(cpus.get("ref", ref_cpu_now), ref_cpu_now)
+        ceil, work, work_inline, work_ref = best["ceil"], best["work"], best["inline"], best["ref"]
+        work_cpu, ref_cpu = cpus["work"], cpus["ref"]
         load(client, msgs)
         work_off = run_worker(client, city, srv.url, len(msgs), 0.0)
         load(client, msgs)
@@ -256,6 +273,7 @@ def main() -> None:
         load(client, msgs[: args.naive])
         slow = naive(client, city, args.naive)
         lat = latency(client, city, srv.url, msgs, args.rate, args.seconds)
+    print(f"best of {args.repeat} rounds each:")
     print(f"ceiling (read+parse+ack) {ceil:10,.0f} msg/s")
     print(f"OneMap worker            {work:10,.0f} msg/s   {alerts} alerts")
     print(f"worker, commits in line  {work_inline:10,.0f} msg/s   (no commit in flight while the next batch is computed)")
@@ -264,10 +282,11 @@ def main() -> None:
     print(f"worker, track store off  {work_off:10,.0f} msg/s")
     print(f"naive per-message        {slow:10,.0f} msg/s")
     print(f"store on / off           {work / work_off:10.2f}x   (target >= 0.90)")
-    print(f"worker / ceiling         {work / ceil:10.2f}x   (target >= 0.5, goal 0.8)")
+    print(f"worker / ceiling         {work / ceil:10.2f}x   (target >= 0.5, goal 0.8; best against best)")
+    print(f"  each round's own       {'  '.join(f'{r:.2f}x' for r in rounds)}   (median {statistics.median(rounds):.2f}x)")
     print(f"overlap / in line        {work / work_inline:10.2f}x   (one commit in flight)")
-    print(f"fast path / reference    {work / work_ref:10.2f}x   (msg/s; worker CPU per message "
-          f"{work_cpu:.0f} vs {ref_cpu:.0f} µs: {ref_cpu / work_cpu:.2f}x less)")
+    print(f"fast path / reference    {work / work_ref:10.2f}x   (msg/s; worker CPU per message, least of the "
+          f"rounds: {work_cpu:.0f} vs {ref_cpu:.0f} µs: {ref_cpu / work_cpu:.2f}x less)")
     print(f"2 workers / ceiling      {work2 / ceil:10.2f}x   (2 processes on this machine's 2 cores)")
     print(f"worker / naive           {work / slow:10.1f}x   (target >= 10)")
     if lat:
