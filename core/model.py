@@ -18,6 +18,7 @@ __all__ = [
     "Ping",
     "Read",
     "Alert",
+    "ALERT_FIELDS",
     "ParseError",
     "make_alert_id",
     "fmt_ts",
@@ -141,19 +142,18 @@ class Alert:
 
     def to_fields(self) -> dict[str, str]:
         """The flat string fields written to ``cc:alerts``."""
-        return {
-            "alert_id": self.alert_id,
-            "type": str(self.type),
-            "severity": str(self.severity),
-            "subject": self.subject,
-            "lat": f"{self.lat:.6f}",
-            "lon": f"{self.lon:.6f}",
-            "ts": fmt_ts(self.ts),
-            "zone": self.zone,
-            "checkpoint": self.checkpoint,
-            "text": self.text,
-        }
+        return dict(zip(ALERT_FIELDS, self.field_values(), strict=True))
 
+    def field_values(self) -> list[str]:
+        """The values of ``to_fields``, in the order of ``ALERT_FIELDS`` (without building the dict)."""
+        ts = self.ts
+        return [self.alert_id, str(self.type), str(self.severity), self.subject, f"{self.lat:.6f}", f"{self.lon:.6f}",
+                str(int(ts)) if float(ts).is_integer() else f"{ts:.3f}",  # fmt_ts, inline
+                self.zone, self.checkpoint, self.text]
+
+
+ALERT_FIELDS = ("alert_id", "type", "severity", "subject", "lat", "lon", "ts", "zone", "checkpoint", "text")
+"""The names of an alert's fields in ``cc:alerts``, in order."""
 
 (_SET_ALERT_ID, _SET_TYPE, _SET_SEVERITY, _SET_SUBJECT, _SET_LAT, _SET_LON, _SET_TS, _SET_ZONE, _SET_CHECKPOINT,
  _SET_TEXT) = (Alert.__dict__[f.name].__set__ for f in fields(Alert))

@@ -50,7 +50,7 @@ from redis.exceptions import AskError, MovedError
 
 from core import tracks
 from core.keys import TRACK_BUCKETS, Keys, track_bucket
-from core.model import Alert, Kind, Ping, Read, fmt_ts
+from core.model import ALERT_FIELDS, Alert, Kind, Ping, Read, fmt_ts
 from core.redisio import TRANSIENT
 from core.travel import DEFAULT_LEARN_WINDOW_S, KEEP_PER_PAIR, TravelSample
 from streams.pipeline import BatchResult, DeadLetter
@@ -337,13 +337,13 @@ def alert_rows(alerts: Iterable[Alert]) -> bytes:
     """
     rows = []
     for a in alerts:
-        fields = a.to_fields()
-        values = list(fields.values())
+        values = a.field_values()
         try:
             "".join(values)  # a TypeError unless every value is a string (the cheapest check)
         except TypeError:
+            fields = dict(zip(ALERT_FIELDS, values, strict=True))
             raise TypeError(f"alert {a.alert_id!r}: every field must be a string: {fields!r}") from None
-        rows.append([*fields, *values])
+        rows.append([*ALERT_FIELDS, *values])
     return orjson.dumps(rows)
 
 
