@@ -7,7 +7,7 @@ Units inside the code: metres, km/h, epoch seconds (UTC). Conversion happens at 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 
 __all__ = [
@@ -18,10 +18,13 @@ __all__ = [
     "Ping",
     "Read",
     "Alert",
+    "ALERT_FIELDS",
     "ParseError",
     "make_alert_id",
     "fmt_ts",
 ]
+
+_sha1 = hashlib.sha1
 
 
 class AlertType(StrEnum):
@@ -107,7 +110,7 @@ class Read:
         return self.plate
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Alert:
     """One alert of contract section 4."""
 
@@ -122,20 +125,38 @@ class Alert:
     checkpoint: str = ""
     text: str = ""
 
+    def __init__(self, alert_id: str, type: AlertType, severity: Severity, subject: str, lat: float, lon: float,
+                 ts: float, zone: str = "", checkpoint: str = "", text: str = "") -> None:
+        # the generated __init__ of a frozen dataclass, at half its cost: each slot's own setter (the
+        # instance stays frozen: assigning an attribute still raises FrozenInstanceError)
+        _SET_ALERT_ID(self, alert_id)
+        _SET_TYPE(self, type)
+        _SET_SEVERITY(self, severity)
+        _SET_SUBJECT(self, subject)
+        _SET_LAT(self, lat)
+        _SET_LON(self, lon)
+        _SET_TS(self, ts)
+        _SET_ZONE(self, zone)
+        _SET_CHECKPOINT(self, checkpoint)
+        _SET_TEXT(self, text)
+
     def to_fields(self) -> dict[str, str]:
         """The flat string fields written to ``cc:alerts``."""
-        return {
-            "alert_id": self.alert_id,
-            "type": str(self.type),
-            "severity": str(self.severity),
-            "subject": self.subject,
-            "lat": f"{self.lat:.6f}",
-            "lon": f"{self.lon:.6f}",
-            "ts": fmt_ts(self.ts),
-            "zone": self.zone,
-            "checkpoint": self.checkpoint,
-            "text": self.text,
-        }
+        return dict(zip(ALERT_FIELDS, self.field_values(), strict=True))
+
+    def field_values(self) -> list[str]:
+        """The values of ``to_fields``, in the order of ``ALERT_FIELDS`` (without building the dict)."""
+        ts = self.ts
+        return [self.alert_id, str(self.type), str(self.severity), self.subject, f"{self.lat:.6f}", f"{self.lon:.6f}",
+                str(int(ts)) if float(ts).is_integer() else f"{ts:.3f}",  # fmt_ts, inline
+                self.zone, self.checkpoint, self.text]
+
+
+ALERT_FIELDS = ("alert_id", "type", "severity", "subject", "lat", "lon", "ts", "zone", "checkpoint", "text")
+"""The names of an alert's fields in ``cc:alerts``, in order."""
+
+(_SET_ALERT_ID, _SET_TYPE, _SET_SEVERITY, _SET_SUBJECT, _SET_LAT, _SET_LON, _SET_TS, _SET_ZONE, _SET_CHECKPOINT,
+ _SET_TEXT) = (Alert.__dict__[f.name].__set__ for f in fields(Alert))
 
 
 def fmt_ts(ts: float) -> str:
@@ -155,5 +176,6 @@ def make_alert_id(type_: str, subject: str, ts: float, extra: str = "") -> str:
     True
     """
     name = str(type_)  # an AlertType's value (formatting the enum itself is slower)
-    raw = f"{name}|{subject}|{fmt_ts(float(ts))}|{extra}"
-    return f"{name}-" + hashlib.sha1(raw.encode("utf-8")).hexdigest()[:16]
+    ts = float(ts)
+    when = str(int(ts)) if ts.is_integer() else f"{ts:.3f}"  # fmt_ts, inline: an id per alert
+    return f"{name}-{_sha1(f'{name}|{subject}|{when}|{extra}'.encode()).hexdigest()[:16]}"

@@ -50,7 +50,7 @@ from redis.exceptions import AskError, MovedError
 
 from core import tracks
 from core.keys import TRACK_BUCKETS, Keys, track_bucket
-from core.model import Alert, Kind, Ping, Read, fmt_ts
+from core.model import ALERT_FIELDS, Alert, Kind, Ping, Read, fmt_ts
 from core.redisio import TRANSIENT
 from core.travel import DEFAULT_LEARN_WINDOW_S, KEEP_PER_PAIR, TravelSample
 from streams.pipeline import BatchResult, DeadLetter
@@ -337,13 +337,13 @@ def alert_rows(alerts: Iterable[Alert]) -> bytes:
     """
     rows = []
     for a in alerts:
-        fields = a.to_fields()
-        values = list(fields.values())
+        values = a.field_values()
         try:
             "".join(values)  # a TypeError unless every value is a string (the cheapest check)
         except TypeError:
+            fields = dict(zip(ALERT_FIELDS, values, strict=True))
             raise TypeError(f"alert {a.alert_id!r}: every field must be a string: {fields!r}") from None
-        rows.append([*fields, *values])
+        rows.append([*ALERT_FIELDS, *values])
     return orjson.dumps(rows)
 
 
@@ -393,18 +393,24 @@ def fixes_call(keys: Keys, pings: list[Ping], blobs: list[bytes], script: Any, r
     the tracks of units and monitored vehicles and, unless ``retention_s`` is 0, the track store."""
     store = retention_s > 0
     hours: dict[int, int] = {}
-    parts: list[bytes] = []
-    header, record, hour_of = _FIX_HEADER.pack, tracks.RECORD_STRUCT.pack, tracks.hour_of
+    parts: list[bytes] = []  # joined once: no copy of a fix's bytes per piece
+    header, record, hour_of, names, other = _FIX_HEADER.pack, tracks.RECORD_STRUCT.pack, tracks.hour_of, _NAMES, Kind.OTHER
+    start = end = 0.0  # the hour of the fix before: most fixes of a batch share it
+    hour = 0
     for ping, blob in zip(pings, blobs, strict=True):
-        name, bucket = _NAMES.get(ping.subject) or _name(ping.subject)
-        if ping.kind is Kind.OTHER:
-            parts.append(header(_UNTRACKED, 0, len(name), len(blob)) + name + blob)
+        name, bucket = names.get(ping.subject) or _name(ping.subject)
+        if ping.kind is other:
+            parts += (header(_UNTRACKED, 0, len(name), len(blob)), name, blob)
         elif store:
-            hour = hours.setdefault(hour_of(ping.ts), len(hours) + 1)
-            parts.append(header(bucket, hour, len(name), len(blob)) + name + blob
-                         + record(ping.ts, ping.lat, ping.lon, ping.speed_kmh))
+            ts = ping.ts
+            if not start <= ts < end:
+                start = hour_of(ts)
+                end = start + tracks.HOUR_S
+                hour = hours.setdefault(start, len(hours) + 1)
+            parts += (header(bucket, hour, len(name), len(blob)), name, blob,
+                      record(ts, ping.lat, ping.lon, ping.speed_kmh))
         else:
-            parts.append(header(bucket, 0, len(name), len(blob)) + name + blob)
+            parts += (header(bucket, 0, len(name), len(blob)), name, blob)
     args: list[Any] = [MAX_TRACK, TRACK_TTL_MS, int(retention_s * 1000) if store else 0]
     args += [keys.trk_tag(b) for b in range(TRACK_BUCKETS)]
     args += [*hours, b"".join(parts)]
@@ -513,17 +519,23 @@ def dead_fields(d: DeadLetter) -> dict[str, str]:
 
 def subjects_blob(result: BatchResult, states: dict[str, bytes]) -> bytes:
     """The subjects' states and seen times as ``PARTITION`` takes them."""
-    parts = []
-    header, get = _SUBJECT_HEADER.pack, states.get
-    touched = [(subject, get(subject), st.get("seen")) for subject, st in result.states.items()]
-    touched += [(subject, states[subject], None) for subject in states.keys() - result.states.keys()]
-    for subject, blob, seen in touched:
-        name = (_NAMES.get(subject) or _name(subject))[0]
+    parts: list[bytes] = []  # joined once: no copy of a state's bytes per piece
+    header, get, names = _SUBJECT_HEADER.pack, states.get, _NAMES
+    for subject, st in result.states.items():
+        name = (names.get(subject) or _name(subject))[0]
+        blob, seen = get(subject), st.get("seen")
         if blob is not None:
-            parts.append(header(len(name), len(blob), 1 if seen is None else 3, 0.0 if seen is None else float(seen))
-                         + name + blob)
+            if seen is None:
+                parts += (header(len(name), len(blob), 1, 0.0), name, blob)
+            else:
+                parts += (header(len(name), len(blob), 3, float(seen)), name, blob)
         elif seen is not None:
-            parts.append(header(len(name), 0, 2, float(seen)) + name)
+            parts += (header(len(name), 0, 2, float(seen)), name)
+    if not states.keys() <= result.states.keys():  # states of subjects the batch did not touch
+        for subject in states.keys() - result.states.keys():
+            name = (names.get(subject) or _name(subject))[0]
+            blob = states[subject]
+            parts += (header(len(name), len(blob), 1, 0.0), name, blob)
     return b"".join(parts)
 
 

@@ -60,6 +60,7 @@ _NAN = math.nan
 _NAN3 = (_NAN, _NAN, _NAN)
 _NO_ZONES: frozenset[str] = frozenset()
 _EMPTY: Mapping[str, Any] = {}  # an absent state: read, never written
+_NONE: dict[str, Any] = {}  # an absent rule state as a shortcut reads it (a shortcut never writes its state)
 _NUMBERS = frozenset({int, float})
 _FATIGUE_KEYS = frozenset({"drive", "slow", "alerted"})
 # numpy's sin/cos may differ from the math module's in the last bits: a distance or speed this close
@@ -424,9 +425,9 @@ class FastPipeline(Pipeline):
         A shortcut that fails on a broken stored state leaves the rule to ``detect``, which fails the
         same way and is logged and counted as the reference does.
         """
-        new = rs
+        new, get = rs, rs.get
         for name, bit, quiet, shortcut, detect in steps:
-            cur = rs.get(name)
+            cur = get(name)
             if not bits & bit:
                 if cur and quiet is _KEEP:
                     continue
@@ -435,7 +436,7 @@ class FastPipeline(Pipeline):
                         new = _without(new, rs, name)
                     continue
             try:
-                res = shortcut(ping, cur or {})
+                res = shortcut(ping, cur or _NONE)
             except Exception:
                 res = None
             if res is None:

@@ -67,6 +67,8 @@ def detect(ping: Ping, state: dict[str, Any], city: CityPack) -> tuple[dict[str,
 
 def _limit_zone(ping: Ping, city: CityPack) -> str:
     """The zone whose limit is in force, else any zone the fix is in (by id), else ``""``."""
+    if len(ping.zones) < 2:  # one zone is the answer whether or not its limit is in force
+        return next(iter(ping.zones), "")
     zones, limit = city.zones_by_id, ping.speed_limit
     setting = [z for z in ping.zones if (zone := zones.get(z)) is not None and zone.speed_limit == limit]
     return min(setting) if setting else min(ping.zones, default="")
