@@ -449,29 +449,37 @@ class Worker:
         """``_commit_single``'s transaction for a batch with no reads and no ended silences, sent
         under the lease without waiting for its answer (streams/inflight.py); ``settle`` reads it."""
         pipe = self.client.pipeline(transaction=True)  # never executed: the committer sends what it queues
-        queue_batch(pipe, self.keys, p, result, states, {}, clock, self._scripts, time.time(),
-                    self.settings.learn_window_s, self.settings.track_retention_s)
-        pipe.xack(self.keys.input(p), self.keys.group, *ids)
+        self._queue_single(pipe, p, result, states, {}, [], clock, ids)
         self._committer.send(p, self.keys.lease(p), pipe)
+
+    def _queue_single(self, pipe: Any, p: int, result: BatchResult, states: dict[str, bytes],
+                      reads: dict[str, bytes], ended: list[Alert], clock: float | None, ids: list[str]) -> None:
+        """A batch's single-server transaction, queued on ``pipe``: its writes, the ended silences'
+        alerts and the acks."""
+        queue_batch(pipe, self.keys, p, result, states, reads, clock, self._scripts, time.time(),
+                    self.settings.learn_window_s, self.settings.track_retention_s)
+        if ended:
+            queue_alerts(pipe, self.keys, ended)
+            pipe.hincrby(self.keys.stats, "alerts", len(ended))
+        pipe.xack(self.keys.input(p), self.keys.group, *ids)
+
+    def _watch_lease(self, pipe: Any, p: int) -> None:
+        """WATCH partition ``p``'s lease on ``pipe``; ``LostLease`` unless it is this worker's."""
+        lease = self.keys.lease(p)
+        pipe.watch(lease)
+        if text(pipe.get(lease) or "") != self.token:
+            raise LostLease
 
     def _commit_single(self, p: int, result: BatchResult, states: dict[str, bytes], ids: list[str],
                        clock: float | None) -> None:
         """Everything in one MULTI (streams/commit.py: why one server keeps it)."""
-        lease = self.keys.lease(p)
         with self.client.pipeline(transaction=True) as pipe:
             try:
-                pipe.watch(lease)
-                if text(pipe.get(lease) or "") != self.token:
-                    raise LostLease
+                self._watch_lease(pipe, p)
                 reads = self._merged_reads(pipe, result)
                 ended = self._ended_silences(pipe, p, result)
                 pipe.multi()
-                queue_batch(pipe, self.keys, p, result, states, reads, clock, self._scripts, time.time(),
-                            self.settings.learn_window_s, self.settings.track_retention_s)
-                if ended:
-                    queue_alerts(pipe, self.keys, ended)
-                    pipe.hincrby(self.keys.stats, "alerts", len(ended))
-                pipe.xack(self.keys.input(p), self.keys.group, *ids)
+                self._queue_single(pipe, p, result, states, reads, ended, clock, ids)
                 pipe.execute()
             except redis.WatchError:
                 raise LostLease from None
@@ -490,12 +498,9 @@ class Worker:
         if clock is not None:
             calls.append((self._scripts.clock, [self.keys.clock], [repr(clock)]))
         run_per_node(self.client, calls)
-        lease = self.keys.lease(p)
         with self.client.pipeline(transaction=True) as pipe:
             try:
-                pipe.watch(lease)
-                if text(pipe.get(lease) or "") != self.token:
-                    raise LostLease
+                self._watch_lease(pipe, p)
                 record = outbox_record(result.alerts + self._ended_silences(pipe, p, result), result.dead)
                 pipe.multi()
                 queue_partition(pipe, self.keys, p, result, states, record)
@@ -556,12 +561,9 @@ class Worker:
             if last:
                 last_seen[unit] = (float(last["ts"]), float(last["lat"]), float(last["lon"]))
         alerts = self.pipeline.silent_units(last_seen, clock)
-        lease = self.keys.lease(p)
         with self.client.pipeline(transaction=True) as pipe:
             try:
-                pipe.watch(lease)
-                if text(pipe.get(lease) or "") != self.token:
-                    return
+                self._watch_lease(pipe, p)
                 record = outbox_record(alerts) if self.cluster else None
                 pipe.multi()
                 if record is not None:
@@ -572,7 +574,7 @@ class Worker:
                         pipe.hincrby(self.keys.stats, "alerts", len(alerts))
                 pipe.zrem(self.keys.lastseen(p), *units)
                 pipe.execute()
-            except redis.WatchError:
+            except (redis.WatchError, LostLease):
                 return
         if record is not None:
             drain(self.client, self.keys, p, self._scripts, [record])

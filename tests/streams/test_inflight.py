@@ -84,6 +84,15 @@ def _outcome(r: redis.Redis) -> dict[str, Any]:
             "last": r.hgetall(KEYS.last), "tracks": tracks, "stats": r.hgetall(KEYS.stats), "pending": pending}
 
 
+def _clean_outcome(url: str, r: redis.Redis, city: CityPack, msgs: list[tuple[str, dict[str, str]]]) -> dict[str, Any]:
+    """What one worker committing in line leaves of ``msgs``, undisturbed."""
+    _load(r, msgs)
+    clean = _worker(url, city, "clean", overlap=False)
+    _drain(clean, r, len(msgs))
+    clean.shutdown()
+    return _outcome(r)
+
+
 def test_overlapped_commits_leave_what_commits_in_line_leave(redis_url: str, r: redis.Redis, city: CityPack) -> None:
     msgs = _messages(city)
     outcomes = []
@@ -103,11 +112,7 @@ def test_a_batch_whose_lease_is_lost_in_flight_writes_nothing_and_the_next_owner
     redis_url: str, r: redis.Redis, city: CityPack
 ) -> None:
     msgs = _messages(city)
-    _load(r, msgs)
-    clean = _worker(redis_url, city, "clean", overlap=False)
-    _drain(clean, r, len(msgs))
-    clean.shutdown()
-    expected = _outcome(r)
+    expected = _clean_outcome(redis_url, r, city, msgs)
 
     _load(r, msgs)
     first = _worker(redis_url, city, "first", overlap=True)
@@ -140,11 +145,7 @@ def test_rows_read_ahead_for_a_partition_lost_meanwhile_are_left_to_its_new_owne
     redis_url: str, r: redis.Redis, city: CityPack
 ) -> None:
     msgs = _messages(city)
-    _load(r, msgs)
-    clean = _worker(redis_url, city, "clean", overlap=False)
-    _drain(clean, r, len(msgs))
-    clean.shutdown()
-    expected = _outcome(r)
+    expected = _clean_outcome(redis_url, r, city, msgs)
 
     _load(r, msgs)
     first = _worker(redis_url, city, "first", overlap=True)
