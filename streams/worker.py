@@ -64,6 +64,8 @@ __all__ = ["Worker", "main"]
 
 log = logging.getLogger("onemap.worker")
 
+Cached = tuple["dict[str, Any] | None", bytes]  # a subject's state: decoded (None: none stored), and its JSON
+
 MAX_DELIVERIES = 5  # a pending entry delivered this often is dead-lettered, not retried forever
 HOUSEKEEPING_S = 60.0  # trimming inputs and expiring silent subjects: once a minute is plenty
 MAINTENANCE_S = 2.0
@@ -97,7 +99,9 @@ class Worker:
         self.pipeline: Pipeline = FastPipeline(city, settings.partitions, settings.state_retention_s)
         self.leases = Partitions(client, self.keys, settings.partitions, self.token,
                                  lease_ttl_ms or settings.lease_ttl_ms)
-        self.cache: dict[int, dict[str, bytes]] = {}  # partition -> subject -> stored state JSON
+        # partition -> subject -> its state as the pipeline takes it (None: none) and as stored (JSON): decoded
+        # once, when first read from Redis, then kept as the pipeline returned it (it never modifies a state)
+        self.cache: dict[int, dict[str, Cached]] = {}
         self.recovering: set[int] = set()
         self.undrained: set[int] = set()  # cluster: partitions whose outbox may hold records
         # partitions whose stream has been read to the end: only their units can be judged silent
@@ -394,18 +398,20 @@ class Worker:
         subjects = {subject_of(fields) for _, fields in raw_entries}  # trimmed, as states are keyed
         subjects.discard("")
         self._load_states(p, cache, subjects)
-        loads, cached = orjson.loads, cache.get
-        states = {s: loads(b) for s in subjects if (b := cached(s))}
+        states = {s: st for s in subjects if (st := cache[s][0])}
         # the one place the wall clock meets event time (contract 7.1, CC_FUTURE_S): nothing later
         # than now + future_s is believed, so a forged device clock cannot push the event clock
         result = self.pipeline.process(entries, states, time.time() + self.settings.future_s, partition=p)
-        dumps = orjson.dumps
-        changed = {s: b for s, st in result.states.items() if (b := dumps(st)) != cached(s)}
+        dumps, cached = orjson.dumps, cache.get
+        changed: dict[str, bytes] = {}
         # the cache runs ahead of Redis by the commit in flight: the next batch is computed from it.
         # A commit that fails drops the cache (its partition's, or every one), so nothing stale stays.
-        for subject, blob in changed.items():  # most recently used last: bound_cache drops the oldest
-            cache.pop(subject, None)
-            cache[subject] = blob
+        for subject, st in result.states.items():
+            blob = dumps(st)
+            if (known := cached(subject)) is None or blob != known[1]:
+                changed[subject] = blob
+                cache.pop(subject, None)  # most recently used last: bound_cache drops the oldest
+                cache[subject] = (st, blob)
         bound_cache(cache, CACHE_MAX)  # drops a quarter, the oldest: never the last two batches' subjects
         ids = [e.entry_id for e in entries]
         self.settle()
@@ -422,12 +428,14 @@ class Worker:
             return 0
         return len(entries)
 
-    def _load_states(self, p: int, cache: dict[str, bytes], subjects: set[str]) -> None:
+    def _load_states(self, p: int, cache: dict[str, Cached], subjects: set[str]) -> None:
+        """Read the stored states of ``subjects`` not in ``cache`` into it, decoded."""
         missing = subjects - cache.keys()
         if missing:
             ordered = sorted(missing)
             for s, b in zip(ordered, self.client.hmget(self.keys.state(p), ordered), strict=True):
-                cache[s] = b.encode() if isinstance(b, str) else (b or b"")
+                blob = b.encode() if isinstance(b, str) else (b or b"")
+                cache[s] = (orjson.loads(blob) if blob else None, blob)
 
     def _advance_clock(self, result: BatchResult) -> float | None:
         """The event clock this batch moves to (None: it does not move it), noted as the worker's."""
