@@ -33,6 +33,7 @@ from core.redisio import connect  # noqa: E402
 from core.settings import Settings  # noqa: E402
 from runner.cluster import LocalCluster  # noqa: E402
 from runner.embedded import EmbeddedRedis  # noqa: E402
+from streams.worker import quiet_gc  # noqa: E402
 
 PARTITIONS = 8  # enough for 4 processes to get two each
 KEYS = Keys("cc")
@@ -134,6 +135,7 @@ def main() -> None:
     counts = [int(c) for c in args.procs.split(",")]
     city = synthetic_city(vehicles=args.vehicles)
     msgs = synthetic_pings(city, args.pings)
+    quiet_gc()  # as streams.worker.main does; the forked workers and bare consumers inherit it
     print(f"{args.pings} pings of {args.vehicles} vehicles; {PARTITIONS} partitions; "
           f"{mp.cpu_count()} cores on this machine", flush=True)
     with tempfile.TemporaryDirectory() as tmp:

@@ -14,7 +14,6 @@ the Redis server's own clock: the alert entry's id minus the input entry's id (b
 from __future__ import annotations
 
 import argparse
-import gc
 import multiprocessing as mp
 import statistics
 import sys
@@ -42,7 +41,7 @@ from core.settings import Settings  # noqa: E402
 from runner.embedded import EmbeddedRedis  # noqa: E402
 from streams.commit import position_fields  # noqa: E402
 from streams.pipeline import Entry, Pipeline  # noqa: E402
-from streams.worker import Worker  # noqa: E402
+from streams.worker import Worker, quiet_gc  # noqa: E402
 
 PARTITIONS = 4
 KEYS = Keys("cc")
@@ -228,7 +227,7 @@ def main() -> None:
 
     city = synthetic_city(vehicles=args.vehicles)
     msgs = synthetic_pings(city, args.pings)
-    gc.freeze()  # as streams.worker.main does once the city is loaded
+    quiet_gc()  # as streams.worker.main does once the city is loaded: for the ceiling and the worker alike
     with tempfile.TemporaryDirectory() as tmp, EmbeddedRedis(Path(tmp), appendonly=False) as srv:
         client = redis.Redis.from_url(srv.url)
         print(f"{args.pings} pings of {args.vehicles} vehicles; "
