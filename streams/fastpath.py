@@ -95,7 +95,7 @@ class FastPipeline(Pipeline):
         self._shortcuts = self._make_shortcuts()
         self.last_fast = 0  # how many entries of the last batch took the fast path
         self._homes: dict[str, tuple[str, int]] = {}  # id as sent -> subject, partition (-1: never fast)
-        self._by_set: tuple[Any, Any, Any] | None = None  # per set of the zones' raster, and a spare
+        self._by_set = self._raster_sets()  # (the raster is built here, not while a first batch waits)
 
     # --- the reference path, traced ------------------------------------------------------------
     def _detect(self, event: Any, st: dict[str, Any], out: BatchResult) -> None:
@@ -312,7 +312,7 @@ class FastPipeline(Pipeline):
         if not index.zones:
             n = len(lons)
             return index.membership(lons, lats), np.full(n, self._limit(_NO_ZONES)), np.zeros(n, bool)
-        sets, limits, forbids = self._by_set or self._raster_sets()
+        sets, limits, forbids = self._by_set
         k = index.raster.lookup(lons, lats)
         out, limit, forbid = sets[k], limits[k], forbids[k]  # k = -1 (answer exactly) reads the spare
         exact = np.flatnonzero(k < 0)
@@ -326,12 +326,12 @@ class FastPipeline(Pipeline):
 
     def _raster_sets(self) -> tuple[Any, Any, Any]:
         """Per set of zones of the raster: the set, its speed limit, whether it forbids; then a spare."""
-        sets = (*self.ctx.zones.raster.sets, _NO_ZONES)
+        index = self.ctx.zones
+        sets = (*(index.raster.sets if index.zones else ()), _NO_ZONES)
         objects = np.empty(len(sets), dtype=object)
         objects[:] = sets
-        self._by_set = (objects, np.array([self._limit(s) for s in sets], dtype=float),
+        return (objects, np.array([self._limit(s) for s in sets], dtype=float),
                 np.array([bool(self._forbidden(s)) for s in sets], dtype=bool))
-        return self._by_set
 
     def _limit(self, zones: frozenset[str]) -> float:
         """The speed limit in force in ``zones`` (``ZoneIndex.speed_limit``), remembered."""
