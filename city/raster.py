@@ -121,8 +121,8 @@ class ZoneRaster:
         found = membership(self.x0 + (column + 0.5) * self.cell, self.y0 + (row + 0.5) * self.cell)
         index: dict[frozenset[str], int] = {}
         of_run = np.array([index.setdefault(s, len(index)) for s in found], dtype=np.int32)
-        run = np.cumsum(begin) - 1
-        cells = np.where(flat, of_run[np.maximum(run, 0)] if len(at) else -1, -1).astype(np.int32)
+        run = np.cumsum(begin, dtype=np.int32)  # of a pure cell: its run's number, from 1
+        cells = np.where(flat, of_run[run - 1] if len(at) else -1, -1).astype(np.int32)
         return cells, tuple(index)
 
 
