@@ -54,6 +54,8 @@ class ZoneRaster:
     def __init__(self, geoms: Sequence[BaseGeometry], membership: Membership, *,
                  cell: float | None = None, offset: float = 0.5) -> None:
         """``cell`` (degrees) and ``offset`` (in cells, added to the whole cells of the pad) for tests only."""
+        if not len(geoms):
+            raise ValueError("a raster of zones needs at least one zone")
         x0, y0, x1, y1 = (float(v) for v in shapely.total_bounds(list(geoms)))
         extent = max(x1 - x0, y1 - y0)
         self.cell = cell if cell is not None else _cell_size(geoms, x1 - x0 + 2 * PAD * extent,

@@ -134,3 +134,8 @@ def test_nan_and_infinite_points_are_answered_exactly() -> None:
     lats = np.array([LAT0 + 0.005, math.nan, LAT0 + 0.005, LAT0 + 0.005, LAT0 + 0.005])
     assert raster.lookup(lons, lats).tolist()[:4] == [-1, -1, -1, -1]
     assert raster.sets[raster.lookup(lons, lats)[4]] == {"Z0-0", "R0"}
+
+
+def test_a_raster_needs_a_zone() -> None:
+    with pytest.raises(ValueError, match="at least one zone"):
+        ZoneRaster([], GRID.membership)

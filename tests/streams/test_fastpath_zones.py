@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -36,3 +38,10 @@ def test_most_points_of_the_mini_city_take_the_raster() -> None:
     assert np.mean(INDEX.raster.lookup(lons, lats) >= 0) > 0.9
     assert PIPE._zones(lons, lats)[0] == INDEX.membership(lons, lats)
     assert sum(1 for z in PIPE._zones(lons, lats)[0] if z) > 100, "the sample hits zones"
+
+
+def test_a_city_without_zones_has_the_default_limit_everywhere() -> None:
+    pipe = FastPipeline(replace(PIPE.city, zones=()), 4)
+    zones, limit, forbid = pipe._zones(np.array([114.005, 0.0]), np.array([22.505, 0.0]))
+    assert zones == [frozenset(), frozenset()]
+    assert limit.tolist() == [PIPE.city.default_speed_limit] * 2 and forbid.tolist() == [False, False]
