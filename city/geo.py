@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from functools import cached_property
 
 import numpy as np
 import shapely
 from shapely import STRtree
 
 from city.citypack import Zone
+from city.raster import ZoneRaster
 
 __all__ = ["EARTH_RADIUS_M", "haversine_m", "haversine_m_np", "ZoneIndex"]
 
@@ -90,8 +92,7 @@ class ZoneIndex:
         order = np.lexsort((zone_idx, pt_idx))  # group by point, zones in a fixed order
         pt_idx, zone_idx = pt_idx[order], zone_idx[order]
         out = [empty] * n
-        starts = np.flatnonzero(np.r_[True, pt_idx[1:] != pt_idx[:-1]]) if len(pt_idx) else np.empty(0, int)
-        bounds = np.r_[starts, len(pt_idx)].tolist()
+        bounds = [0, *(np.flatnonzero(pt_idx[1:] != pt_idx[:-1]) + 1).tolist(), len(pt_idx)] if len(pt_idx) else [0]
         points, zone_list = pt_idx.tolist(), zone_idx.tolist()
         for a, b in zip(bounds[:-1], bounds[1:], strict=True):
             key = tuple(zone_list[a:b])
@@ -100,6 +101,12 @@ class ZoneIndex:
                 found = self._sets[key] = frozenset(self._ids[j] for j in key)
             out[points[a]] = found
         return out
+
+    @cached_property
+    def raster(self) -> ZoneRaster:
+        """The zones as a raster (``city.raster``), built on first use and kept: ``membership`` of
+        most points by array indexing."""
+        return ZoneRaster([z.geometry for z in self.zones], self.membership)
 
     def speed_limit(self, zone_ids: frozenset[str], default: float) -> float:
         """The lowest speed limit among ``zone_ids`` that define one, else ``default`` (km/h)."""

@@ -7,10 +7,10 @@
   fraction of that). One pass collects the fields; each numeric field of the batch is parsed in
   one call (orjson over the joined texts: JSON's numbers are a subset of what ``float`` reads, and
   orjson rounds as ``float`` does; a column with anything else is read ``float`` by ``float``). The
-  range checks, the filters (invalid, future, duplicate, out of order, jump), the zone join (one
-  STRtree query for the batch, array indexing for points in a single zone, with each zone's speed
-  limit and whether it forbids any category), the local minute (one ``Context.local_time`` per
-  distinct minute) and the stateless half of the rules run as numpy operations over the batch:
+  range checks, the filters (invalid, future, duplicate, out of order, jump), the zone join (array
+  indexing in the zones' raster, ``city.raster``, with each set of zones' speed limit and whether it
+  forbids any category; the few points near an edge or outside by one STRtree query), the local
+  minute (one ``Context.local_time`` per distinct minute) and the stateless half of the rules run as numpy operations over the batch:
   for each fix the batch knows which rules could leave an empty state non-empty or alert (over the
   limit, moving inside the night window, inside a forbidding zone; fatigue and zone_exit always).
   A rule's shortcut runs only for those and for the rules with a stored state, and its Python
@@ -40,7 +40,6 @@ from typing import Any
 
 import numpy as np
 import orjson
-import shapely
 
 from city.citypack import CityPack
 from city.geo import haversine_m, haversine_m_np
@@ -96,12 +95,7 @@ class FastPipeline(Pipeline):
         self._shortcuts = self._make_shortcuts()
         self.last_fast = 0  # how many entries of the last batch took the fast path
         self._homes: dict[str, tuple[str, int]] = {}  # id as sent -> subject, partition (-1: never fast)
-        ids = [z.id for z in self.ctx.zones.zones]
-        self._single = np.empty(len(ids), dtype=object)  # zone index -> the frozenset of that zone alone
-        for j, zid in enumerate(ids):
-            self._single[j] = frozenset((zid,))
-        self._zone_limit = np.array([self._limit(s) for s in self._single], dtype=float).reshape(-1)
-        self._zone_forbids = np.array([bool(self._forbidden(s)) for s in self._single], dtype=bool).reshape(-1)
+        self._by_set = self._raster_sets()  # (the raster is built here, not while a first batch waits)
 
     # --- the reference path, traced ------------------------------------------------------------
     def _detect(self, event: Any, st: dict[str, Any], out: BatchResult) -> None:
@@ -311,30 +305,33 @@ class FastPipeline(Pipeline):
         mine.silences += [(i, (a, True)) for a in found]
 
     def _zones(self, lons: Any, lats: Any) -> tuple[list[frozenset[str]], Any, Any]:
-        """``ZoneIndex.membership`` (one STRtree query), the speed limit in force and whether some zone
-        forbids some category, per point: points in exactly one zone (most, in a city tiled by patrol
-        zones) by array indexing, the others by ``membership`` itself."""
+        """``ZoneIndex.membership``, the speed limit in force and whether some zone forbids some category,
+        per point: a point in a pure cell of the zones' raster (most) by array indexing, the others
+        (outside the raster or near an edge) by ``membership`` itself."""
         index = self.ctx.zones
-        n = len(lons)
-        limit, forbid = np.full(n, self._limit(_NO_ZONES)), np.zeros(n, bool)
         if not index.zones:
-            return index.membership(lons, lats), limit, forbid
-        point, zone = index.tree.query(shapely.points(lons, lats), predicate="intersects")
-        per_point = np.bincount(point, minlength=n)
-        out = np.full(n, _NO_ZONES, dtype=object)
-        one = per_point[point] == 1
-        p1, z1 = point[one], zone[one]
-        out[p1] = self._single[z1]
-        limit[p1] = self._zone_limit[z1]
-        forbid[p1] = self._zone_forbids[z1]
-        several = np.flatnonzero(per_point > 1)
-        if len(several):
-            for k, zs in zip(several.tolist(), index.membership(lons[several], lats[several]), strict=True):
-                out[k] = zs
-                limit[k] = self._limit(zs)
-                forbid[k] = bool(self._forbidden(zs))
+            n = len(lons)
+            return index.membership(lons, lats), np.full(n, self._limit(_NO_ZONES)), np.zeros(n, bool)
+        sets, limits, forbids = self._by_set
+        k = index.raster.lookup(lons, lats)
+        out, limit, forbid = sets[k], limits[k], forbids[k]  # k = -1 (answer exactly) reads the spare
+        exact = np.flatnonzero(k < 0)
+        if len(exact):
+            for j, zs in zip(exact.tolist(), index.membership(lons[exact], lats[exact]), strict=True):
+                out[j] = zs
+                limit[j] = self._limit(zs)
+                forbid[j] = bool(self._forbidden(zs))
         zones: list[frozenset[str]] = out.tolist()
         return zones, limit, forbid
+
+    def _raster_sets(self) -> tuple[Any, Any, Any]:
+        """Per set of zones of the raster: the set, its speed limit, whether it forbids; then a spare."""
+        index = self.ctx.zones
+        sets = (*(index.raster.sets if index.zones else ()), _NO_ZONES)
+        objects = np.empty(len(sets), dtype=object)
+        objects[:] = sets
+        return (objects, np.array([self._limit(s) for s in sets], dtype=float),
+                np.array([bool(self._forbidden(s)) for s in sets], dtype=bool))
 
     def _limit(self, zones: frozenset[str]) -> float:
         """The speed limit in force in ``zones`` (``ZoneIndex.speed_limit``), remembered."""
