@@ -36,6 +36,7 @@ import math
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -57,7 +58,7 @@ __all__ = ["FastPipeline"]
 log = logging.getLogger(__name__)
 
 _NAN = math.nan
-_NAN3 = (_NAN, _NAN, _NAN)
+_NAN4 = (_NAN, _NAN, _NAN, _NAN)
 _NO_ZONES: frozenset[str] = frozenset()
 _EMPTY: Mapping[str, Any] = {}  # an absent state: read, never written
 _NONE: dict[str, Any] = {}  # an absent rule state as a shortcut reads it (a shortcut never writes its state)
@@ -225,8 +226,8 @@ class FastPipeline(Pipeline):
     # --- the fast half ---------------------------------------------------------------------------
     def _fast(self, cols: _Columns, states: Mapping[str, dict[str, Any]], horizon: float | None) -> _Fast:
         mine = _Fast()
-        olds, seen = self._prior(cols, states)
-        dropped, later, last = self._filters(cols, olds, horizon, mine)
+        olds, seen, last = self._prior(cols, states)
+        dropped, later = self._filters(cols, last, horizon, mine)
         if dropped.any():
             for k in np.flatnonzero(dropped).tolist():
                 mine.states[cols.subject[k]] = dict(olds[k])
@@ -245,20 +246,31 @@ class FastPipeline(Pipeline):
                                        np.maximum(seen, cols.ts).tolist()), mine)
         return mine
 
-    def _prior(self, cols: _Columns, states: Mapping[str, dict[str, Any]]) -> tuple[list[Mapping[str, Any]], Any]:
-        """Each fix's stored state (``_EMPTY``: none, or silent past the retention) and its ``seen``."""
+    def _prior(self, cols: _Columns, states: Mapping[str, dict[str, Any]]) -> tuple[list[Mapping[str, Any]], Any, Any]:
+        """Each fix's stored state (``_EMPTY``: none, or silent past the retention), its ``seen`` and its
+        last fix (ts, lat, lon; NaN for none), read in one pass."""
         get = states.get
         olds: list[Mapping[str, Any]] = [get(s) or _EMPTY for s in cols.subject]
         ts = cols.ts
-        seen = np.array([o.get("seen", t) for o, t in zip(olds, ts.tolist(), strict=True)], float)
+        rows = [(o.get("seen", t), _NAN, _NAN, _NAN) if (x := o.get("last")) is None
+                else (o.get("seen", t), x["ts"], x["lat"], x["lon"]) for o, t in zip(olds, ts.tolist(), strict=True)]
+        try:  # numbers (the stored states' own): one array without a row object each
+            prior = np.fromiter(chain.from_iterable(rows), float, 4 * len(rows)).reshape(-1, 4)
+            seen, last = prior[:, 0], prior[:, 1:]
+        except (TypeError, ValueError):  # some stored value is not a number: float() of each, as before
+            seen, last = np.array([r[0] for r in rows], float), None
         retention = self.state_retention_s
         if retention is not None:
             stale = ts - seen > retention  # silent past the retention: what it did then no longer counts
             if stale.any():
                 for k in np.flatnonzero(stale).tolist():
-                    olds[k] = _EMPTY
+                    olds[k], rows[k] = _EMPTY, _NAN4
                 seen = np.where(stale, ts, seen)
-        return olds, seen
+                if last is not None:
+                    last[stale] = _NAN
+        if last is None:  # a stale state's last fix is not read
+            last = np.array([r[1:] for r in rows], float).reshape(-1, 3)
+        return olds, seen, last
 
     def _speeds(self, cols: _Columns, later: Any, last: Any) -> Any:
         """Each fix's speed: sent, else derived from the last fix the reference's way (it is published)."""
@@ -380,13 +392,11 @@ class FastPipeline(Pipeline):
         self._identity[subject] = found
         return found
 
-    def _filters(self, cols: _Columns, olds: list[Mapping[str, Any]], horizon: float | None,
-                 mine: _Fast) -> tuple[Any, Any, Any]:
-        """The filters of streams/filters.py in FILTERS' order over the batch: the drop mask (the first
-        filter that fires names it), which fixes follow a last fix in time, and the last fixes
-        (ts, lat, lon; NaN for none)."""
-        n = len(olds)
-        last = np.array([_NAN3 if (x := o.get("last")) is None else (x["ts"], x["lat"], x["lon"]) for o in olds], float)
+    def _filters(self, cols: _Columns, last: Any, horizon: float | None, mine: _Fast) -> tuple[Any, Any]:
+        """The filters of streams/filters.py in FILTERS' order over the batch given the last fixes (ts,
+        lat, lon; NaN for none): the drop mask (the first filter that fires names it) and which fixes
+        follow a last fix in time."""
+        n = len(last)
         last_ts, last_lat, last_lon = last[:, 0], last[:, 1], last[:, 2]
         lat, lon, ts = cols.lat, cols.lon, cols.ts
         has_last = ~np.isnan(last_ts)
@@ -413,7 +423,7 @@ class FastPipeline(Pipeline):
             if count := int(fired.sum()):
                 mine.counters[f"dropped:{name}"] += count
                 dropped |= fired
-        return dropped, later, last
+        return dropped, later
 
     # --- the rules -------------------------------------------------------------------------------
     def _rules(self, ping: Ping, rs: Mapping[str, Any], bits: int, steps: tuple[Step, ...], i: int,

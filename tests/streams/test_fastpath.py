@@ -166,3 +166,23 @@ def test_broken_or_empty_rule_states_give_what_the_reference_gives(rules: dict[s
     _same(ref, fast)
     assert fast_pipe.last_fast == len(subjects)
     assert all(st["rules"] == rules for st in states.values())  # neither path changed what it was given
+
+
+@pytest.mark.parametrize("spelled", [int, str, float])
+@pytest.mark.parametrize("retention", [None, 30.0])
+def test_stored_times_and_places_spelled_otherwise_give_what_the_reference_gives(
+        spelled: type, retention: float | None) -> None:
+    """A stored ``seen`` and last fix as integers or numeric text are read as ``float()`` reads them;
+    with a retention shorter than the silence, a stale state is not read at all."""
+    subjects = ("P01", "粤BC1001", "OTHER1")
+    batch = [_fix(s, T0 + n, speed=30.0) for n, s in enumerate(subjects)]
+    place = str if spelled is str else float
+    states = {s: {"last": {"ts": spelled(T0 - 60), "lat": place(22.505), "lon": place(114.015)},
+                  "seen": spelled(T0 - 60)} for s in subjects}
+    if retention is not None:  # stale: a last fix no number reads is never read
+        states["OTHER1"] = {**states["OTHER1"], "last": {"ts": "?", "lat": None, "lon": []}}
+    ref = Pipeline(CITY, PARTITIONS, retention).process(_entries(batch, None, 0), states, None)
+    fast_pipe = FastPipeline(CITY, PARTITIONS, retention)
+    fast = fast_pipe.process(_entries(batch, None, 0), states, None)
+    _same(ref, fast)
+    assert fast_pipe.last_fast == len(subjects) and len(fast.pings) == len(subjects)
