@@ -80,7 +80,8 @@ _ROW = 9  # items of an entry in _rows: index, entry, subject, lat, lon, ts, spe
 
 Shortcut = Callable[[Ping, dict[str, Any]], "dict[str, Any] | None"]
 Step = tuple[str, int, str, Shortcut, Detect]  # a rule: name, its bit, what its clear bit means, shortcut, detect
-Who = tuple[Kind, "str | None", tuple[Step, ...], int]  # kind, category, its rules, the union of their bits
+# kind, category, its rules, the union of their bits, and the bits of a fix on which only fatigue may move (-1: none)
+Who = tuple[Kind, "str | None", tuple[Step, ...], int, int]
 
 
 class FastPipeline(Pipeline):
@@ -95,6 +96,7 @@ class FastPipeline(Pipeline):
         self._identity: dict[str, Who] = {}
         self._steps: dict[tuple[Kind, str | None], Who] = {}
         self._shortcuts = self._make_shortcuts()
+        self._steady = _steady(self.city.fatigue.rest_speed, self.city.fatigue.max_drive_min * 60)
         self.last_fast = 0  # how many entries of the last batch took the fast path
         self._homes: dict[str, tuple[str, int]] = {}  # id as sent -> subject, partition (-1: never fast)
         ids = [z.id for z in self.ctx.zones.zones]
@@ -286,17 +288,14 @@ class FastPipeline(Pipeline):
 
     def _emit(self, cols: _Columns, olds: list[Mapping[str, Any]], per_fix: tuple[list[Any], ...], mine: _Fast) -> None:
         """Each fix's ``Ping``, unit_offline of a unit back from a silence, rules, and new state."""
-        identity, who_of, rules, silence = self._identity, self._who, self._rules, self._silence
+        identity, who_of, rules, silence, steady = self._identity, self._who, self._rules, self._silence, self._steady
         work, pings = mine.states, mine.pings
         mine.ping_at = list(cols.index)
         unit_kind = Kind.UNIT
         for (i, e, subject, old, la, lo, t, sp, hd, ac, zs, lim, v, m, d, b, s) in zip(
                 cols.index, cols.entry, cols.subject, olds, cols.lat.tolist(), cols.lon.tolist(),
                 cols.ts.tolist(), cols.speed, cols.heading, cols.accuracy, *per_fix, strict=True):
-            who = identity.get(subject)
-            if who is None:
-                who = who_of(subject)
-            kind, category, steps, mask = who
+            kind, category, steps, mask, calm = identity.get(subject) or who_of(subject)
             ping = Ping(subject, la, lo, t, sp, hd, ac, e.entry_id, e.stream, kind, category, zs, lim, v, m, d)
             pings.append(ping)
             if kind is unit_kind and (before := old.get("last")) is not None:
@@ -308,12 +307,16 @@ class FastPipeline(Pipeline):
                 st["last"] = {"ts": t, "lat": la, "lon": lo}
                 st["seen"] = s
             rs = old.get("rules")
-            new = rules(ping, rs or _EMPTY, b, steps, i, mine) if rs or b & mask else rs
-            if new is not rs or not new:
-                if new:
-                    st["rules"] = new
-                else:
-                    st.pop("rules", None)
+            if rs or b & mask:
+                if not (b & mask == calm and rs and steady(rs, v, t)):
+                    new = rules(ping, rs or _EMPTY, b, steps, i, mine)
+                    if new is not rs:
+                        if new:
+                            st["rules"] = new
+                        elif "rules" in st:
+                            del st["rules"]
+            elif "rules" in st:  # empty
+                del st["rules"]
             work[subject] = st
 
     def _silence(self, subject: str, before: Mapping[str, Any], t: float, i: int, mine: _Fast) -> None:
@@ -388,7 +391,9 @@ class FastPipeline(Pipeline):
             mask = 0
             for step in steps:
                 mask |= step[1]
-            found = self._steps[(kind, category)] = (kind, category, steps, mask)  # one tuple for all of them
+            names = [step[0] for step in steps if step[1] == _ALWAYS]
+            calm = _ALWAYS if names == ["fatigue"] else -1  # fatigue the only rule that always runs
+            found = self._steps[(kind, category)] = (kind, category, steps, mask, calm)  # one for all of them
         self._identity[subject] = found
         return found
 
@@ -538,6 +543,20 @@ def _fatigue(rest: float, max_drive_s: float) -> Shortcut:
         return cur if cur.get("alerted") or ping.ts - float(cur["drive"]) <= max_drive_s else None
 
     return fatigue
+
+
+def _steady(rest: float, max_drive_s: float) -> Callable[[Mapping[str, Any], float, float], bool]:
+    """Whether rule states ``rs`` are fatigue's drive under way alone, and a fix at speed ``kmh`` and time
+    ``ts`` leaves it so (the fatigue shortcut's answer ``cur``, without a ``Ping``): where no other rule
+    has a state or its bit set, no rule state moves."""
+
+    def steady(rs: Mapping[str, Any], kmh: float, ts: float) -> bool:
+        if len(rs) != 1 or type(cur := rs.get("fatigue")) is not dict or len(cur) != 1:
+            return False
+        drive = cur.get("drive")
+        return isinstance(drive, (float, int)) and kmh >= rest and ts - drive <= max_drive_s
+
+    return steady
 
 
 def _never(ping: Ping, cur: dict[str, Any]) -> None:
