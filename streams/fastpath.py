@@ -15,8 +15,10 @@
   limit, moving inside the night window, inside a forbidding zone; fatigue and zone_exit always).
   A rule's shortcut runs only for those and for the rules with a stored state, and its Python
   ``detect`` (streams/rules/) only where the shortcut cannot tell: an alert may fire, or the rule's
-  state moves in a way the shortcut does not cover. A fix whose rules keep their states costs its
-  ``Ping`` and a new state dict (its last fix and ``seen``) that shares the stored rule states.
+  state moves in a way the shortcut does not cover; a fix whose only rule state is fatigue's drive
+  under way, which it keeps (moving, within the longest drive), with no other rule's bit set, runs
+  no rule at all. A fix whose rules keep their states costs its ``Ping`` and a new state dict (its
+  last fix and ``seen``) that shares the stored rule states.
 - **reference**: everything else (plate reads, subjects with several entries in the batch, fields
   the fast parser does not take, entries for another partition, dead letters) goes through
   ``Pipeline.process`` unchanged.
