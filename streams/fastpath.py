@@ -184,7 +184,7 @@ class FastPipeline(Pipeline):
         """The plain gps entries of this partition whose subject appears once in the batch: index, entry,
         subject and the numeric fields as sent, ``_ROW`` items each, one after the other in one list (no
         object per row: fewer allocations, fewer garbage collections)."""
-        seen: list[str] = []  # the subject of each gps or anpr entry: a subject seen twice is the reference's
+        seen: list[str] = []  # subjects of the anpr and the other gps entries (then the fast ones): seen twice, the reference
         homes = self._homes
         if len(homes) > HOMES_MAX or len(self._identity) > HOMES_MAX:  # memos bounded, however many devices
             homes.clear()
@@ -209,11 +209,12 @@ class FastPipeline(Pipeline):
             if memo is None:
                 memo = homes[raw] = self._home(raw)
             key, home = memo
-            seen.append(key)
             if home < 0 or (check and home != partition):
+                seen.append(key)
                 continue
             flat += (i, e, key, f.get("lat"), f.get("lon"), f.get("ts"), f.get("speed"), f.get("heading"),
                      f.get("accuracy"))
+        seen += flat[2::_ROW]
         if len(set(seen)) != len(seen):
             counts = Counter(seen)
             once = [r * _ROW for r, key in enumerate(flat[2::_ROW]) if counts[key] == 1]
@@ -476,8 +477,8 @@ class FastPipeline(Pipeline):
             log.exception("rule %s failed on %s %s", name, ping.stream, ping.entry_id)
             mine.counters[f"errors:{name}"] += 1
             return _FAILED
-        if found:
-            mine.alerts += [(i, a) for a in found]
+        for a in found:
+            mine.alerts.append((i, a))
         return res
 
     def _make_shortcuts(self) -> dict[str, Shortcut]:
@@ -494,9 +495,10 @@ class FastPipeline(Pipeline):
                 return {}
             over = min(2, int(cur.get("over", 0)) + 1)
             alerted = bool(cur.get("alerted"))
-            if over < 2 or alerted:
-                new = {"over": over, "alerted": alerted}
-                return cur if cur == new else new
+            if over < 2 or alerted:  # the state given itself if it is the new one (no dict to compare)
+                if len(cur) == 2 and cur.get("over") == over and cur.get("alerted") == alerted:
+                    return cur
+                return {"over": over, "alerted": alerted}
             return None
 
         def night_ban(ping: Ping, cur: dict[str, Any]) -> dict[str, Any] | None:
