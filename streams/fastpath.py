@@ -15,8 +15,10 @@
   limit, moving inside the night window, inside a forbidding zone; fatigue and zone_exit always).
   A rule's shortcut runs only for those and for the rules with a stored state, and its Python
   ``detect`` (streams/rules/) only where the shortcut cannot tell: an alert may fire, or the rule's
-  state moves in a way the shortcut does not cover. A fix whose rules keep their states costs its
-  ``Ping`` and a new state dict (its last fix and ``seen``) that shares the stored rule states.
+  state moves in a way the shortcut does not cover; a fix whose only rule state is fatigue's drive
+  under way, which it keeps (moving, within the longest drive), with no other rule's bit set, runs
+  no rule at all. A fix whose rules keep their states costs its ``Ping`` and a new state dict (its
+  last fix and ``seen``) that shares the stored rule states.
 - **reference**: everything else (plate reads, subjects with several entries in the batch, fields
   the fast parser does not take, entries for another partition, dead letters) goes through
   ``Pipeline.process`` unchanged.
@@ -36,6 +38,7 @@ import math
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -56,7 +59,7 @@ __all__ = ["FastPipeline"]
 log = logging.getLogger(__name__)
 
 _NAN = math.nan
-_NAN3 = (_NAN, _NAN, _NAN)
+_NAN4 = (_NAN, _NAN, _NAN, _NAN)
 _NO_ZONES: frozenset[str] = frozenset()
 _EMPTY: Mapping[str, Any] = {}  # an absent state: read, never written
 _NONE: dict[str, Any] = {}  # an absent rule state as a shortcut reads it (a shortcut never writes its state)
@@ -78,7 +81,8 @@ _ROW = 9  # items of an entry in _rows: index, entry, subject, lat, lon, ts, spe
 
 Shortcut = Callable[[Ping, dict[str, Any]], "dict[str, Any] | None"]
 Step = tuple[str, int, str, Shortcut, Detect]  # a rule: name, its bit, what its clear bit means, shortcut, detect
-Who = tuple[Kind, "str | None", tuple[Step, ...], int]  # kind, category, its rules, the union of their bits
+# kind, category, its rules, the union of their bits, and the bits of a fix on which only fatigue may move (-1: none)
+Who = tuple[Kind, "str | None", tuple[Step, ...], int, int]
 
 
 class FastPipeline(Pipeline):
@@ -93,6 +97,7 @@ class FastPipeline(Pipeline):
         self._identity: dict[str, Who] = {}
         self._steps: dict[tuple[Kind, str | None], Who] = {}
         self._shortcuts = self._make_shortcuts()
+        self._steady = _steady(self.city.fatigue.rest_speed, self.city.fatigue.max_drive_min * 60)
         self.last_fast = 0  # how many entries of the last batch took the fast path
         self._homes: dict[str, tuple[str, int]] = {}  # id as sent -> subject, partition (-1: never fast)
         self._by_set = self._raster_sets()  # (the raster is built here, not while a first batch waits)
@@ -173,7 +178,7 @@ class FastPipeline(Pipeline):
         """The plain gps entries of this partition whose subject appears once in the batch: index, entry,
         subject and the numeric fields as sent, ``_ROW`` items each, one after the other in one list (no
         object per row: fewer allocations, fewer garbage collections)."""
-        seen: list[str] = []  # the subject of each gps or anpr entry: a subject seen twice is the reference's
+        seen: list[str] = []  # subjects of the anpr and the other gps entries (then the fast ones): seen twice, the reference
         homes = self._homes
         if len(homes) > HOMES_MAX or len(self._identity) > HOMES_MAX:  # memos bounded, however many devices
             homes.clear()
@@ -198,11 +203,12 @@ class FastPipeline(Pipeline):
             if memo is None:
                 memo = homes[raw] = self._home(raw)
             key, home = memo
-            seen.append(key)
             if home < 0 or (check and home != partition):
+                seen.append(key)
                 continue
             flat += (i, e, key, f.get("lat"), f.get("lon"), f.get("ts"), f.get("speed"), f.get("heading"),
                      f.get("accuracy"))
+        seen += flat[2::_ROW]
         if len(set(seen)) != len(seen):
             counts = Counter(seen)
             once = [r * _ROW for r, key in enumerate(flat[2::_ROW]) if counts[key] == 1]
@@ -219,8 +225,8 @@ class FastPipeline(Pipeline):
     # --- the fast half ---------------------------------------------------------------------------
     def _fast(self, cols: _Columns, states: Mapping[str, dict[str, Any]], horizon: float | None) -> _Fast:
         mine = _Fast()
-        olds, seen = self._prior(cols, states)
-        dropped, later, last = self._filters(cols, olds, horizon, mine)
+        olds, seen, last = self._prior(cols, states)
+        dropped, later = self._filters(cols, last, horizon, mine)
         if dropped.any():
             for k in np.flatnonzero(dropped).tolist():
                 mine.states[cols.subject[k]] = dict(olds[k])
@@ -239,20 +245,31 @@ class FastPipeline(Pipeline):
                                        np.maximum(seen, cols.ts).tolist()), mine)
         return mine
 
-    def _prior(self, cols: _Columns, states: Mapping[str, dict[str, Any]]) -> tuple[list[Mapping[str, Any]], Any]:
-        """Each fix's stored state (``_EMPTY``: none, or silent past the retention) and its ``seen``."""
+    def _prior(self, cols: _Columns, states: Mapping[str, dict[str, Any]]) -> tuple[list[Mapping[str, Any]], Any, Any]:
+        """Each fix's stored state (``_EMPTY``: none, or silent past the retention), its ``seen`` and its
+        last fix (ts, lat, lon; NaN for none), read in one pass."""
         get = states.get
         olds: list[Mapping[str, Any]] = [get(s) or _EMPTY for s in cols.subject]
         ts = cols.ts
-        seen = np.array([o.get("seen", t) for o, t in zip(olds, ts.tolist(), strict=True)], float)
+        rows = [(o.get("seen", t), _NAN, _NAN, _NAN) if (x := o.get("last")) is None
+                else (o.get("seen", t), x["ts"], x["lat"], x["lon"]) for o, t in zip(olds, ts.tolist(), strict=True)]
+        try:  # numbers (the stored states' own): one array without a row object each
+            prior = np.fromiter(chain.from_iterable(rows), float, 4 * len(rows)).reshape(-1, 4)
+            seen, last = prior[:, 0], prior[:, 1:]
+        except (TypeError, ValueError):  # some stored value is not a number: float() of each, as before
+            seen, last = np.array([r[0] for r in rows], float), None
         retention = self.state_retention_s
         if retention is not None:
             stale = ts - seen > retention  # silent past the retention: what it did then no longer counts
             if stale.any():
                 for k in np.flatnonzero(stale).tolist():
-                    olds[k] = _EMPTY
+                    olds[k], rows[k] = _EMPTY, _NAN4
                 seen = np.where(stale, ts, seen)
-        return olds, seen
+                if last is not None:
+                    last[stale] = _NAN
+        if last is None:  # a stale state's last fix is not read
+            last = np.array([r[1:] for r in rows], float).reshape(-1, 3)
+        return olds, seen, last
 
     def _speeds(self, cols: _Columns, later: Any, last: Any) -> Any:
         """Each fix's speed: sent, else derived from the last fix the reference's way (it is published)."""
@@ -268,17 +285,14 @@ class FastPipeline(Pipeline):
 
     def _emit(self, cols: _Columns, olds: list[Mapping[str, Any]], per_fix: tuple[list[Any], ...], mine: _Fast) -> None:
         """Each fix's ``Ping``, unit_offline of a unit back from a silence, rules, and new state."""
-        identity, who_of, rules, silence = self._identity, self._who, self._rules, self._silence
+        identity, who_of, rules, silence, steady = self._identity, self._who, self._rules, self._silence, self._steady
         work, pings = mine.states, mine.pings
         mine.ping_at = list(cols.index)
         unit_kind = Kind.UNIT
         for (i, e, subject, old, la, lo, t, sp, hd, ac, zs, lim, v, m, d, b, s) in zip(
                 cols.index, cols.entry, cols.subject, olds, cols.lat.tolist(), cols.lon.tolist(),
                 cols.ts.tolist(), cols.speed, cols.heading, cols.accuracy, *per_fix, strict=True):
-            who = identity.get(subject)
-            if who is None:
-                who = who_of(subject)
-            kind, category, steps, mask = who
+            kind, category, steps, mask, calm = identity.get(subject) or who_of(subject)
             ping = Ping(subject, la, lo, t, sp, hd, ac, e.entry_id, e.stream, kind, category, zs, lim, v, m, d)
             pings.append(ping)
             if kind is unit_kind and (before := old.get("last")) is not None:
@@ -290,12 +304,16 @@ class FastPipeline(Pipeline):
                 st["last"] = {"ts": t, "lat": la, "lon": lo}
                 st["seen"] = s
             rs = old.get("rules")
-            new = rules(ping, rs or _EMPTY, b, steps, i, mine) if rs or b & mask else rs
-            if new is not rs or not new:
-                if new:
-                    st["rules"] = new
-                else:
-                    st.pop("rules", None)
+            if rs or b & mask:
+                if not (b & mask == calm and rs and steady(rs, v, t)):
+                    new = rules(ping, rs or _EMPTY, b, steps, i, mine)
+                    if new is not rs:
+                        if new:
+                            st["rules"] = new
+                        elif "rules" in st:
+                            del st["rules"]
+            elif "rules" in st:  # empty
+                del st["rules"]
             work[subject] = st
 
     def _silence(self, subject: str, before: Mapping[str, Any], t: float, i: int, mine: _Fast) -> None:
@@ -373,17 +391,17 @@ class FastPipeline(Pipeline):
             mask = 0
             for step in steps:
                 mask |= step[1]
-            found = self._steps[(kind, category)] = (kind, category, steps, mask)  # one tuple for all of them
+            names = [step[0] for step in steps if step[1] == _ALWAYS]
+            calm = _ALWAYS if names == ["fatigue"] else -1  # fatigue the only rule that always runs
+            found = self._steps[(kind, category)] = (kind, category, steps, mask, calm)  # one for all of them
         self._identity[subject] = found
         return found
 
-    def _filters(self, cols: _Columns, olds: list[Mapping[str, Any]], horizon: float | None,
-                 mine: _Fast) -> tuple[Any, Any, Any]:
-        """The filters of streams/filters.py in FILTERS' order over the batch: the drop mask (the first
-        filter that fires names it), which fixes follow a last fix in time, and the last fixes
-        (ts, lat, lon; NaN for none)."""
-        n = len(olds)
-        last = np.array([_NAN3 if (x := o.get("last")) is None else (x["ts"], x["lat"], x["lon"]) for o in olds], float)
+    def _filters(self, cols: _Columns, last: Any, horizon: float | None, mine: _Fast) -> tuple[Any, Any]:
+        """The filters of streams/filters.py in FILTERS' order over the batch given the last fixes (ts,
+        lat, lon; NaN for none): the drop mask (the first filter that fires names it) and which fixes
+        follow a last fix in time."""
+        n = len(last)
         last_ts, last_lat, last_lon = last[:, 0], last[:, 1], last[:, 2]
         lat, lon, ts = cols.lat, cols.lon, cols.ts
         has_last = ~np.isnan(last_ts)
@@ -410,7 +428,7 @@ class FastPipeline(Pipeline):
             if count := int(fired.sum()):
                 mine.counters[f"dropped:{name}"] += count
                 dropped |= fired
-        return dropped, later, last
+        return dropped, later
 
     # --- the rules -------------------------------------------------------------------------------
     def _rules(self, ping: Ping, rs: Mapping[str, Any], bits: int, steps: tuple[Step, ...], i: int,
@@ -456,8 +474,8 @@ class FastPipeline(Pipeline):
             log.exception("rule %s failed on %s %s", name, ping.stream, ping.entry_id)
             mine.counters[f"errors:{name}"] += 1
             return _FAILED
-        if found:
-            mine.alerts += [(i, a) for a in found]
+        for a in found:
+            mine.alerts.append((i, a))
         return res
 
     def _make_shortcuts(self) -> dict[str, Shortcut]:
@@ -474,9 +492,10 @@ class FastPipeline(Pipeline):
                 return {}
             over = min(2, int(cur.get("over", 0)) + 1)
             alerted = bool(cur.get("alerted"))
-            if over < 2 or alerted:
-                new = {"over": over, "alerted": alerted}
-                return cur if cur == new else new
+            if over < 2 or alerted:  # the state given itself if it is the new one (no dict to compare)
+                if len(cur) == 2 and cur.get("over") == over and cur.get("alerted") == alerted:
+                    return cur
+                return {"over": over, "alerted": alerted}
             return None
 
         def night_ban(ping: Ping, cur: dict[str, Any]) -> dict[str, Any] | None:
@@ -525,6 +544,20 @@ def _fatigue(rest: float, max_drive_s: float) -> Shortcut:
         return cur if cur.get("alerted") or ping.ts - float(cur["drive"]) <= max_drive_s else None
 
     return fatigue
+
+
+def _steady(rest: float, max_drive_s: float) -> Callable[[Mapping[str, Any], float, float], bool]:
+    """Whether rule states ``rs`` are fatigue's drive under way alone, and a fix at speed ``kmh`` and time
+    ``ts`` leaves it so (the fatigue shortcut's answer ``cur``, without a ``Ping``): where no other rule
+    has a state or its bit set, no rule state moves."""
+
+    def steady(rs: Mapping[str, Any], kmh: float, ts: float) -> bool:
+        if len(rs) != 1 or type(cur := rs.get("fatigue")) is not dict or len(cur) != 1:
+            return False
+        drive = cur.get("drive")
+        return isinstance(drive, (float, int)) and kmh >= rest and ts - drive <= max_drive_s
+
+    return steady
 
 
 def _never(ping: Ping, cur: dict[str, Any]) -> None:

@@ -57,12 +57,29 @@ def detect(ping: Ping, state: dict[str, Any], city: CityPack) -> tuple[dict[str,
     if over < 2 or alerted:
         return {"over": over, "alerted": alerted}, []
     severity = Severity.ORANGE if speed >= SEVERE_FACTOR * limit else Severity.YELLOW
-    alert = Alert(
-        make_alert_id(TYPE, ping.subject, ping.ts), TYPE, severity, ping.subject, ping.lat, ping.lon,
-        ping.ts, zone=_limit_zone(ping, city),
-        text=f"{ping.subject} at {round(speed, 1):g} km/h where the limit is {round(limit, 1):g} km/h",
-    )
+    subject, ts = ping.subject, ping.ts
+    alert = Alert(make_alert_id(TYPE, subject, ts), TYPE, severity, subject, ping.lat, ping.lon, ts,
+                  _limit_zone(ping, city), "", f"{subject} at {_kmh(speed)} km/h where the limit is {_kmh(limit)} km/h")
     return {"over": 2, "alerted": True}, [alert]
+
+
+_KMH: dict[float, str] = {}
+_KMH_MAX = 20_000  # remembered speeds (one decimal up to 1000 km/h fits, whatever else is sent)
+
+
+def _kmh(value: float) -> str:
+    """A speed as an alert's text shows it (one decimal at most), remembered: ``round`` with digits is
+    slow, and an alert's speeds repeat.
+
+    >>> _kmh(95.0), _kmh(60.04), _kmh(60.15), _kmh(1234.56), _kmh(-0.0), _kmh(0.0)
+    ('95', '60', '60.1', '1234.6', '-0', '0')
+    """
+    found = _KMH.get(value)
+    if found is None:
+        found = f"{round(value, 1):g}"
+        if value > 0 and len(_KMH) < _KMH_MAX:  # not 0 (-0.0 is 0.0 as a key but shown "-0"), nor NaN
+            _KMH[value] = found
+    return found
 
 
 def _limit_zone(ping: Ping, city: CityPack) -> str:

@@ -175,3 +175,55 @@ def test_broken_or_empty_rule_states_give_what_the_reference_gives(rules: dict[s
     _same(ref, fast)
     assert fast_pipe.last_fast == len(subjects)
     assert all(st["rules"] == rules for st in states.values())  # neither path changed what it was given
+
+
+@pytest.mark.parametrize("spelled", [int, str, float])
+@pytest.mark.parametrize("retention", [None, 30.0])
+def test_stored_times_and_places_spelled_otherwise_give_what_the_reference_gives(
+        spelled: type, retention: float | None) -> None:
+    """A stored ``seen`` and last fix as integers or numeric text are read as ``float()`` reads them;
+    with a retention shorter than the silence, a stale state is not read at all."""
+    subjects = ("P01", "粤BC1001", "OTHER1")
+    batch = [_fix(s, T0 + n, speed=30.0) for n, s in enumerate(subjects)]
+    place = str if spelled is str else float
+    states = {s: {"last": {"ts": spelled(T0 - 60), "lat": place(22.505), "lon": place(114.015)},
+                  "seen": spelled(T0 - 60)} for s in subjects}
+    if retention is not None:  # stale: a last fix no number reads is never read
+        states["OTHER1"] = {**states["OTHER1"], "last": {"ts": "?", "lat": None, "lon": []}}
+    ref = Pipeline(CITY, PARTITIONS, retention).process(_entries(batch, None, 0), states, None)
+    fast_pipe = FastPipeline(CITY, PARTITIONS, retention)
+    fast = fast_pipe.process(_entries(batch, None, 0), states, None)
+    _same(ref, fast)
+    assert fast_pipe.last_fast == len(subjects) and len(fast.pings) == len(subjects)
+
+
+_MAX_DRIVE_S = CITY.fatigue.max_drive_min * 60
+_REST = CITY.fatigue.rest_speed
+
+
+@pytest.mark.parametrize("drive", [T0 - _MAX_DRIVE_S - 1, T0 - _MAX_DRIVE_S, T0 - _MAX_DRIVE_S + 0.5, T0 - 60,
+                                   int(T0 - 60), str(T0 - 60), None, True, [T0]])
+@pytest.mark.parametrize("speed", [_REST - 0.1, _REST, _REST + 0.1, 95.0, None])
+@pytest.mark.parametrize("where", [(22.52, 114.03), (22.505, 114.015)])  # outside every zone; the old town
+def test_a_drive_under_way_gives_what_the_reference_gives(drive: Any, speed: float | None,
+                                                           where: tuple[float, float]) -> None:
+    """Fatigue's drive under way, decided without the rules where nothing else moves: at exactly the
+    longest drive and exactly the rest speed, with the drive spelled otherwise, beside other states."""
+    lat, lon = where
+    subjects = ("粤BT3001", "粤BC1001", "粤BH2001", "OTHER1", "P01")
+    batch = [_fix(s, T0, speed=speed, lat=lat, lon=lon) for s in subjects]
+    last = {"ts": T0 - 60, "lat": lat, "lon": lon}
+    states = {s: {"last": last, "seen": T0 - 60, "rules": {"fatigue": {"drive": drive}}} for s in subjects}
+    states["粤BH2001"]["rules"] = {"fatigue": {"drive": drive}, "overspeed": {"over": 1, "alerted": False}}
+    ref = Pipeline(CITY, PARTITIONS).process(_entries(batch, None, 0), states, None)
+    fast_pipe = FastPipeline(CITY, PARTITIONS)
+    calls: list[str] = []
+    rules = fast_pipe._rules
+    fast_pipe._rules = lambda ping, *rest: calls.append(ping.subject) or rules(ping, *rest)  # type: ignore[method-assign]
+    fast = fast_pipe.process(_entries(batch, None, 0), states, None)
+    _same(ref, fast)
+    assert fast_pipe.last_fast == len(subjects)
+    steady = speed is not None and speed >= _REST and isinstance(drive, float | int) and T0 - drive <= _MAX_DRIVE_S
+    if steady and where == (22.52, 114.03) and speed != 95.0:  # the truck and the coach: no rule runs
+        assert "粤BT3001" not in calls and "粤BC1001" not in calls
+    assert "粤BH2001" in calls and "P01" in calls  # another rule's state; a unit's zone_exit

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core.model import AlertType, Kind, Severity
 from streams.rules import overspeed
@@ -73,3 +75,11 @@ def test_units_exempt_unknown_plates_not() -> None:
     assert overspeed.applies(Kind.OTHER, None, CITY) and overspeed.applies(Kind.VEHICLE, "bus", CITY)
     assert run([100, 100], E_IN, "P03") == [0, 0]
     assert run([100, 100], E_IN, "粤B00000") == [0, 1]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.floats(allow_nan=False) | st.sampled_from([0.0, -0.0, 60.05, 95.0, 1e-7]), min_size=1, max_size=6))
+def test_a_speed_in_the_text_reads_the_same_when_remembered(speeds: list[float]) -> None:
+    """The alert text's speeds come from a memo: the first and every later time, what the format gives."""
+    for v in [*speeds, *speeds]:
+        assert overspeed._kmh(v) == f"{round(v, 1):g}"
