@@ -58,7 +58,7 @@ from streams.pipeline import BatchResult, DeadLetter
 log = logging.getLogger("onemap.commit")
 
 __all__ = ["Scripts", "alert_rows", "drain", "outbox_record", "queue_alerts", "queue_batch", "queue_partition", "subjects_blob", "queue_samples",
-           "queue_shared", "queue_track_store", "run_per_node", "track_calls", "fixes_call", "position_fields", "position_json", "merge_reads", "MAX_TRACK", "MAX_READS"]
+           "queue_shared", "queue_track_store", "run_per_node", "track_calls", "fixes_call", "position_fields", "positions_json", "merge_reads", "MAX_TRACK", "MAX_READS"]
 
 MAX_TRACK = 240  # fixes kept per subject: 10 min at 5 s is 120; room for 20 min
 MAX_READS = 20  # latest reads kept per checkpoint
@@ -280,21 +280,39 @@ def _zone(zone: str) -> str:
     return text
 
 
-def position_json(p: Ping) -> bytes:
-    """``orjson.dumps(position_fields(p))``, byte for byte, at about half its cost (the worker writes
-    one per fix): the subject's part and the zone's JSON are kept, the rest formatted at once.
+# The rest of a fix's JSON after its head, one template per shape of its time and heading (an integer
+# time as %d, else with milliseconds; no heading is ""), each ending with a NUL: orjson escapes NUL
+# inside strings and numbers have none, so the batch's text splits into its fixes there.
+_TAILS = tuple(f',"lat":"%.6f","lon":"%.6f","ts":"{ts}","speed":"%.1f","heading":"{heading}","zone":%s}}\0'
+               for heading in ("%g", "") for ts in ("%.3f", "%d"))
+
+
+def positions_json(pings: list[Ping]) -> list[bytes]:
+    """``orjson.dumps(position_fields(p))`` of each fix, byte for byte, at about a third of its cost
+    (the worker writes one per fix): each subject's part and each zone's JSON are kept, and the
+    numbers of the whole batch formatted by one ``%`` over one template.
 
     >>> p = Ping("粤B1", 22.5, 114.0, 1700000000.0, kind=Kind.VEHICLE, zones=frozenset({"Z2", "Z1"}))
-    >>> position_json(p) == orjson.dumps(position_fields(p))
+    >>> positions_json([p]) == [orjson.dumps(position_fields(p))]
     True
     """
-    known = _HEADS.get(p.subject)
-    head = known[2] if known is not None and known[0] is p.kind and known[1] == p.category else _head(p)
-    zone = (_ZONES.get(z) or _zone(z)) if (z := min(p.zones) if p.zones else "") else '""'
-    ts, heading = p.ts, p.heading
-    return (f'{head},"lat":"{p.lat:.6f}","lon":"{p.lon:.6f}","ts":"'
-            f'{int(ts) if float(ts).is_integer() else format(ts, ".3f")}","speed":"{p.speed_kmh:.1f}",'
-            f'"heading":"{"" if heading is None else format(heading, "g")}","zone":{zone}}}').encode()
+    heads, zones, tails = _HEADS, _ZONES, _TAILS
+    template: list[str] = []
+    values: list[Any] = []
+    add, put = template.append, values.extend
+    for p in pings:
+        ts, heading, inside = p.ts, p.heading, p.zones
+        known = heads.get(p.subject)
+        head = known[2] if known is not None and known[0] is p.kind and known[1] == p.category else _head(p)
+        zone = (zones.get(z) or _zone(z)) if (z := min(inside) if inside else "") else '""'
+        if heading is None:
+            add(tails[2 + float(ts).is_integer()])
+            put((head, p.lat, p.lon, ts, p.speed_kmh, zone))
+        else:
+            add(tails[float(ts).is_integer()])
+            put((head, p.lat, p.lon, ts, p.speed_kmh, heading, zone))
+    text = ("%s" + "%s".join(template)) % tuple(values) if pings else ""
+    return text.encode().split(b"\0")[:-1]
 
 
 def merge_reads(old: bytes | str | None, new: Iterable[Read]) -> bytes:
@@ -369,7 +387,7 @@ def _queue_positions(pipe: RedisPipeline, keys: Keys, pings: list[Ping], wall_s:
     """
     if not pings:
         return []
-    blobs = [position_json(ping) for ping in pings]
+    blobs = positions_json(pings)
     # the JSON array of the fixes is their JSON objects joined: each fix is serialized once
     pipe.xadd(keys.positions, {"fixes": b"[" + b",".join(blobs) + b"]"},
               minid=f"{int((wall_s - POSITIONS_KEEP_S) * 1000)}-0", approximate=True)
