@@ -75,7 +75,11 @@ def batches() -> list[list[Ping]]:
     first += [ping("P01", T + 3_000 + i, Kind.UNIT, i) for i in range(3)]  # into the next hour
     second = [ping("LONG", T + 10 + i / 4, Kind.UNIT, i) for i in range(MAX_TRACK + 15)]
     second += [ping(s, T - 7_200 + i, Kind.VEHICLE, i) for i, s in enumerate(odd)]  # an earlier hour
-    return [first, second, first[:4]]
+    # hours that alternate from fix to fix, with untracked fixes between: each change of hour counts
+    edge = T + 2_400  # the first second of the next hour
+    third = [ping(s, edge + (-0.5 if i % 4 < 2 else i), [Kind.UNIT, Kind.OTHER, Kind.VEHICLE][i % 3], i)
+             for i, s in enumerate(odd * 4)]
+    return [first, second, first[:4], third]
 
 
 @pytest.mark.parametrize("retention_s", [RETENTION_S, 0.0])
