@@ -28,11 +28,12 @@ Why one server keeps its single MULTI rather than the same three steps: the MULT
 trip where the steps take at least four and an id key per alert, for the same ``cc:alerts``.
 
 On one server the writes of each fix, subject and alert go in a few script calls with packed
-arguments (``PUBLISH_FIXES``: ``cc:last``, tracks and track store; ``PARTITION``: states and seen
-times; ``APPEND_ALL``: the alerts): redis-py's packing of one argument costs the worker more than a
-script's unpacking costs Valkey, and the worker's CPU is what bounds its throughput. They write the
-same keys and bytes as the plain commands a cluster still uses (its pipelines run no scripts, and a
-script works in one slot: ``tests/streams/test_commit_fixes.py`` and ``test_commit_alerts.py``).
+arguments (``PUBLISH_FIXES``: the positions entry, ``cc:last``, tracks and track store;
+``PARTITION``: states and seen times; ``APPEND_ALL``: the alerts): redis-py's packing of one
+argument costs the worker more than a script's unpacking costs Valkey, and the worker's CPU is what
+bounds its throughput. They write the same keys and bytes as the plain commands a cluster still
+uses (its pipelines run no scripts, and a script works in one slot:
+``tests/streams/test_commit_fixes.py`` and ``test_commit_alerts.py``).
 """
 
 from __future__ import annotations
@@ -563,22 +564,22 @@ def dead_fields(d: DeadLetter) -> dict[str, str]:
 def subjects_blob(result: BatchResult, states: dict[str, bytes]) -> bytes:
     """The subjects' states and seen times as ``PARTITION`` takes them."""
     parts: list[bytes] = []  # joined once: no copy of a state's bytes per piece
-    header, get, names = _SUBJECT_HEADER.pack, states.get, _NAMES
-    for subject, st in result.states.items():
+    header, get, names, add = _SUBJECT_HEADER.pack, states.get, _NAMES, parts.extend
+    for subject, st in result.states.items():  # a seen time is a number: "d" packs an int as float() would
         name = names.get(subject) or _name(subject)
         blob, seen = get(subject), st.get("seen")
-        if blob is not None:
-            if seen is None:
-                parts += (header(len(name), len(blob), 1, 0.0), name, blob)
-            else:
-                parts += (header(len(name), len(blob), 3, float(seen)), name, blob)
-        elif seen is not None:
-            parts += (header(len(name), 0, 2, float(seen)), name)
+        if blob is None:
+            if seen is not None:
+                add((header(len(name), 0, 2, seen), name))
+        elif seen is None:
+            add((header(len(name), len(blob), 1, 0.0), name, blob))
+        else:
+            add((header(len(name), len(blob), 3, seen), name, blob))
     if not states.keys() <= result.states.keys():  # states of subjects the batch did not touch
         for subject in states.keys() - result.states.keys():
             name = names.get(subject) or _name(subject)
             blob = states[subject]
-            parts += (header(len(name), len(blob), 1, 0.0), name, blob)
+            add((header(len(name), len(blob), 1, 0.0), name, blob))
     return b"".join(parts)
 
 
