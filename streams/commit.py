@@ -454,10 +454,11 @@ def fixes_call(keys: Keys, pings: list[Ping], script: Any, retention_s: float, w
     store = retention_s > 0
     data, names, runs, hours, records = _encode(pings, store)
     ends = np.flatnonzero(np.frombuffer(data, np.uint8) == 0)  # each fix's JSON ends with a NUL
+    lengths = (np.diff(ends, prepend=-1) - 1).astype("<u4").tobytes()
+    fixes = b"[" + data[:-1].replace(b"\0", b",") + b"]"  # the positions entry: the fixes' JSON array
     args: list[Any] = [MAX_TRACK, TRACK_TTL_MS, int(retention_s * 1000) if store else 0, _minid(wall_s)]
     args += [keys.trk_tag(b) for b in range(TRACK_BUCKETS)]
-    args += [*hours, b"[" + data[:-1].replace(b"\0", b",") + b"]", (np.diff(ends, prepend=-1) - 1).astype("<u4").tobytes(),
-             b"".join(names), struct.pack(f"<{len(runs)}I", *runs),
+    args += [*hours, fixes, lengths, b"".join(names), struct.pack(f"<{len(runs)}I", *runs),
              struct.pack("<" + "dfff" * (len(records) // 4), *records)]
     return script, [keys.last, keys.positions], args
 
