@@ -28,11 +28,12 @@ Why one server keeps its single MULTI rather than the same three steps: the MULT
 trip where the steps take at least four and an id key per alert, for the same ``cc:alerts``.
 
 On one server the writes of each fix, subject and alert go in a few script calls with packed
-arguments (``PUBLISH_FIXES``: ``cc:last``, tracks and track store; ``PARTITION``: states and seen
-times; ``APPEND_ALL``: the alerts): redis-py's packing of one argument costs the worker more than a
-script's unpacking costs Valkey, and the worker's CPU is what bounds its throughput. They write the
-same keys and bytes as the plain commands a cluster still uses (its pipelines run no scripts, and a
-script works in one slot: ``tests/streams/test_commit_fixes.py`` and ``test_commit_alerts.py``).
+arguments (``PUBLISH_FIXES``: the positions entry, ``cc:last``, tracks and track store;
+``PARTITION``: states and seen times; ``APPEND_ALL``: the alerts): redis-py's packing of one
+argument costs the worker more than a script's unpacking costs Valkey, and the worker's CPU is what
+bounds its throughput. They write the same keys and bytes as the plain commands a cluster still
+uses (its pipelines run no scripts, and a script works in one slot:
+``tests/streams/test_commit_fixes.py`` and ``test_commit_alerts.py``).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import orjson
 import redis
 from redis.client import Pipeline as RedisPipeline
@@ -58,7 +60,7 @@ from streams.pipeline import BatchResult, DeadLetter
 log = logging.getLogger("onemap.commit")
 
 __all__ = ["Scripts", "alert_rows", "drain", "outbox_record", "queue_alerts", "queue_batch", "queue_partition", "subjects_blob", "queue_samples",
-           "queue_shared", "queue_track_store", "run_per_node", "track_calls", "fixes_call", "position_fields", "position_json", "merge_reads", "MAX_TRACK", "MAX_READS"]
+           "queue_shared", "queue_track_store", "run_per_node", "track_calls", "fixes_call", "position_fields", "positions_json", "merge_reads", "MAX_TRACK", "MAX_READS"]
 
 MAX_TRACK = 240  # fixes kept per subject: 10 min at 5 s is 120; room for 20 min
 MAX_READS = 20  # latest reads kept per checkpoint
@@ -115,44 +117,57 @@ for g = 1, #KEYS do
 end
 return 1
 """
-# One server: a batch's fixes into the latest-fix hash, their tracks and the track store, in one call
-# with one packed argument (redis-py's packing of two or four arguments per fix cost the worker more
-# than the script costs Valkey). KEYS[1] the latest-fix hash (cc:last); ARGV[1] max track length,
-# ARGV[2] the tracks' TTL ms, ARGV[3] the track store's TTL ms (0: no track store), ARGV[4..19] the
-# hash tag of each track bucket ({cc:trk:b}, b = 0..15), then the batch's event-time hours, and last
-# the fixes, each [u8 bucket (255: a fix that is not tracked)][u32 its hour's place among the hours]
-# [u16 subject length][u32 JSON length][subject][JSON] and, for a tracked fix with the track store
-# on, its 20-byte record (core/tracks.py). Does what HSET of cc:last, PUSH_TRACKS and STORE_TRACKS
-# did, to the same keys and values: a cluster still uses those (cc:last is not in a bucket's slot).
+# One server: a batch's positions entry, its fixes into the latest-fix hash, their tracks and the
+# track store, in one call with a few packed arguments (redis-py's packing of two or four arguments
+# per fix cost the worker more than the script costs Valkey). KEYS[1] the latest-fix hash (cc:last),
+# KEYS[2] the positions stream (cc:positions); ARGV[1] max track length, ARGV[2] the tracks' TTL ms,
+# ARGV[3] the track store's TTL ms (0: no track store), ARGV[4] the positions' MINID, ARGV[5..20] the
+# hash tag of each track bucket ({cc:trk:b}, b = 0..15), then the batch's event-time hours, and five
+# last arguments: the positions entry's JSON array of the fixes ([fix,fix,...]: each fix's JSON is
+# read from it); per fix the length of its JSON [u32]; per fix [u8 bucket (255: a fix that is not
+# tracked)][u16 subject length][subject]; per change of hour among the tracked fixes [u32 the fix's
+# number][u32 its hour's place among the hours]; and the 20-byte records (core/tracks.py) of the
+# tracked fixes when the track store is on. Does what XADD of cc:positions, HSET of cc:last,
+# PUSH_TRACKS and STORE_TRACKS did, to the same keys and values: a cluster still uses those
+# (cc:last is not in a bucket's slot).
 PUBLISH_FIXES = """
-local max, ttl, store_ttl = tonumber(ARGV[1]), ARGV[2], ARGV[3]
-local store, data, hours = tonumber(store_ttl) > 0, ARGV[#ARGV], 19
-local pos, last, new = 1, {}, {}
-while pos <= #data do
-  local bucket, hour, slen, jlen
-  bucket, hour, slen, jlen, pos = struct.unpack('<BI4I2I4', data, pos)
-  local subject = string.sub(data, pos, pos + slen - 1)
-  local fix = string.sub(data, pos + slen, pos + slen + jlen - 1)
-  pos = pos + slen + jlen
+local max, ttl, store_ttl, n = tonumber(ARGV[1]), ARGV[2], ARGV[3], #ARGV
+local fixes, lens, names, runs, records = ARGV[n - 4], ARGV[n - 3], ARGV[n - 2], ARGV[n - 1], ARGV[n]
+local store, hour_at, pos = tonumber(store_ttl) > 0, {}, 1
+while pos <= #runs do
+  local first, place
+  first, place, pos = struct.unpack('<I4I4', runs, pos)
+  hour_at[first] = ARGV[20 + place]
+end
+redis.call('XADD', KEYS[2], 'MINID', '~', ARGV[4], '*', 'fixes', fixes)
+local at, jat, rat, h, last, new = 1, 2, 1, nil, {}, {}
+pos = 1
+for i = 1, #lens / 4 do
+  local jlen, bucket, slen
+  jlen, pos = struct.unpack('<I4', lens, pos)
+  bucket, slen, at = struct.unpack('<BI2', names, at)
+  local subject = string.sub(names, at, at + slen - 1)
+  local fix = string.sub(fixes, jat, jat + jlen - 1)
+  at, jat = at + slen, jat + jlen + 1
   last[#last + 1] = subject
   last[#last + 1] = fix
   if bucket ~= 255 then
-    local tag = ARGV[4 + bucket] .. ':'
+    local tag = ARGV[5 + bucket] .. ':'
     local track = tag .. 'track:' .. subject
     if redis.call('LPUSH', track, fix) > max then
       redis.call('LTRIM', track, 0, max - 1)
     end
     redis.call('PEXPIRE', track, ttl)
     if store then
-      local h = ARGV[hours + hour]
+      h = hour_at[i] or h
       local key = tag .. subject .. ':' .. h
-      if redis.call('APPEND', key, string.sub(data, pos, pos + 19)) == 20 then
+      if redis.call('APPEND', key, string.sub(records, rat, rat + 19)) == 20 then
         redis.call('PEXPIRE', key, store_ttl)  -- a new key (see STORE_TRACKS)
         local idx = tag .. 'idx:' .. h
         new[idx] = new[idx] or {}
         table.insert(new[idx], subject)
       end
-      pos = pos + 20
+      rat = rat + 20
     end
   end
 end
@@ -211,21 +226,21 @@ end
 return n
 """
 # Append a batch's alerts to a stream in one call (one server, inside the commit's MULTI, so the
-# commit stays atomic): KEYS[1] the stream; ARGV[1] its approximate MAXLEN; ARGV[2] a JSON list with
-# one list per alert, its field names then their values, in order ([f1, f2, ..., v1, v2, ...]).
+# commit stays atomic): KEYS[1] the stream; ARGV[1] its approximate MAXLEN; ARGV[2] a JSON list: the
+# field names, then one list per alert of their values, in order ([[f1, f2, ...], [v1, v2, ...], ...]).
 # Each alert is `XADD stream MAXLEN ~ N * f1 v1 f2 v2 ...`, as a redis-py XADD per alert was: the
 # same entries, ids and trimming, for one script call instead of one command of ~26 arguments each.
 APPEND_ALL = """
 local stream, maxlen, rows = KEYS[1], ARGV[1], cjson.decode(ARGV[2])
-for i = 1, #rows do
+local names = rows[1] or {}
+for i = 2, #rows do
   local row, args = rows[i], {}
-  local n = #row / 2
-  for j = 1, n do
-    args[2 * j - 1], args[2 * j] = row[j], row[n + j]
+  for j = 1, #names do
+    args[2 * j - 1], args[2 * j] = names[j], row[j]
   end
   redis.call('XADD', stream, 'MAXLEN', '~', maxlen, '*', unpack(args))
 end
-return #rows
+return math.max(#rows - 1, 0)
 """
 MAX_CLOCK = """
 local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
@@ -235,7 +250,7 @@ return 1
 
 
 _STORE_HEADER = struct.Struct("<HI")
-_FIX_HEADER = struct.Struct("<BIHI")  # PUBLISH_FIXES: bucket, hour's place, subject and JSON lengths
+_FIX_NAME = struct.Struct("<BH")  # PUBLISH_FIXES: a fix's track bucket (255: not tracked), its subject's length
 _UNTRACKED = 255
 _SUBJECT_HEADER = struct.Struct("<HIBd")  # PARTITION: subject and state lengths, flags, seen time
 
@@ -259,42 +274,86 @@ def position_fields(p: Ping) -> dict[str, str]:
     }
 
 
-_HEADS: dict[str, tuple[Kind, str | None, str]] = {}  # subject -> its kind, category and JSON head
-_ZONES: dict[str, str] = {}  # zone id -> its JSON string
-_CACHE_MAX = 200_000  # subjects (and zones) whose JSON is kept; the caches start over beyond
+# subject -> its kind, category, JSON head, and bucket, length and UTF-8 as PUBLISH_FIXES takes them
+_HEADS: dict[str, tuple[Kind, str | None, str, bytes]] = {}
+_ZONES: dict[frozenset[str], str] = {}  # a fix's zones -> the JSON of the one it is published with
+_CACHE_MAX = 200_000  # subjects (and sets of zones) whose JSON is kept; the caches start over beyond
 
 
-def _head(p: Ping) -> str:
+def _head(subject: str, kind: Kind, category: str | None) -> tuple[Kind, str | None, str, bytes]:
     if len(_HEADS) >= _CACHE_MAX:
         _HEADS.clear()
-    head = (f'{{"subject":{orjson.dumps(p.subject).decode()},"kind":{orjson.dumps(str(p.kind)).decode()},'
-            f'"category":{orjson.dumps(p.category or "").decode()}')
-    _HEADS[p.subject] = (p.kind, p.category, head)
-    return head
+    head = (f'{{"subject":{orjson.dumps(subject).decode()},"kind":{orjson.dumps(str(kind)).decode()},'
+            f'"category":{orjson.dumps(category or "").decode()}')
+    name = subject.encode("utf-8")
+    bucket = _UNTRACKED if kind is Kind.OTHER else track_bucket(subject)
+    known = _HEADS[subject] = (kind, category, head, _FIX_NAME.pack(bucket, len(name)) + name)
+    return known
 
 
-def _zone(zone: str) -> str:
+def _zone(zones: frozenset[str]) -> str:
     if len(_ZONES) >= _CACHE_MAX:
         _ZONES.clear()
-    text = _ZONES[zone] = orjson.dumps(zone).decode()
+    text = _ZONES[zones] = orjson.dumps(min(zones)).decode() if zones else '""'
     return text
 
 
-def position_json(p: Ping) -> bytes:
-    """``orjson.dumps(position_fields(p))``, byte for byte, at about half its cost (the worker writes
-    one per fix): the subject's part and the zone's JSON are kept, the rest formatted at once.
+# The rest of a fix's JSON after its head, one template per shape of its time and heading (an integer
+# time as %d, else with milliseconds; no heading is ""), each ending with a NUL: orjson escapes NUL
+# inside strings and numbers have none, so the batch's text splits into its fixes there.
+_TAILS = tuple(f',"lat":"%.6f","lon":"%.6f","ts":"{ts}","speed":"%.1f","heading":"{heading}","zone":%s}}\0'
+               for heading in ("%g", "") for ts in ("%.3f", "%d"))
+
+
+def _encode(pings: list[Ping], store: bool) -> tuple[bytes, list[bytes], list[int], dict[int, int], list[float]]:
+    """A batch's fixes in one pass: their JSON, each ending with a NUL; per fix its subject as
+    ``PUBLISH_FIXES`` takes it; with ``store``, per change of hour among the tracked fixes the fix's
+    number and the hour's place among ``hours``, the hours, and the numbers of the tracked fixes'
+    records (ts, lat, lon, speed each)."""
+    heads, zones, tails, other = _HEADS, _ZONES, _TAILS, Kind.OTHER
+    template: list[str] = []
+    values: list[Any] = []
+    names: list[bytes] = []
+    runs: list[int] = []
+    records: list[float] = []
+    hours: dict[int, int] = {}
+    add, put, name = template.append, values.extend, names.append
+    start = end = 0.0  # the hour of the fix before: most fixes of a batch share it
+    hour_of, hour_s = tracks.hour_of, tracks.HOUR_S
+    for i, p in enumerate(pings, 1):
+        kind, ts, heading, lat, lon, speed = p.kind, p.ts, p.heading, p.lat, p.lon, p.speed_kmh
+        known = heads.get(p.subject)
+        if known is None or known[0] is not kind or known[1] != p.category:
+            known = _head(p.subject, kind, p.category)
+        zone = zones.get(p.zones) or _zone(p.zones)
+        if heading is None:
+            add(tails[2 + float(ts).is_integer()])
+            put((known[2], lat, lon, ts, speed, zone))
+        else:
+            add(tails[float(ts).is_integer()])
+            put((known[2], lat, lon, ts, speed, heading, zone))
+        name(known[3])
+        if store and kind is not other:
+            if not start <= ts < end:
+                start = hour_of(ts)
+                end = start + hour_s
+                runs += (i, hours.setdefault(int(start), len(hours) + 1))
+            records += (ts, lat, lon, speed)
+    text = ("%s" + "%s".join(template)) % tuple(values) if pings else ""
+    return text.encode(), names, runs, hours, records
+
+
+def positions_json(pings: list[Ping]) -> list[bytes]:
+    """``orjson.dumps(position_fields(p))`` of each fix, byte for byte, at about 0.6 of its cost (the
+    worker writes one per fix): each subject's part and each zone's JSON are kept, and the numbers of
+    the whole batch formatted by one ``%`` over one template (a cluster's commit; one server's is
+    ``fixes_call``, over the same encoding).
 
     >>> p = Ping("粤B1", 22.5, 114.0, 1700000000.0, kind=Kind.VEHICLE, zones=frozenset({"Z2", "Z1"}))
-    >>> position_json(p) == orjson.dumps(position_fields(p))
+    >>> positions_json([p]) == [orjson.dumps(position_fields(p))]
     True
     """
-    known = _HEADS.get(p.subject)
-    head = known[2] if known is not None and known[0] is p.kind and known[1] == p.category else _head(p)
-    zone = (_ZONES.get(z) or _zone(z)) if (z := min(p.zones) if p.zones else "") else '""'
-    ts, heading = p.ts, p.heading
-    return (f'{head},"lat":"{p.lat:.6f}","lon":"{p.lon:.6f}","ts":"'
-            f'{int(ts) if float(ts).is_integer() else format(ts, ".3f")}","speed":"{p.speed_kmh:.1f}",'
-            f'"heading":"{"" if heading is None else format(heading, "g")}","zone":{zone}}}').encode()
+    return _encode(pings, False)[0].split(b"\0")[:-1]
 
 
 def merge_reads(old: bytes | str | None, new: Iterable[Read]) -> bytes:
@@ -326,7 +385,7 @@ class Scripts:
 
 
 def alert_rows(alerts: Iterable[Alert]) -> bytes:
-    """The alerts as ``APPEND_ALL`` takes them: a JSON list of ``[names..., values...]`` per alert.
+    """The alerts as ``APPEND_ALL`` takes them: a JSON list of the field names, then of each alert's values.
 
     Every value must be a string (cjson hands strings to ``XADD`` byte for byte; anything else would
     fail inside the transaction, after the rest of the commit): anything else raises here, before
@@ -335,7 +394,7 @@ def alert_rows(alerts: Iterable[Alert]) -> bytes:
     >>> alert_rows([])
     b'[]'
     """
-    rows = []
+    rows: list[Any] = [ALERT_FIELDS]  # the names once: half the strings to encode and for Lua to decode
     for a in alerts:
         values = a.field_values()
         try:
@@ -343,8 +402,8 @@ def alert_rows(alerts: Iterable[Alert]) -> bytes:
         except TypeError:
             fields = dict(zip(ALERT_FIELDS, values, strict=True))
             raise TypeError(f"alert {a.alert_id!r}: every field must be a string: {fields!r}") from None
-        rows.append([*ALERT_FIELDS, *values])
-    return orjson.dumps(rows)
+        rows.append(values)
+    return orjson.dumps(rows) if len(rows) > 1 else b"[]"
 
 
 def queue_alerts(pipe: RedisPipeline, keys: Keys, alerts: Iterable[Alert], script: Any = None) -> None:
@@ -359,62 +418,49 @@ def queue_alerts(pipe: RedisPipeline, keys: Keys, alerts: Iterable[Alert], scrip
 Call = tuple[Any, list[str], list[Any]]  # a script, its keys, its arguments
 
 
-def _queue_positions(pipe: RedisPipeline, keys: Keys, pings: list[Ping], wall_s: float,
-                     last: bool = True) -> list[bytes]:
-    """Publish accepted fixes: one positions entry per batch and (``last``) the latest per subject;
-    returns each fix's JSON (for its track).
+def _minid(wall_s: float) -> str:
+    return f"{int((wall_s - POSITIONS_KEEP_S) * 1000)}-0"
+
+
+def _queue_positions(pipe: RedisPipeline, keys: Keys, pings: list[Ping], wall_s: float) -> list[bytes]:
+    """Publish accepted fixes (a cluster; one server: ``fixes_call``): one positions entry per batch
+    and the latest per subject; returns each fix's JSON (for its track).
 
     The positions stream keeps ``POSITIONS_KEEP_S`` of wall time (entry ids are wall time): a batch
     holds up to ``CC_BATCH`` fixes, so a count bound would mean hundreds of MB at a city's rate.
     """
     if not pings:
         return []
-    blobs = [position_json(ping) for ping in pings]
+    blobs = positions_json(pings)
     # the JSON array of the fixes is their JSON objects joined: each fix is serialized once
-    pipe.xadd(keys.positions, {"fixes": b"[" + b",".join(blobs) + b"]"},
-              minid=f"{int((wall_s - POSITIONS_KEEP_S) * 1000)}-0", approximate=True)
-    if last:
-        pipe.hset(keys.last, mapping={ping.subject: blob for ping, blob in zip(pings, blobs, strict=True)})
+    pipe.xadd(keys.positions, {"fixes": b"[" + b",".join(blobs) + b"]"}, minid=_minid(wall_s), approximate=True)
+    pipe.hset(keys.last, mapping={ping.subject: blob for ping, blob in zip(pings, blobs, strict=True)})
     return blobs
 
 
-_NAMES: dict[str, tuple[bytes, int]] = {}  # subject -> its UTF-8 and its track bucket
+_NAMES: dict[str, bytes] = {}  # subject -> its UTF-8
 
 
-def _name(subject: str) -> tuple[bytes, int]:
+def _name(subject: str) -> bytes:
     if len(_NAMES) >= _CACHE_MAX:
         _NAMES.clear()
-    known = _NAMES[subject] = (subject.encode("utf-8"), track_bucket(subject))
+    known = _NAMES[subject] = subject.encode("utf-8")
     return known
 
 
-def fixes_call(keys: Keys, pings: list[Ping], blobs: list[bytes], script: Any, retention_s: float) -> Call:
-    """One server: the ``PUBLISH_FIXES`` call of a batch's fixes (their JSON ``blobs``): ``cc:last``,
-    the tracks of units and monitored vehicles and, unless ``retention_s`` is 0, the track store."""
+def fixes_call(keys: Keys, pings: list[Ping], script: Any, retention_s: float, wall_s: float) -> Call:
+    """One server: the ``PUBLISH_FIXES`` call of a batch's fixes: the positions entry, ``cc:last``, the
+    tracks of units and monitored vehicles and, unless ``retention_s`` is 0, the track store."""
     store = retention_s > 0
-    hours: dict[int, int] = {}
-    parts: list[bytes] = []  # joined once: no copy of a fix's bytes per piece
-    header, record, hour_of, names, other = _FIX_HEADER.pack, tracks.RECORD_STRUCT.pack, tracks.hour_of, _NAMES, Kind.OTHER
-    start = end = 0.0  # the hour of the fix before: most fixes of a batch share it
-    hour = 0
-    for ping, blob in zip(pings, blobs, strict=True):
-        name, bucket = names.get(ping.subject) or _name(ping.subject)
-        if ping.kind is other:
-            parts += (header(_UNTRACKED, 0, len(name), len(blob)), name, blob)
-        elif store:
-            ts = ping.ts
-            if not start <= ts < end:
-                start = hour_of(ts)
-                end = start + tracks.HOUR_S
-                hour = hours.setdefault(start, len(hours) + 1)
-            parts += (header(bucket, hour, len(name), len(blob)), name, blob,
-                      record(ts, ping.lat, ping.lon, ping.speed_kmh))
-        else:
-            parts += (header(bucket, 0, len(name), len(blob)), name, blob)
-    args: list[Any] = [MAX_TRACK, TRACK_TTL_MS, int(retention_s * 1000) if store else 0]
+    data, names, runs, hours, records = _encode(pings, store)
+    ends = np.flatnonzero(np.frombuffer(data, np.uint8) == 0)  # each fix's JSON ends with a NUL
+    lengths = (np.diff(ends, prepend=-1) - 1).astype("<u4").tobytes()
+    fixes = b"[" + data[:-1].replace(b"\0", b",") + b"]"  # the positions entry: the fixes' JSON array
+    args: list[Any] = [MAX_TRACK, TRACK_TTL_MS, int(retention_s * 1000) if store else 0, _minid(wall_s)]
     args += [keys.trk_tag(b) for b in range(TRACK_BUCKETS)]
-    args += [*hours, b"".join(parts)]
-    return script, [keys.last], args
+    args += [*hours, fixes, lengths, b"".join(names), struct.pack(f"<{len(runs)}I", *runs),
+             struct.pack("<" + "dfff" * (len(records) // 4), *records)]
+    return script, [keys.last, keys.positions], args
 
 
 def _list_calls(keys: Keys, pings: list[Ping], blobs: list[bytes], script: Any, cluster: bool) -> list[Call]:
@@ -520,22 +566,22 @@ def dead_fields(d: DeadLetter) -> dict[str, str]:
 def subjects_blob(result: BatchResult, states: dict[str, bytes]) -> bytes:
     """The subjects' states and seen times as ``PARTITION`` takes them."""
     parts: list[bytes] = []  # joined once: no copy of a state's bytes per piece
-    header, get, names = _SUBJECT_HEADER.pack, states.get, _NAMES
-    for subject, st in result.states.items():
-        name = (names.get(subject) or _name(subject))[0]
+    header, get, names, add = _SUBJECT_HEADER.pack, states.get, _NAMES, parts.extend
+    for subject, st in result.states.items():  # a seen time is a number: "d" packs an int as float() would
+        name = names.get(subject) or _name(subject)
         blob, seen = get(subject), st.get("seen")
-        if blob is not None:
-            if seen is None:
-                parts += (header(len(name), len(blob), 1, 0.0), name, blob)
-            else:
-                parts += (header(len(name), len(blob), 3, float(seen)), name, blob)
-        elif seen is not None:
-            parts += (header(len(name), 0, 2, float(seen)), name)
+        if blob is None:
+            if seen is not None:
+                add((header(len(name), 0, 2, seen), name))
+        elif seen is None:
+            add((header(len(name), len(blob), 1, 0.0), name, blob))
+        else:
+            add((header(len(name), len(blob), 3, seen), name, blob))
     if not states.keys() <= result.states.keys():  # states of subjects the batch did not touch
         for subject in states.keys() - result.states.keys():
-            name = (names.get(subject) or _name(subject))[0]
+            name = names.get(subject) or _name(subject)
             blob = states[subject]
-            parts += (header(len(name), len(blob), 1, 0.0), name, blob)
+            add((header(len(name), len(blob), 1, 0.0), name, blob))
     return b"".join(parts)
 
 
@@ -565,11 +611,13 @@ def queue_shared(pipe: RedisPipeline, keys: Keys, result: BatchResult, reads: di
     """The writes outside the partition's slot: publication, tracks, the track store, reads, travel
     samples and counters (on a cluster without the alerts and dead letters: ``drain`` counts those).
     On a cluster the script calls of tracks and the track store are returned, for ``run_per_node``."""
-    blobs = _queue_positions(pipe, keys, result.pings, wall_s, last=cluster)
-    calls = track_calls(keys, result.pings, blobs, scripts, track_retention_s, cluster) if cluster else []
-    if not cluster and result.pings:
-        script, names, args = fixes_call(keys, result.pings, blobs, scripts.fixes or pipe.register_script(
-            PUBLISH_FIXES), track_retention_s)
+    calls: list[Call] = []
+    if cluster:
+        blobs = _queue_positions(pipe, keys, result.pings, wall_s)
+        calls = track_calls(keys, result.pings, blobs, scripts, track_retention_s, cluster)
+    elif result.pings:
+        script, names, args = fixes_call(keys, result.pings, scripts.fixes or pipe.register_script(PUBLISH_FIXES),
+                                         track_retention_s, wall_s)
         script(keys=names, args=args, client=pipe)
     if reads:
         pipe.hset(keys.reads, mapping=reads)
@@ -577,7 +625,7 @@ def queue_shared(pipe: RedisPipeline, keys: Keys, result: BatchResult, reads: di
         queue_samples(pipe, keys, result.samples, learn_window_s)
     for name, n in batch_counters(result, outcome=not cluster).items():
         pipe.hincrby(keys.stats, name, n)
-    return calls if cluster else []
+    return calls
 
 
 def queue_batch(

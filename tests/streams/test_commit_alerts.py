@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import orjson
 import pytest
 import redis
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.keys import Keys
-from core.model import Alert, AlertType, Severity
+from core.model import ALERT_FIELDS, Alert, AlertType, Severity
 from runner.embedded import EmbeddedRedis
 from streams.commit import ALERTS_MAXLEN, APPEND_ALL, alert_rows, queue_alerts
 
@@ -116,3 +117,10 @@ def test_no_alerts_no_call(raw: redis.Redis) -> None:
     with raw.pipeline(transaction=True) as pipe:
         queue_alerts(pipe, KEYS, [])
         assert len(pipe.command_stack) == 0
+    assert raw.register_script(APPEND_ALL)(keys=[KEYS.alerts], args=[100, alert_rows([])]) == 0  # and none appended
+    assert raw.exists(KEYS.alerts) == 0
+
+
+def test_the_field_names_go_once_per_call() -> None:
+    rows = orjson.loads(alert_rows([alert(1), alert(2)]))
+    assert rows[0] == list(ALERT_FIELDS) and [row[0] for row in rows[1:]] == [alert(1).alert_id, alert(2).alert_id]

@@ -1,4 +1,5 @@
-"""The commit's per-fix encoding (streams/commit.py) gives the bytes of its plain definition."""
+"""The commit's per-fix encoding (streams/commit.py: a batch's fixes at once) gives the bytes of its plain
+definition, fix by fix."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from core.model import Kind, Ping
-from streams.commit import position_fields, position_json
+from streams.commit import position_fields, positions_json
 
 floats = st.floats(allow_nan=True, allow_infinity=True)
 pings = st.builds(
@@ -26,20 +27,19 @@ pings = st.builds(
 )
 
 
-@given(st.lists(pings, min_size=1, max_size=6))
-def test_position_json_is_orjson_of_position_fields(batch: list[Ping]) -> None:
-    for p in batch:
-        assert position_json(p) == orjson.dumps(position_fields(p))
+@given(st.lists(pings, max_size=20))
+def test_positions_json_is_orjson_of_position_fields(batch: list[Ping]) -> None:
+    assert positions_json(batch) == [orjson.dumps(position_fields(p)) for p in batch]
 
 
 def test_a_subject_whose_kind_or_category_changes_is_encoded_anew() -> None:
     p = Ping('say "东" \\ /\n', 22.5, 114.0, 1_700_000_000.25, speed_kmh=math.pi, heading=90.0,
              kind=Kind.OTHER, zones=frozenset({"Z9", "Z10", "区"}))
-    first = position_json(p)
+    [first] = positions_json([p])
     assert orjson.loads(first) == {"subject": 'say "东" \\ /\n', "kind": "other", "category": "", "lat": "22.500000",
                                    "lon": "114.000000", "ts": "1700000000.250", "speed": "3.1",
                                    "heading": "90", "zone": "Z10"}
     p.kind, p.category = Kind.VEHICLE, "coach"
-    assert position_json(p) == orjson.dumps(position_fields(p)) != first
+    assert positions_json([p]) == [orjson.dumps(position_fields(p))] != [first]
     p.category = None
-    assert orjson.loads(position_json(p))["category"] == ""
+    assert orjson.loads(positions_json([p])[0])["category"] == ""

@@ -75,7 +75,11 @@ def batches() -> list[list[Ping]]:
     first += [ping("P01", T + 3_000 + i, Kind.UNIT, i) for i in range(3)]  # into the next hour
     second = [ping("LONG", T + 10 + i / 4, Kind.UNIT, i) for i in range(MAX_TRACK + 15)]
     second += [ping(s, T - 7_200 + i, Kind.VEHICLE, i) for i, s in enumerate(odd)]  # an earlier hour
-    return [first, second, first[:4]]
+    # hours that alternate from fix to fix, with untracked fixes between: each change of hour counts
+    edge = T + 2_400  # the first second of the next hour
+    third = [ping(s, edge + (-0.5 if i % 4 < 2 else i), [Kind.UNIT, Kind.OTHER, Kind.VEHICLE][i % 3], i)
+             for i, s in enumerate(odd * 4)]
+    return [first, second, first[:4], third]
 
 
 @pytest.mark.parametrize("retention_s", [RETENTION_S, 0.0])
@@ -106,7 +110,8 @@ def test_the_track_store_and_tracks_expire_as_before(raw: redis.Redis) -> None:
 def test_states_and_seen_times_in_one_call_are_those_of_hset_and_zadd(raw: redis.Redis) -> None:
     scripts = Scripts.register(raw)
     names = [f"V{i}" for i in range(1_300)] + ['粤B·1', 'a}b{c', 'quote"\\', ' ']
-    touched = {s: ({"seen": T + i / 3} if i % 5 else {"other": 1}) for i, s in enumerate(names)}
+    touched = {s: ({"seen": T + i / 3 if i % 7 else int(T) + i} if i % 5 else {"other": 1})  # some whole seconds
+               for i, s in enumerate(names)}
     changed = {s: orjson.dumps({"n": i, "s": s, "pad": "x" * (i % 300)}) for i, s in enumerate(names) if i % 4}
     changed["elsewhere"] = b""  # a state of a subject the batch did not touch, and an empty one
     result = BatchResult(states=touched, pings=[ping("U7", T + 9, Kind.UNIT), ping("U7", T + 11, Kind.UNIT)])
