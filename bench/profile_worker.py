@@ -2,6 +2,7 @@
 
     python bench/profile_worker.py [--pings 100000] [--vehicles 20000] [--top 25] [--out FILE]
     python bench/profile_worker.py --phases [--cpu]
+    python bench/profile_worker.py --sample [--rate 400]
 
 Loads the synthetic pings into an embedded Redis, then profiles ``Worker.step`` until every entry
 is committed. Prints the top functions by own time with their share of the whole run, and the
@@ -11,6 +12,11 @@ share of a few groups (Redis I/O, parse, pipeline, state codec, commit); ``--out
 ``--phases`` times the worker's phases instead, without a profiler (µs per message, wall time or
 with ``--cpu`` this process's CPU time; Valkey's time inside EXEC from its commandstats), for the
 fast path and the reference pipeline in the same run (best of two each).
+
+``--sample`` runs the same drain under py-spy (a sampling profiler: the worker runs at full speed,
+no tracing hook per call; requirements-dev.txt) and prints each function's share of the samples taken
+inside ``Worker.step``, inclusive and own (the flame graph as a table; ``--out`` keeps the raw stacks,
+one per line, for flamegraph.pl or speedscope).
 """
 
 from __future__ import annotations
@@ -18,9 +24,13 @@ from __future__ import annotations
 import argparse
 import cProfile
 import pstats
+import re
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -36,7 +46,7 @@ from runner.embedded import EmbeddedRedis  # noqa: E402
 from streams import worker as worker_module  # noqa: E402
 from streams.fastpath import FastPipeline  # noqa: E402
 from streams.pipeline import Pipeline  # noqa: E402
-from streams.worker import Worker  # noqa: E402
+from streams.worker import Worker, quiet_gc  # noqa: E402
 
 # (group, a piece of the function's "file:line(name)" that puts it there), first match wins
 GROUPS = (
@@ -117,6 +127,68 @@ def phases(msgs: list[tuple[str, dict[str, str]]], city: Any, cpu: bool) -> None
         print(f"  {phase:44s} {best['reference'][phase]:10.1f} {best['fast path'][phase]:10.1f}")
 
 
+def drain_once(msgs: list[tuple[str, dict[str, str]]], city: Any) -> None:
+    """One worker draining ``msgs`` with nothing attached: what ``--sample`` records."""
+    with tempfile.TemporaryDirectory() as tmp, EmbeddedRedis(Path(tmp), appendonly=False) as srv:
+        load(redis.Redis.from_url(srv.url), msgs)
+        settings = Settings(redis_url=srv.url, demo=False, partitions=PARTITIONS)
+        worker = Worker(redis.Redis.from_url(srv.url, decode_responses=True), city, settings, name="sample",
+                        block_ms=50)
+        worker.ensure_groups()
+        worker.maintain()
+        done, t = 0, time.perf_counter()
+        while done < len(msgs):
+            done += worker.step(settle=False)
+        worker.settle()
+        print(f"{len(msgs)} messages, {len(msgs) / (time.perf_counter() - t):,.0f} msg/s while sampled")
+        worker.shutdown()
+
+
+def shares(raw_stacks: list[str], top: int) -> list[str]:
+    """py-spy's raw stacks ("frame;frame;... count" per line) as the share of the samples inside
+    ``Worker.step`` each function holds, inclusive and own (line numbers dropped).
+
+    >>> for row in shares(["a;Worker.step (w.py:1);f (x.py:2);g (x.py:9) 3", "a;Worker.step (w.py:1);f (x.py:3) 1",
+    ...                    "load (b.py:1) 50"], 2):
+    ...     print(row)
+    inclusive (4 samples in Worker.step):
+       100.0%  Worker.step (w.py)
+       100.0%  f (x.py)
+    own:
+        75.0%  g (x.py)
+        25.0%  f (x.py)
+    """
+    inclusive: Counter[str] = Counter()
+    own: Counter[str] = Counter()
+    total = 0
+    for line in raw_stacks:
+        stack, _, count = line.rstrip().rpartition(" ")
+        if "Worker.step (" not in stack:
+            continue
+        frames = [re.sub(r":\d+\)$", ")", f) for f in stack.split(";")]
+        frames = frames[next(i for i, f in enumerate(frames) if f.startswith("Worker.step (")):]
+        total += int(count)
+        own[frames[-1]] += int(count)
+        for frame in set(frames):
+            inclusive[frame] += int(count)
+    out = [f"inclusive ({total} samples in Worker.step):"]
+    out += [f"  {n / total:7.1%}  {f}" for f, n in inclusive.most_common(top)]
+    out += ["own:"] + [f"  {n / total:7.1%}  {f}" for f, n in own.most_common(top)]
+    return out
+
+
+def sample(args: argparse.Namespace) -> None:
+    """Record ``drain_once`` in a child process under py-spy and print ``shares`` of its samples."""
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    if not Path(spy).exists():
+        raise SystemExit("profile_worker --sample: py-spy not found; pip install -r requirements-dev.txt")
+    with tempfile.TemporaryDirectory() as tmp:
+        out = args.out or Path(tmp) / "stacks.txt"
+        subprocess.run([spy, "record", "-r", str(args.rate), "-f", "raw", "-o", str(out), "--", sys.executable,
+                        __file__, "--drain", "--pings", str(args.pings), "--vehicles", str(args.vehicles)], check=True)
+        print("\n".join(shares(out.read_text().splitlines(), args.top)))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--pings", type=int, default=100_000)
@@ -125,9 +197,19 @@ def main() -> None:
     ap.add_argument("--out", type=Path)
     ap.add_argument("--phases", action="store_true", help="time the phases, fast path against reference")
     ap.add_argument("--cpu", action="store_true", help="with --phases: this process's CPU time, not wall time")
+    ap.add_argument("--sample", action="store_true", help="py-spy's samples of a drain, as shares per function")
+    ap.add_argument("--rate", type=int, default=400, help="with --sample: samples per second")
+    ap.add_argument("--drain", action="store_true", help=argparse.SUPPRESS)  # what --sample records
     args = ap.parse_args()
+    if args.sample:
+        sample(args)
+        return
     city = synthetic_city(vehicles=args.vehicles)
     msgs = synthetic_pings(city, args.pings)
+    quiet_gc()  # as streams.worker.main does
+    if args.drain:
+        drain_once(msgs, city)
+        return
     if args.phases:
         phases(msgs, city, args.cpu)
         return
