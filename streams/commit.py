@@ -67,7 +67,13 @@ MAX_READS = 20  # latest reads kept per checkpoint
 POSITIONS_KEEP_S = 120  # the positions stream is for live screens only: two minutes by entry id
 ALERTS_MAXLEN = 500_000  # evidence: ~months at a city's rate; see the README on archiving
 DEADLETTER_MAXLEN = 100_000  # the newest dead letters; their count stays in cc:stats
-TRACK_TTL_MS = 86_400_000  # a subject's track goes a day after its last fix (storage only, not a rule)
+# A subject's track goes about a day after its last fix (storage only, not a rule). One server with
+# the track store on (PUBLISH_FIXES): its time to live is set when a fix creates the list and renewed
+# by the subject's first fix of each event-time hour (the fix whose APPEND creates its track-store key
+# of that hour), not by every fix; so a subject reporting in real time has its track renewed at least
+# hourly, and the track goes 23-24 h after its last fix. Without the track store, and on a cluster
+# (PUSH_TRACKS), every fix renews it.
+TRACK_TTL_MS = 86_400_000
 ONCE_TTL_S = 7 * 86_400  # how long an appended alert's id is remembered (cluster): far beyond any outbox's wait
 WAIT_MS = 500  # how long a drain waits for a replica to confirm an append before going on regardless
 # Push each fix onto its subject's track, trim every touched track and renew its time to live, in
@@ -129,56 +135,66 @@ return 1
 # number][u32 its hour's place among the hours]; and the 20-byte records (core/tracks.py) of the
 # tracked fixes when the track store is on. Does what XADD of cc:positions, HSET of cc:last,
 # PUSH_TRACKS and STORE_TRACKS did, to the same keys and values: a cluster still uses those
-# (cc:last is not in a bucket's slot).
+# (cc:last is not in a bucket's slot). Only the tracks' times to live differ: renewed per subject
+# and event-time hour with the track store on, not per fix (TRACK_TTL_MS).
 PUBLISH_FIXES = """
 local max, ttl, store_ttl, n = tonumber(ARGV[1]), ARGV[2], ARGV[3], #ARGV
 local fixes, lens, names, runs, records = ARGV[n - 4], ARGV[n - 3], ARGV[n - 2], ARGV[n - 1], ARGV[n]
 local store, hour_at, pos = tonumber(store_ttl) > 0, {}, 1
+local call, unpack_, sub = redis.call, struct.unpack, string.sub
 while pos <= #runs do
   local first, place
-  first, place, pos = struct.unpack('<I4I4', runs, pos)
+  first, place, pos = unpack_('<I4I4', runs, pos)
   hour_at[first] = ARGV[20 + place]
 end
-redis.call('XADD', KEYS[2], 'MINID', '~', ARGV[4], '*', 'fixes', fixes)
+call('XADD', KEYS[2], 'MINID', '~', ARGV[4], '*', 'fixes', fixes)
+local track_at, store_at = {}, {}  -- per bucket: its tracks' and its track store's key start
+for b = 0, 15 do
+  store_at[b] = ARGV[5 + b] .. ':'
+  track_at[b] = store_at[b] .. 'track:'
+end
 local at, jat, rat, h, last, new = 1, 2, 1, nil, {}, {}
 pos = 1
 for i = 1, #lens / 4 do
-  local jlen, bucket, slen
-  jlen, pos = struct.unpack('<I4', lens, pos)
-  bucket, slen, at = struct.unpack('<BI2', names, at)
-  local subject = string.sub(names, at, at + slen - 1)
-  local fix = string.sub(fixes, jat, jat + jlen - 1)
-  at, jat = at + slen, jat + jlen + 1
+  local jlen, bucket, subject
+  jlen, pos = unpack_('<I4', lens, pos)
+  bucket, subject, at = unpack_('<BHc0', names, at)  -- c0: a string of the length just read
+  local fix = sub(fixes, jat, jat + jlen - 1)
+  jat = jat + jlen + 1
   last[#last + 1] = subject
   last[#last + 1] = fix
   if bucket ~= 255 then
-    local tag = ARGV[5 + bucket] .. ':'
-    local track = tag .. 'track:' .. subject
-    if redis.call('LPUSH', track, fix) > max then
-      redis.call('LTRIM', track, 0, max - 1)
+    local track = track_at[bucket] .. subject
+    local length = call('LPUSH', track, fix)
+    if length > max then
+      call('LTRIM', track, 0, max - 1)
     end
-    redis.call('PEXPIRE', track, ttl)
     if store then
       h = hour_at[i] or h
-      local key = tag .. subject .. ':' .. h
-      if redis.call('APPEND', key, string.sub(records, rat, rat + 19)) == 20 then
-        redis.call('PEXPIRE', key, store_ttl)  -- a new key (see STORE_TRACKS)
-        local idx = tag .. 'idx:' .. h
+      local key = store_at[bucket] .. subject .. ':' .. h
+      if call('APPEND', key, sub(records, rat, rat + 19)) == 20 then
+        call('PEXPIRE', key, store_ttl)  -- a new key (see STORE_TRACKS)
+        call('PEXPIRE', track, ttl)  -- the subject's first fix of this hour renews its track (TRACK_TTL_MS)
+        local idx = store_at[bucket] .. 'idx:' .. h
         new[idx] = new[idx] or {}
         table.insert(new[idx], subject)
+      elseif length == 1 then
+        call('PEXPIRE', track, ttl)  -- a new track
       end
       rat = rat + 20
+    else
+      call('PEXPIRE', track, ttl)
     end
   end
 end
 for j = 1, #last, 1000 do
-  redis.call('HSET', KEYS[1], unpack(last, j, math.min(j + 999, #last)))
+  call('HSET', KEYS[1], unpack(last, j, math.min(j + 999, #last)))
 end
 for idx, subjects in pairs(new) do
   for j = 1, #subjects, 1000 do
-    redis.call('SADD', idx, unpack(subjects, j, math.min(j + 999, #subjects)))
+    call('SADD', idx, unpack(subjects, j, math.min(j + 999, #subjects)))
   end
-  redis.call('PEXPIRE', idx, store_ttl)
+  call('PEXPIRE', idx, store_ttl)
 end
 return 1
 """

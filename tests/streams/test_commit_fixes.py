@@ -16,7 +16,15 @@ import redis
 from core import tracks
 from core.keys import Keys, track_bucket
 from core.model import Kind, Ping
-from streams.commit import MAX_TRACK, Scripts, _queue_positions, queue_partition, queue_shared, track_calls
+from streams.commit import (
+    MAX_TRACK,
+    TRACK_TTL_MS,
+    Scripts,
+    _queue_positions,
+    queue_partition,
+    queue_shared,
+    track_calls,
+)
 from streams.pipeline import BatchResult
 
 OLD, NEW = Keys("old"), Keys("new")
@@ -131,3 +139,39 @@ def test_a_batch_with_nothing_to_store_sends_no_call(raw: redis.Redis) -> None:
     with raw.pipeline(transaction=True) as pipe:
         queue_partition(pipe, NEW, 0, BatchResult(states={"S": {}}), {}, script=Scripts.register(raw).partition)
         assert len(pipe.command_stack) == 0
+
+
+def test_a_track_lives_as_long_as_its_subject_reports_and_a_day_after_its_last_fix(raw: redis.Redis) -> None:
+    """A subject reporting every 5 min for 30 h, in compressed time: before each commit the track's
+    time to live is set to what would be left of it by then (event time standing for wall time), or
+    the track deleted if it would have expired. It never is, and it goes 23-24 h after the last fix."""
+    track, expiry = NEW.track("U1"), 0.0  # when the track would expire, in event time
+    start = tracks.hour_of(T) + 100.0
+    for ts in (start + 300.0 * i for i in range(361)):
+        if raw.exists(track):
+            assert expiry > ts, f"the track would have expired at {expiry} before the fix of {ts}"
+            raw.pexpire(track, int((expiry - ts) * 1000))
+        new_way(raw, [ping("U1", ts, Kind.UNIT)], RETENTION_S)
+        ttl = raw.pttl(track)
+        assert 0 < ttl <= TRACK_TTL_MS
+        expiry = ts + ttl / 1000
+    assert raw.llen(track) == MAX_TRACK
+    assert 23 * 3_600 <= expiry - ts <= 24 * 3_600
+
+
+def test_a_track_is_renewed_by_its_subjects_first_fix_of_an_hour_or_when_it_is_new(raw: redis.Redis) -> None:
+    track, hour = NEW.track("U1"), tracks.hour_of(T)
+    short = 1_000_000  # a time to live no commit sets: renewed or not
+    new_way(raw, [ping("U1", T, Kind.UNIT)], RETENTION_S)
+    assert TRACK_TTL_MS - 60_000 < raw.pttl(track) <= TRACK_TTL_MS  # a new track
+    raw.pexpire(track, short)
+    new_way(raw, [ping("U1", T + 60, Kind.UNIT)], RETENTION_S)  # the same hour: not renewed
+    assert 0 < raw.pttl(track) <= short and raw.llen(track) == 2
+    new_way(raw, [ping("U1", hour + 3_600 + 1, Kind.UNIT)], RETENTION_S)  # the next hour's first fix
+    assert raw.pttl(track) > TRACK_TTL_MS - 60_000
+    raw.delete(track)  # gone (e.g. expired) while its hour's key in the track store is not
+    new_way(raw, [ping("U1", hour + 3_600 + 2, Kind.UNIT)], RETENTION_S)
+    assert raw.pttl(track) > TRACK_TTL_MS - 60_000 and raw.llen(track) == 1
+    raw.pexpire(track, short)
+    new_way(raw, [ping("U1", hour + 3_600 + 3, Kind.UNIT)], 0.0)  # no track store: every fix renews
+    assert raw.pttl(track) > TRACK_TTL_MS - 60_000
