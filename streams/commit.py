@@ -153,7 +153,7 @@ for b = 0, 15 do
   store_at[b] = ARGV[5 + b] .. ':'
   track_at[b] = store_at[b] .. 'track:'
 end
-local at, jat, rat, h, last, new = 1, 2, 1, nil, {}, {}
+local at, jat, rat, h, last, k, new = 1, 2, 1, nil, {}, 0, {}  -- k: the length of last (# costs a search)
 pos = 1
 for i = 1, #lens / 4 do
   local jlen, bucket, subject
@@ -161,8 +161,7 @@ for i = 1, #lens / 4 do
   bucket, subject, at = unpack_('<BHc0', names, at)  -- c0: a string of the length just read
   local fix = sub(fixes, jat, jat + jlen - 1)
   jat = jat + jlen + 1
-  last[#last + 1] = subject
-  last[#last + 1] = fix
+  last[k + 1], last[k + 2], k = subject, fix, k + 2
   if bucket ~= 255 then
     local track = track_at[bucket] .. subject
     local length = call('LPUSH', track, fix)
@@ -187,8 +186,8 @@ for i = 1, #lens / 4 do
     end
   end
 end
-for j = 1, #last, 1000 do
-  call('HSET', KEYS[1], unpack(last, j, math.min(j + 999, #last)))
+for j = 1, k, 1000 do
+  call('HSET', KEYS[1], unpack(last, j, math.min(j + 999, k)))
 end
 for idx, subjects in pairs(new) do
   for j = 1, #subjects, 1000 do
@@ -201,29 +200,26 @@ return 1
 # One server: a batch's states and seen times in one call with one packed argument (the commands of
 # a cluster's partition transaction, whose pipeline runs no scripts, took two arguments per subject
 # each). KEYS[1] the partition's states hash, KEYS[2] its seen sorted set; ARGV[1] per subject
-# [u16 subject length][u32 state length][u8 flags: 1 a state, 2 a seen time][f64 seen][subject]
+# [u8 flags: 1 a state, 2 a seen time][f64 seen][u32 state length][u16 subject length][subject]
 # [state]. HSET of the states and ZADD of the seen times, as those commands did.
 PARTITION = """
-local data, pos, states, seen = ARGV[1], 1, {}, {}
+local data, pos, states, seen, ns, nt, unpack_ = ARGV[1], 1, {}, {}, 0, 0, struct.unpack  -- ns, nt: their lengths
 while pos <= #data do
-  local slen, blen, flags, t
-  slen, blen, flags, t, pos = struct.unpack('<I2I4Bd', data, pos)
-  local subject = string.sub(data, pos, pos + slen - 1)
+  local flags, t, blen, subject
+  flags, t, blen, subject, pos = unpack_('<BdI4I2c0', data, pos)  -- c0: a string of the length just read
   if flags % 2 == 1 then
-    states[#states + 1] = subject
-    states[#states + 1] = string.sub(data, pos + slen, pos + slen + blen - 1)
+    states[ns + 1], states[ns + 2], ns = subject, string.sub(data, pos, pos + blen - 1), ns + 2
   end
   if flags >= 2 then
-    seen[#seen + 1] = t
-    seen[#seen + 1] = subject
+    seen[nt + 1], seen[nt + 2], nt = t, subject, nt + 2
   end
-  pos = pos + slen + blen
+  pos = pos + blen
 end
-for j = 1, #states, 1000 do
-  redis.call('HSET', KEYS[1], unpack(states, j, math.min(j + 999, #states)))
+for j = 1, ns, 1000 do
+  redis.call('HSET', KEYS[1], unpack(states, j, math.min(j + 999, ns)))
 end
-for j = 1, #seen, 1000 do
-  redis.call('ZADD', KEYS[2], unpack(seen, j, math.min(j + 999, #seen)))
+for j = 1, nt, 1000 do
+  redis.call('ZADD', KEYS[2], unpack(seen, j, math.min(j + 999, nt)))
 end
 return 1
 """
@@ -268,7 +264,7 @@ return 1
 _STORE_HEADER = struct.Struct("<HI")
 _FIX_NAME = struct.Struct("<BH")  # PUBLISH_FIXES: a fix's track bucket (255: not tracked), its subject's length
 _UNTRACKED = 255
-_SUBJECT_HEADER = struct.Struct("<HIBd")  # PARTITION: subject and state lengths, flags, seen time
+_SUBJECT_HEADER = struct.Struct("<BdIH")  # PARTITION: flags, seen time, state and subject lengths
 
 
 def _num(value: float | None) -> str:
@@ -588,16 +584,16 @@ def subjects_blob(result: BatchResult, states: dict[str, bytes]) -> bytes:
         blob, seen = get(subject), st.get("seen")
         if blob is None:
             if seen is not None:
-                add((header(len(name), 0, 2, seen), name))
+                add((header(2, seen, 0, len(name)), name))
         elif seen is None:
-            add((header(len(name), len(blob), 1, 0.0), name, blob))
+            add((header(1, 0.0, len(blob), len(name)), name, blob))
         else:
-            add((header(len(name), len(blob), 3, seen), name, blob))
+            add((header(3, seen, len(blob), len(name)), name, blob))
     if not states.keys() <= result.states.keys():  # states of subjects the batch did not touch
         for subject in states.keys() - result.states.keys():
             name = names.get(subject) or _name(subject)
             blob = states[subject]
-            add((header(len(name), len(blob), 1, 0.0), name, blob))
+            add((header(1, 0.0, len(blob), len(name)), name, blob))
     return b"".join(parts)
 
 
