@@ -244,13 +244,17 @@ return n
 # same entries, ids and trimming, for one script call instead of one command of ~26 arguments each.
 APPEND_ALL = """
 local stream, maxlen, rows = KEYS[1], ARGV[1], cjson.decode(ARGV[2])
-local names = rows[1] or {}
+local names, args, call = rows[1] or {}, {}, redis.call
+local n = #names
+for j = 1, n do
+  args[2 * j - 1] = names[j]  -- the names once; each alert's values overwrite the rest
+end
 for i = 2, #rows do
-  local row, args = rows[i], {}
-  for j = 1, #names do
-    args[2 * j - 1], args[2 * j] = names[j], row[j]
+  local row = rows[i]
+  for j = 1, n do
+    args[2 * j] = row[j]
   end
-  redis.call('XADD', stream, 'MAXLEN', '~', maxlen, '*', unpack(args))
+  call('XADD', stream, 'MAXLEN', '~', maxlen, '*', unpack(args, 1, 2 * n))
 end
 return math.max(#rows - 1, 0)
 """
