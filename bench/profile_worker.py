@@ -172,8 +172,11 @@ def shares(raw_stacks: list[str], top: int) -> list[str]:
         for frame in set(frames):
             inclusive[frame] += int(count)
     out = [f"inclusive ({total} samples in Worker.step):"]
-    out += [f"  {n / total:7.1%}  {f}" for f, n in inclusive.most_common(top)]
-    out += ["own:"] + [f"  {n / total:7.1%}  {f}" for f, n in own.most_common(top)]
+    def ranked(counts: Counter[str]) -> list[tuple[str, int]]:  # most samples first, ties by name
+        return sorted(counts.items(), key=lambda fn: (-fn[1], fn[0]))[:top]
+
+    out += [f"  {n / total:7.1%}  {f}" for f, n in ranked(inclusive)]
+    out += ["own:"] + [f"  {n / total:7.1%}  {f}" for f, n in ranked(own)]
     return out
 
 
