@@ -4,8 +4,9 @@ The worker queues a batch's writes on a redis-py transaction pipeline that is ne
 (streams/commit.py). ``Committer.send`` guards them as ``Pipeline.execute`` with ``WATCH`` would,
 on a connection of the committer's own: one round trip ``WATCH`` the partition's lease, ``GET`` it
 (and ``SCRIPT EXISTS`` the batch's scripts, loading any missing, so no ``EVALSHA`` can fail inside
-the transaction); only if the lease is still this worker's, it packs the commands and sends
-``MULTI`` … ``EXEC`` — and returns without waiting for the answer. Redis runs the transaction
+the transaction); only if the lease is still this worker's, it sends ``MULTI`` … ``EXEC`` — and
+returns without waiting for the answer. The commands are packed beforehand (``Transaction.of``),
+so the worker packs a batch while the transaction before it still runs, and only then settles. Redis runs the transaction
 while Python computes the next batch; ``settle`` reads the answer before the next ``send``. One
 thread, so nothing waits for the interpreter's lock, and the lease is checked before the next
 batch's transaction as before each one in line.
@@ -18,14 +19,14 @@ transaction is ever in flight, so batches commit in the order they were read.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import hiredis
 import redis
 from redis.client import Pipeline
 from redis.exceptions import ExecAbortError, ResponseError
 
-__all__ = ["Committer", "LostLease", "ReadAhead"]
+__all__ = ["Committer", "LostLease", "ReadAhead", "Transaction"]
 
 
 def pack(commands: list[tuple[Any, ...]]) -> bytes:
@@ -38,6 +39,19 @@ def pack(commands: list[tuple[Any, ...]]) -> bytes:
     """
     packer = hiredis.pack_command
     return b"".join([packer(args) for args in commands])
+
+
+class Transaction(NamedTuple):
+    """A queued pipeline packed for ``Committer.send``: ``MULTI``, its commands and ``EXEC`` as RESP."""
+
+    commands: int  # how many between MULTI and EXEC
+    scripts: dict[str, str]  # sha -> source of the scripts it calls
+    body: bytes
+
+    @classmethod
+    def of(cls, pipe: Pipeline) -> Transaction:
+        commands = [args for args, _ in pipe.command_stack]
+        return cls(len(commands), {s.sha: s.script for s in pipe.scripts}, pack([("MULTI",), *commands, ("EXEC",)]))
 
 
 class LostLease(Exception):
@@ -53,16 +67,15 @@ class Committer:
         self._conn: Any = None
         self._inflight: tuple[int, int] | None = None  # the partition, how many commands were queued
 
-    def send(self, p: int, lease: str, pipe: Pipeline) -> None:
-        """Commit ``pipe``'s queued commands under ``lease`` without waiting for the answer; raises
-        ``LostLease`` (nothing sent) when the lease is not this worker's. Settle first."""
+    def send(self, p: int, lease: str, txn: Transaction) -> None:
+        """Commit ``txn`` under ``lease`` without waiting for the answer; raises ``LostLease``
+        (nothing sent) when the lease is not this worker's. Settle first."""
         if self._inflight is not None:
             raise RuntimeError("Committer.send: settle the transaction in flight first")
         if self._conn is None:
             self._conn = self._client.connection_pool.get_connection()
         conn = self._conn
-        commands = [args for args, _ in pipe.command_stack]
-        scripts = {s.sha: s.script for s in pipe.scripts}
+        scripts = txn.scripts
         try:
             guard: list[tuple[Any, ...]] = [("WATCH", lease), ("GET", lease)]
             if scripts:
@@ -79,13 +92,13 @@ class Committer:
                 if not there:  # e.g. a restarted server: load it, or EVALSHA would fail inside EXEC
                     conn.send_command("SCRIPT", "LOAD", source)
                     conn.read_response()
-            conn.send_packed_command([pack([("MULTI",), *commands, ("EXEC",)])])
+            conn.send_packed_command([txn.body])
         except LostLease:
             raise
         except BaseException:
             conn.disconnect()  # a half-sent or half-read exchange must not be taken for the next one's
             raise
-        self._inflight = (p, len(commands))
+        self._inflight = (p, txn.commands)
 
     def settle(self) -> int | None:
         """Read the answer of the transaction in flight (if any): the partition whose lease changed

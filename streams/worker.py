@@ -27,6 +27,8 @@ import signal
 import socket
 import threading
 import time
+from collections.abc import Sequence
+from itertools import repeat
 from typing import Any
 
 import orjson
@@ -56,7 +58,7 @@ from streams.commit import (
 )
 from streams.fastpath import FastPipeline
 from streams.housekeeping import CACHE_MAX, bound_cache, expire_silent, trim_input
-from streams.inflight import Committer, LostLease, ReadAhead
+from streams.inflight import Committer, LostLease, ReadAhead, Transaction
 from streams.partitions import Partitions
 from streams.pipeline import BatchResult, DeadLetter, Entry, Pipeline
 
@@ -395,12 +397,13 @@ class Worker:
 
     # --- one batch -----------------------------------------------------------------------------
     def _handle(self, p: int, raw_entries: list[Any]) -> int:
-        stream = self.keys.input(p)
-        entries = [Entry(stream, eid, fields) for eid, fields in raw_entries]
-        if not entries:
+        if not raw_entries:
             return 0
+        ids, fields = zip(*raw_entries, strict=True)
+        # tuple.__new__ through map: no Python frame per entry (Entry's own __new__ is one)
+        entries: list[Entry] = list(map(tuple.__new__, repeat(Entry), zip(repeat(self.keys.input(p)), ids, fields, strict=False)))
         cache = self.cache.setdefault(p, {})
-        subjects = {subject_of(fields) for _, fields in raw_entries}  # trimmed, as states are keyed
+        subjects = set(map(subject_of, fields))  # trimmed, as states are keyed
         subjects.discard("")
         self._load_states(p, cache, subjects)
         states = {s: st for s in subjects if (st := cache[s][0])}
@@ -418,15 +421,20 @@ class Worker:
                 cache.pop(subject, None)  # most recently used last: bound_cache drops the oldest
                 cache[subject] = (st, blob)
         bound_cache(cache, CACHE_MAX)  # drops a quarter, the oldest: never the last two batches' subjects
-        ids = [e.entry_id for e in entries]
+        clock = self._newer_clock(result)
+        # reads and ended silences need Redis's answers before the transaction: those commit in line;
+        # the others are queued and packed now, while the commit in flight may still run, then sent
+        txn = self._transaction(p, result, changed, ids, clock) if (
+            self.overlap and not result.reads and not result.silences) else None
         self.settle()
         if p not in self.leases.owned:  # the commit in flight lost it: this batch waits for the new owner
             return 0
-        clock = self._advance_clock(result)
+        if clock is not None:
+            self.clock = clock
         try:
-            if self.overlap and not result.reads and not result.silences:
-                self._send(p, result, changed, ids, clock)  # in flight while the next batch is computed
-            else:  # reads and ended silences need Redis's answers before the transaction: in line
+            if txn is not None:
+                self._committer.send(p, self.keys.lease(p), txn)  # in flight while the next batch is computed
+            else:
                 self._commit(p, result, changed, ids, clock)
         except LostLease:
             self._lost(p)
@@ -435,38 +443,36 @@ class Worker:
 
     def _load_states(self, p: int, cache: dict[str, Cached], subjects: set[str]) -> None:
         """Read the stored states of ``subjects`` not in ``cache`` into it, decoded."""
-        missing = subjects - cache.keys()
+        missing = subjects.difference(cache)  # by the set's size (``- cache.keys()`` copies every key)
         if missing:
             ordered = sorted(missing)
             for s, b in zip(ordered, self.client.hmget(self.keys.state(p), ordered), strict=True):
                 blob = b.encode() if isinstance(b, str) else (b or b"")
                 cache[s] = (orjson.loads(blob) if blob else None, blob)
 
-    def _advance_clock(self, result: BatchResult) -> float | None:
-        """The event clock this batch moves to (None: it does not move it), noted as the worker's."""
+    def _newer_clock(self, result: BatchResult) -> float | None:
+        """The event clock this batch moves to (None: it does not move it); the worker's once committed."""
         newest = max([e.ts for e in result.pings] + [r.ts for r in result.reads], default=None)
-        clock = newest if self.clock is None or (newest is not None and newest > self.clock) else None
-        if clock is not None:
-            self.clock = clock
-        return clock
+        return newest if self.clock is None or (newest is not None and newest > self.clock) else None
 
-    def _commit(self, p: int, result: BatchResult, states: dict[str, bytes], ids: list[str],
+    def _commit(self, p: int, result: BatchResult, states: dict[str, bytes], ids: Sequence[str],
                 clock: float | None) -> None:
         if self.cluster:
             self._commit_cluster(p, result, states, ids, clock)
         else:
             self._commit_single(p, result, states, ids, clock)
 
-    def _send(self, p: int, result: BatchResult, states: dict[str, bytes], ids: list[str],
-              clock: float | None) -> None:
-        """``_commit_single``'s transaction for a batch with no reads and no ended silences, sent
-        under the lease without waiting for its answer (streams/inflight.py); ``settle`` reads it."""
-        pipe = self.client.pipeline(transaction=True)  # never executed: the committer sends what it queues
+    def _transaction(self, p: int, result: BatchResult, states: dict[str, bytes], ids: Sequence[str],
+                     clock: float | None) -> Transaction:
+        """``_commit_single``'s transaction for a batch with no reads and no ended silences, packed for
+        the committer, which sends it under the lease without waiting for its answer
+        (streams/inflight.py); ``settle`` reads it."""
+        pipe = self.client.pipeline(transaction=True)  # never executed: the committer sends what it packs
         self._queue_single(pipe, p, result, states, {}, [], clock, ids)
-        self._committer.send(p, self.keys.lease(p), pipe)
+        return Transaction.of(pipe)
 
     def _queue_single(self, pipe: Any, p: int, result: BatchResult, states: dict[str, bytes],
-                      reads: dict[str, bytes], ended: list[Alert], clock: float | None, ids: list[str]) -> None:
+                      reads: dict[str, bytes], ended: list[Alert], clock: float | None, ids: Sequence[str]) -> None:
         """A batch's single-server transaction, queued on ``pipe``: its writes, the ended silences'
         alerts and the acks."""
         queue_batch(pipe, self.keys, p, result, states, reads, clock, self._scripts, time.time(),
@@ -483,7 +489,7 @@ class Worker:
         if text(pipe.get(lease) or "") != self.token:
             raise LostLease
 
-    def _commit_single(self, p: int, result: BatchResult, states: dict[str, bytes], ids: list[str],
+    def _commit_single(self, p: int, result: BatchResult, states: dict[str, bytes], ids: Sequence[str],
                        clock: float | None) -> None:
         """Everything in one MULTI (streams/commit.py: why one server keeps it)."""
         with self.client.pipeline(transaction=True) as pipe:
@@ -497,7 +503,7 @@ class Worker:
             except redis.WatchError:
                 raise LostLease from None
 
-    def _commit_cluster(self, p: int, result: BatchResult, states: dict[str, bytes], ids: list[str],
+    def _commit_cluster(self, p: int, result: BatchResult, states: dict[str, bytes], ids: Sequence[str],
                         clock: float | None) -> None:
         """The three steps of streams/commit.py: shared writes, the partition's transaction (with the
         outbox), then the outbox drained into ``cc:alerts`` exactly once."""
