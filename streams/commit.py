@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import logging
 import struct
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -579,13 +579,17 @@ def dead_fields(d: DeadLetter) -> dict[str, str]:
     return {"stream": d.stream, "entry_id": d.entry_id, "raw": d.raw, "error": d.error}
 
 
-def subjects_blob(result: BatchResult, states: dict[str, bytes]) -> bytes:
-    """The subjects' states and seen times as ``PARTITION`` takes them."""
+def subjects_blob(result: BatchResult, states: dict[str, bytes], seen_due: Container[str] | None = None) -> bytes:
+    """The subjects' states and seen times as ``PARTITION`` takes them; ``seen_due``: the subjects
+    whose seen time is written (None: every one that has one)."""
     parts: list[bytes] = []  # joined once: no copy of a state's bytes per piece
     header, get, names, add = _SUBJECT_HEADER.pack, states.get, _NAMES, parts.extend
+    every = seen_due is None
     for subject, st in result.states.items():  # a seen time is a number: "d" packs an int as float() would
         name = names.get(subject) or _name(subject)
         blob, seen = get(subject), st.get("seen")
+        if not (every or subject in seen_due):  # type: ignore[operator]
+            seen = None
         if blob is None:
             if seen is not None:
                 add((header(2, seen, 0, len(name)), name))
@@ -602,16 +606,18 @@ def subjects_blob(result: BatchResult, states: dict[str, bytes]) -> bytes:
 
 
 def queue_partition(pipe: RedisPipeline, keys: Keys, p: int, result: BatchResult, states: dict[str, bytes],
-                    outbox: bytes | None = None, script: Any = None) -> None:
+                    outbox: bytes | None = None, script: Any = None, seen_due: Container[str] | None = None) -> None:
     """The writes in partition ``p``'s slot: state, seen, units' last-seen and (cluster) the outbox;
-    with ``script`` (``Scripts.partition``; one server) states and seen times in one call."""
+    with ``script`` (``Scripts.partition``; one server) states and seen times in one call. Only the
+    seen times of ``seen_due`` are written (None: all; streams.housekeeping.seen_moved)."""
     if script is not None:
-        if blob := subjects_blob(result, states):
+        if blob := subjects_blob(result, states, seen_due):
             script(keys=[keys.state(p), keys.seen(p)], args=[blob], client=pipe)
     else:
         if states:
             pipe.hset(keys.state(p), mapping=states)
-        seen = {subject: float(st["seen"]) for subject, st in result.states.items() if "seen" in st}
+        seen = {subject: float(st["seen"]) for subject, st in result.states.items()
+                if "seen" in st and (seen_due is None or subject in seen_due)}
         if seen:
             pipe.zadd(keys.seen(p), seen)
     units = {ping.subject: ping.ts for ping in result.pings if ping.kind is Kind.UNIT}
@@ -656,11 +662,12 @@ def queue_batch(
     wall_s: float,
     learn_window_s: float = DEFAULT_LEARN_WINDOW_S,
     track_retention_s: float = 0.0,
+    seen_due: Container[str] | None = None,
 ) -> None:
     """Queue everything of one batch on ``pipe`` (already in MULTI mode; one server); ``wall_s``
-    (the wall clock) only bounds what is stored, never a rule."""
+    (the wall clock) only bounds what is stored, never a rule; ``seen_due`` as in ``queue_partition``."""
     queue_alerts(pipe, keys, result.alerts, scripts.alerts)
-    queue_partition(pipe, keys, p, result, states, script=scripts.partition)
+    queue_partition(pipe, keys, p, result, states, script=scripts.partition, seen_due=seen_due)
     queue_shared(pipe, keys, result, reads, scripts, wall_s, learn_window_s, track_retention_s)
     if clock is not None:
         scripts.clock(keys=[keys.clock], args=[repr(clock)], client=pipe)

@@ -57,7 +57,7 @@ from streams.commit import (
     run_per_node,
 )
 from streams.fastpath import FastPipeline
-from streams.housekeeping import CACHE_MAX, bound_cache, expire_silent, trim_input
+from streams.housekeeping import CACHE_MAX, SEEN_STEP_S, bound_cache, expire_silent, seen_moved, trim_input
 from streams.inflight import Committer, LostLease, ReadAhead, Transaction
 from streams.partitions import Partitions
 from streams.pipeline import BatchResult, DeadLetter, Entry, Pipeline
@@ -261,7 +261,9 @@ class Worker:
         for p in sorted(self.leases.owned):
             trim_input(self.client, self.keys, p, self.settings.input_retention_s)
             if self.clock is not None:
-                gone = expire_silent(self.client, self.keys, p, self.token, self.clock - self.settings.state_retention_s)
+                # the seen set trails each subject's newest message by less than a step (seen_moved)
+                before = self.clock - self.settings.state_retention_s - SEEN_STEP_S
+                gone = expire_silent(self.client, self.keys, p, self.token, before)
                 cache = self.cache.get(p, {})
                 for subject in gone:
                     cache.pop(subject, None)
@@ -412,11 +414,15 @@ class Worker:
         result = self.pipeline.process(entries, states, time.time() + self.settings.future_s, partition=p)
         dumps, cached = orjson.dumps, cache.get
         changed: dict[str, bytes] = {}
+        seen_due: set[str] = set()  # subjects whose seen time moved to a new step (housekeeping.seen_moved)
         # the cache runs ahead of Redis by the commit in flight: the next batch is computed from it.
         # A commit that fails drops the cache (its partition's, or every one), so nothing stale stays.
         for subject, st in result.states.items():
             blob = dumps(st)
-            if (known := cached(subject)) is None or blob != known[1]:
+            known = cached(subject)
+            if seen_moved(known[0].get("seen") if known is not None and known[0] else None, st.get("seen")):
+                seen_due.add(subject)
+            if known is None or blob != known[1]:
                 changed[subject] = blob
                 cache.pop(subject, None)  # most recently used last: bound_cache drops the oldest
                 cache[subject] = (st, blob)
@@ -424,7 +430,7 @@ class Worker:
         clock = self._newer_clock(result)
         # reads and ended silences need Redis's answers before the transaction: those commit in line;
         # the others are queued and packed now, while the commit in flight may still run, then sent
-        txn = self._transaction(p, result, changed, ids, clock) if (
+        txn = self._transaction(p, result, changed, seen_due, ids, clock) if (
             self.overlap and not result.reads and not result.silences) else None
         self.settle()
         if p not in self.leases.owned:  # the commit in flight lost it: this batch waits for the new owner
@@ -435,7 +441,7 @@ class Worker:
             if txn is not None:
                 self._committer.send(p, self.keys.lease(p), txn)  # in flight while the next batch is computed
             else:
-                self._commit(p, result, changed, ids, clock)
+                self._commit(p, result, changed, seen_due, ids, clock)
         except LostLease:
             self._lost(p)
             return 0
@@ -455,28 +461,28 @@ class Worker:
         newest = max([e.ts for e in result.pings] + [r.ts for r in result.reads], default=None)
         return newest if self.clock is None or (newest is not None and newest > self.clock) else None
 
-    def _commit(self, p: int, result: BatchResult, states: dict[str, bytes], ids: Sequence[str],
+    def _commit(self, p: int, result: BatchResult, states: dict[str, bytes], seen_due: set[str], ids: Sequence[str],
                 clock: float | None) -> None:
         if self.cluster:
-            self._commit_cluster(p, result, states, ids, clock)
+            self._commit_cluster(p, result, states, seen_due, ids, clock)
         else:
-            self._commit_single(p, result, states, ids, clock)
+            self._commit_single(p, result, states, seen_due, ids, clock)
 
-    def _transaction(self, p: int, result: BatchResult, states: dict[str, bytes], ids: Sequence[str],
-                     clock: float | None) -> Transaction:
+    def _transaction(self, p: int, result: BatchResult, states: dict[str, bytes], seen_due: set[str],
+                     ids: Sequence[str], clock: float | None) -> Transaction:
         """``_commit_single``'s transaction for a batch with no reads and no ended silences, packed for
         the committer, which sends it under the lease without waiting for its answer
         (streams/inflight.py); ``settle`` reads it."""
         pipe = self.client.pipeline(transaction=True)  # never executed: the committer sends what it packs
-        self._queue_single(pipe, p, result, states, {}, [], clock, ids)
+        self._queue_single(pipe, p, result, states, seen_due, {}, [], clock, ids)
         return Transaction.of(pipe)
 
-    def _queue_single(self, pipe: Any, p: int, result: BatchResult, states: dict[str, bytes],
+    def _queue_single(self, pipe: Any, p: int, result: BatchResult, states: dict[str, bytes], seen_due: set[str],
                       reads: dict[str, bytes], ended: list[Alert], clock: float | None, ids: Sequence[str]) -> None:
         """A batch's single-server transaction, queued on ``pipe``: its writes, the ended silences'
         alerts and the acks."""
         queue_batch(pipe, self.keys, p, result, states, reads, clock, self._scripts, time.time(),
-                    self.settings.learn_window_s, self.settings.track_retention_s)
+                    self.settings.learn_window_s, self.settings.track_retention_s, seen_due)
         if ended:
             queue_alerts(pipe, self.keys, ended)
             pipe.hincrby(self.keys.stats, "alerts", len(ended))
@@ -489,8 +495,8 @@ class Worker:
         if text(pipe.get(lease) or "") != self.token:
             raise LostLease
 
-    def _commit_single(self, p: int, result: BatchResult, states: dict[str, bytes], ids: Sequence[str],
-                       clock: float | None) -> None:
+    def _commit_single(self, p: int, result: BatchResult, states: dict[str, bytes], seen_due: set[str],
+                       ids: Sequence[str], clock: float | None) -> None:
         """Everything in one MULTI (streams/commit.py: why one server keeps it)."""
         with self.client.pipeline(transaction=True) as pipe:
             try:
@@ -498,13 +504,13 @@ class Worker:
                 reads = self._merged_reads(pipe, result)
                 ended = self._ended_silences(pipe, p, result)
                 pipe.multi()
-                self._queue_single(pipe, p, result, states, reads, ended, clock, ids)
+                self._queue_single(pipe, p, result, states, seen_due, reads, ended, clock, ids)
                 pipe.execute()
             except redis.WatchError:
                 raise LostLease from None
 
-    def _commit_cluster(self, p: int, result: BatchResult, states: dict[str, bytes], ids: Sequence[str],
-                        clock: float | None) -> None:
+    def _commit_cluster(self, p: int, result: BatchResult, states: dict[str, bytes], seen_due: set[str],
+                        ids: Sequence[str], clock: float | None) -> None:
         """The three steps of streams/commit.py: shared writes, the partition's transaction (with the
         outbox), then the outbox drained into ``cc:alerts`` exactly once."""
         if text(self.client.get(self.keys.lease(p)) or "") != self.token:
@@ -522,7 +528,7 @@ class Worker:
                 self._watch_lease(pipe, p)
                 record = outbox_record(result.alerts + self._ended_silences(pipe, p, result), result.dead)
                 pipe.multi()
-                queue_partition(pipe, self.keys, p, result, states, record)
+                queue_partition(pipe, self.keys, p, result, states, record, seen_due=seen_due)
                 pipe.xack(self.keys.input(p), self.keys.group, *ids)
                 pipe.execute()
             except redis.WatchError:
