@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import logging
 import struct
-from collections.abc import Container, Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,7 +59,7 @@ from streams.pipeline import BatchResult, DeadLetter
 
 log = logging.getLogger("onemap.commit")
 
-__all__ = ["Scripts", "alert_rows", "drain", "outbox_record", "queue_alerts", "queue_batch", "queue_partition", "subjects_blob", "queue_samples",
+__all__ = ["Scripts", "alert_rows", "drain", "outbox_record", "queue_alerts", "queue_batch", "queue_partition", "partition_args", "queue_samples",
            "queue_shared", "queue_track_store", "run_per_node", "track_calls", "fixes_call", "position_fields", "positions_json", "merge_reads", "MAX_TRACK", "MAX_READS"]
 
 MAX_TRACK = 240  # fixes kept per subject: 10 min at 5 s is 120; room for 20 min
@@ -197,26 +197,30 @@ for idx, subjects in pairs(new) do
 end
 return 1
 """
-# One server: a batch's states and seen times in one call with one packed argument (the commands of
-# a cluster's partition transaction, whose pipeline runs no scripts, took two arguments per subject
-# each). KEYS[1] the partition's states hash, KEYS[2] its seen sorted set; ARGV[1] per subject
-# [u8 flags: 1 a state, 2 a seen time][f64 seen][u32 state length][u16 subject length][subject]
-# [state]. HSET of the states and ZADD of the seen times, as those commands did.
+# One server: a batch's states and seen times in one call with a few packed arguments (the commands
+# of a cluster's partition transaction, whose pipeline runs no scripts, took two arguments per
+# subject each). KEYS[1] the partition's states hash, KEYS[2] its seen sorted set; ARGV[1] per state
+# [u16 subject length][subject], ARGV[2] per state its length [u32], ARGV[3] the states one after
+# the other, ARGV[4] per seen time [f64 time][u16 subject length][subject]. HSET of the states and
+# ZADD of the seen times, as those commands did. (Three of the arguments are the batch's own lists
+# joined: the worker packs no header per subject.)
 PARTITION = """
-local data, pos, states, seen, ns, nt, unpack_ = ARGV[1], 1, {}, {}, 0, 0, struct.unpack  -- ns, nt: their lengths
-while pos <= #data do
-  local flags, t, blen, subject
-  flags, t, blen, subject, pos = unpack_('<BdI4I2c0', data, pos)  -- c0: a string of the length just read
-  if flags % 2 == 1 then
-    states[ns + 1], states[ns + 2], ns = subject, string.sub(data, pos, pos + blen - 1), ns + 2
-  end
-  if flags >= 2 then
-    seen[nt + 1], seen[nt + 2], nt = t, subject, nt + 2
-  end
-  pos = pos + blen
+local names, lens, blobs, times, unpack_, sub = ARGV[1], ARGV[2], ARGV[3], ARGV[4], struct.unpack, string.sub
+local states, ns, npos, bpos = {}, 0, 1, 1  -- ns: the length of states
+for i = 1, #lens, 4 do
+  local blen, subject = unpack_('<I4', lens, i)
+  subject, npos = unpack_('<Hc0', names, npos)  -- c0: a string of the length just read
+  states[ns + 1], states[ns + 2], ns = subject, sub(blobs, bpos, bpos + blen - 1), ns + 2
+  bpos = bpos + blen
 end
 for j = 1, ns, 1000 do
   redis.call('HSET', KEYS[1], unpack(states, j, math.min(j + 999, ns)))
+end
+local seen, nt, pos = {}, 0, 1
+while pos <= #times do
+  local t, subject
+  t, subject, pos = unpack_('<dHc0', times, pos)
+  seen[nt + 1], seen[nt + 2], nt = t, subject, nt + 2
 end
 for j = 1, nt, 1000 do
   redis.call('ZADD', KEYS[2], unpack(seen, j, math.min(j + 999, nt)))
@@ -268,7 +272,7 @@ return 1
 _STORE_HEADER = struct.Struct("<HI")
 _FIX_NAME = struct.Struct("<BH")  # PUBLISH_FIXES: a fix's track bucket (255: not tracked), its subject's length
 _UNTRACKED = 255
-_SUBJECT_HEADER = struct.Struct("<BdIH")  # PARTITION: flags, seen time, state and subject lengths
+_SEEN = struct.Struct("<d")  # PARTITION: a seen time
 
 
 def _num(value: float | None) -> str:
@@ -454,16 +458,6 @@ def _queue_positions(pipe: RedisPipeline, keys: Keys, pings: list[Ping], wall_s:
     return blobs
 
 
-_NAMES: dict[str, bytes] = {}  # subject -> its UTF-8
-
-
-def _name(subject: str) -> bytes:
-    if len(_NAMES) >= _CACHE_MAX:
-        _NAMES.clear()
-    known = _NAMES[subject] = subject.encode("utf-8")
-    return known
-
-
 def fixes_call(keys: Keys, pings: list[Ping], script: Any, retention_s: float, wall_s: float) -> Call:
     """One server: the ``PUBLISH_FIXES`` call of a batch's fixes: the positions entry, ``cc:last``, the
     tracks of units and monitored vehicles and, unless ``retention_s`` is 0, the track store."""
@@ -579,40 +573,43 @@ def dead_fields(d: DeadLetter) -> dict[str, str]:
     return {"stream": d.stream, "entry_id": d.entry_id, "raw": d.raw, "error": d.error}
 
 
-def subjects_blob(result: BatchResult, states: dict[str, bytes], seen_due: Container[str] | None = None) -> bytes:
-    """The subjects' states and seen times as ``PARTITION`` takes them; ``seen_due``: the subjects
-    whose seen time is written (None: every one that has one)."""
-    parts: list[bytes] = []  # joined once: no copy of a state's bytes per piece
-    header, get, names, add = _SUBJECT_HEADER.pack, states.get, _NAMES, parts.extend
-    every = seen_due is None
-    for subject, st in result.states.items():  # a seen time is a number: "d" packs an int as float() would
-        name = names.get(subject) or _name(subject)
-        blob, seen = get(subject), st.get("seen")
-        if not (every or subject in seen_due):  # type: ignore[operator]
-            seen = None
-        if blob is None:
-            if seen is not None:
-                add((header(2, seen, 0, len(name)), name))
-        elif seen is None:
-            add((header(1, 0.0, len(blob), len(name)), name, blob))
-        else:
-            add((header(3, seen, len(blob), len(name)), name, blob))
-    if not states.keys() <= result.states.keys():  # states of subjects the batch did not touch
-        for subject in states.keys() - result.states.keys():
-            name = names.get(subject) or _name(subject)
-            blob = states[subject]
-            add((header(1, 0.0, len(blob), len(name)), name, blob))
-    return b"".join(parts)
+_PACKED: dict[str, bytes] = {}  # subject -> [u16 length][UTF-8], as PARTITION reads a subject
+
+
+def _packed(subject: str) -> bytes:
+    if len(_PACKED) >= _CACHE_MAX:
+        _PACKED.clear()
+    name = subject.encode("utf-8")
+    known = _PACKED[subject] = struct.pack("<H", len(name)) + name
+    return known
+
+
+def partition_args(result: BatchResult, states: dict[str, bytes],
+                   seen_due: Collection[str] | None = None) -> list[bytes] | None:
+    """The subjects' states and seen times as ``PARTITION`` takes them (None: nothing to write);
+    ``seen_due``: the subjects whose seen time is written (None: every one that has one)."""
+    packed = _PACKED
+    blobs = list(states.values())
+    names = b"".join([packed.get(s) or _packed(s) for s in states])
+    lens = struct.pack(f"<{len(blobs)}I", *map(len, blobs))
+    seen: list[bytes] = []
+    stamp, touched = _SEEN.pack, result.states  # a seen time is a number: "d" packs an int as float() would
+    for subject in touched if seen_due is None else [s for s in seen_due if s in touched]:
+        if (t := touched[subject].get("seen")) is not None:
+            seen += (stamp(t), packed.get(subject) or _packed(subject))
+    if not blobs and not seen:
+        return None
+    return [names, lens, b"".join(blobs), b"".join(seen)]
 
 
 def queue_partition(pipe: RedisPipeline, keys: Keys, p: int, result: BatchResult, states: dict[str, bytes],
-                    outbox: bytes | None = None, script: Any = None, seen_due: Container[str] | None = None) -> None:
+                    outbox: bytes | None = None, script: Any = None, seen_due: Collection[str] | None = None) -> None:
     """The writes in partition ``p``'s slot: state, seen, units' last-seen and (cluster) the outbox;
     with ``script`` (``Scripts.partition``; one server) states and seen times in one call. Only the
     seen times of ``seen_due`` are written (None: all; streams.housekeeping.seen_moved)."""
     if script is not None:
-        if blob := subjects_blob(result, states, seen_due):
-            script(keys=[keys.state(p), keys.seen(p)], args=[blob], client=pipe)
+        if args := partition_args(result, states, seen_due):
+            script(keys=[keys.state(p), keys.seen(p)], args=args, client=pipe)
     else:
         if states:
             pipe.hset(keys.state(p), mapping=states)
@@ -662,7 +659,7 @@ def queue_batch(
     wall_s: float,
     learn_window_s: float = DEFAULT_LEARN_WINDOW_S,
     track_retention_s: float = 0.0,
-    seen_due: Container[str] | None = None,
+    seen_due: Collection[str] | None = None,
 ) -> None:
     """Queue everything of one batch on ``pipe`` (already in MULTI mode; one server); ``wall_s``
     (the wall clock) only bounds what is stored, never a rule; ``seen_due`` as in ``queue_partition``."""

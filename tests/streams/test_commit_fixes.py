@@ -2,7 +2,7 @@
 (streams/commit.py PUBLISH_FIXES). Every key it writes holds what the commands of before wrote
 (HSET of ``cc:last``, PUSH_TRACKS, STORE_TRACKS, which a cluster still uses): same names, types,
 values byte for byte, and times to live. Likewise the states and seen times of a partition
-(PARTITION) against HSET and ZADD."""
+(PARTITION) against HSET and ZADD, with every seen time or some."""
 
 from __future__ import annotations
 
@@ -115,7 +115,8 @@ def test_the_track_store_and_tracks_expire_as_before(raw: redis.Redis) -> None:
     assert raw.exists(NEW.track("X1")) == 0 and raw.hexists(NEW.last, "X1")
 
 
-def test_states_and_seen_times_in_one_call_are_those_of_hset_and_zadd(raw: redis.Redis) -> None:
+@pytest.mark.parametrize("due", [None, "some"])
+def test_states_and_seen_times_in_one_call_are_those_of_hset_and_zadd(raw: redis.Redis, due: str | None) -> None:
     scripts = Scripts.register(raw)
     names = [f"V{i}" for i in range(1_300)] + ['粤B·1', 'a}b{c', 'quote"\\', ' ']
     touched = {s: ({"seen": T + i / 3 if i % 7 else int(T) + i} if i % 5 else {"other": 1})  # some whole seconds
@@ -123,16 +124,19 @@ def test_states_and_seen_times_in_one_call_are_those_of_hset_and_zadd(raw: redis
     changed = {s: orjson.dumps({"n": i, "s": s, "pad": "x" * (i % 300)}) for i, s in enumerate(names) if i % 4}
     changed["elsewhere"] = b""  # a state of a subject the batch did not touch, and an empty one
     result = BatchResult(states=touched, pings=[ping("U7", T + 9, Kind.UNIT), ping("U7", T + 11, Kind.UNIT)])
+    seen_due = None if due is None else set(names[::3]) | {"not in the batch"}
     for keys, script in ((Keys("{old:in:0}"), None), (Keys("{new:in:0}"), scripts.partition)):
         with raw.pipeline(transaction=True) as pipe:
-            queue_partition(pipe, keys, 0, result, changed, script=script)
+            queue_partition(pipe, keys, 0, result, changed, script=script, seen_due=seen_due)
             pipe.execute()
     old, new = Keys("{old:in:0}"), Keys("{new:in:0}")
     assert raw.hgetall(new.state(0)) == raw.hgetall(old.state(0))
     assert raw.zrange(new.seen(0), 0, -1, withscores=True) == raw.zrange(old.seen(0), 0, -1, withscores=True)
     assert raw.zrange(new.lastseen(0), 0, -1, withscores=True) == [(b"U7", T + 11)]
     assert raw.hlen(new.state(0)) == len(changed) and raw.hget(new.state(0), "elsewhere") == b""
-    assert raw.zscore(new.seen(0), "V1") == T + 1 / 3 and raw.zcard(new.seen(0)) == len(names) - 261
+    with_seen = [s for s, st in touched.items() if "seen" in st and (seen_due is None or s in seen_due)]
+    assert raw.zcard(new.seen(0)) == len(with_seen) == (len(names) - 261 if due is None else 348)
+    assert raw.zscore(new.seen(0), "V3") == T + 1 and (raw.zscore(new.seen(0), "V1") == T + 1 / 3) == (due is None)
 
 
 def test_a_batch_with_nothing_to_store_sends_no_call(raw: redis.Redis) -> None:
