@@ -227,3 +227,39 @@ def test_a_drive_under_way_gives_what_the_reference_gives(drive: Any, speed: flo
     if steady and where == (22.52, 114.03) and speed != 95.0:  # the truck and the coach: no rule runs
         assert "粤BT3001" not in calls and "粤BC1001" not in calls
     assert "粤BH2001" in calls and "P01" in calls  # another rule's state; a unit's zone_exit
+
+
+@pytest.mark.parametrize("odd", [None, "extra field", "no speed", "anpr", "another partition", "subject twice"])
+def test_a_batch_of_known_subjects_alike_is_read_at_once_and_gives_what_the_reference_gives(odd: str | None) -> None:
+    """The second batch of subjects already seen, each with the same fields, is read by one
+    ``itemgetter`` pass (``FastPipeline._uniform``); a batch with anything odd in it is read entry by
+    entry; either way the results are the reference's."""
+    subjects = ("P01", "粤BC1001", "粤BT3001", "粤BH2001", "OTHER1", "X1", "X2")
+    fast_pipe = FastPipeline(CITY, PARTITIONS)
+    uniform: list[bool] = []
+    read_at_once = fast_pipe._uniform  # noqa: SLF001 - which way the batch was read
+
+    def spy(entries: Any, p: Any) -> Any:
+        found = read_at_once(entries, p)
+        uniform.append(found is not None)
+        return found
+
+    fast_pipe._uniform = spy  # type: ignore[method-assign]  # noqa: SLF001
+    first = [_fix(s, T0 + n, speed=95.0, heading=90.0) for n, s in enumerate(subjects)]
+    stored = fast_pipe.process(_entries(first, None, 0), {}, None).states
+    assert uniform == [False]  # first sightings: read entry by entry
+    second = [_fix(s, T0 + 10 + n, speed=95.0, heading=90.0) for n, s in enumerate(subjects)]
+    if odd == "extra field":
+        second[2] = {**second[2], "altitude": "12"}
+    elif odd == "no speed":
+        second[3] = {k: v for k, v in second[3].items() if k != "speed"}
+    elif odd == "anpr":
+        second[4] = encode_anpr("A", "粤BC1001", T0 + 14)
+    elif odd == "subject twice":
+        second[6] = _fix("X1", T0 + 16, speed=95.0, heading=90.0)
+    p = 0 if odd == "another partition" else None  # the subjects span every partition
+    ref = Pipeline(CITY, PARTITIONS).process(_entries(second, p, 100), copy.deepcopy(stored), None, p)
+    fast = fast_pipe.process(_entries(second, p, 100), stored, None, p)
+    _same(ref, fast)
+    assert uniform[-1] == (odd is None)
+    assert fast.alerts  # a second fix over the limit alerts: the batch did real work
