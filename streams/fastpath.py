@@ -80,7 +80,7 @@ _QUIET = {"restricted_entry": (_RESTRICTED, _RUN), "overspeed": (_OVER, _CLEAR),
 _FAILED: dict[str, Any] = {"failed": True}  # a rule's detect raised: its state stays as it was
 _ROW = 9  # items of an entry in _rows: index, entry, subject, lat, lon, ts, speed, heading, accuracy
 _FIELDS = ("type", "id", "lat", "lon", "ts", "speed", "heading", "accuracy")  # what _rows reads, in _ROW's order
-_KNOWN = frozenset(_FIELDS)
+_REQUIRED = list(_FIELDS[:5])  # a fix without these is left to the reference path
 
 Shortcut = Callable[[Ping, dict[str, Any]], "dict[str, Any] | None"]
 Step = tuple[str, int, str, Shortcut, Detect]  # a rule: name, its bit, what its clear bit means, shortcut, detect
@@ -190,7 +190,7 @@ class FastPipeline(Pipeline):
         fields = [e[2] for e in entries]  # Entry.fields
         first, n = fields[0], len(fields)
         names = [k for k in _FIELDS if k in first]
-        if len(names) != len(first) or names[:5] != list(_FIELDS[:5]) or len(set(map(len, fields))) != 1:
+        if len(names) != len(first) or names[:5] != _REQUIRED or len(set(map(len, fields))) != 1:
             return None  # some other field, a required one missing, or entries of different shapes
         try:  # same size and every name present: the same fields
             cols = dict(zip(names, zip(*map(itemgetter(*names), fields), strict=True), strict=True))
@@ -200,11 +200,9 @@ class FastPipeline(Pipeline):
         if cols["type"].count("gps") != n or None in homes:
             return None  # not all fixes, or a first sighting (``_rows`` remembers it)
         known = cast("list[tuple[str, int]]", homes)
-        if partition is not None and self.partitions:
-            if any(home != partition for _, home in known):
-                return None
-        elif any(home < 0 for _, home in known):
-            return None
+        check = partition is not None and bool(self.partitions)
+        if any(home < 0 or (check and home != partition) for _, home in known):
+            return None  # an id the fast path leaves to the reference, or another partition's (as _rows)
         subjects = [key for key, _ in known]
         if len(set(subjects)) != n or len(self._homes) > HOMES_MAX or len(self._identity) > HOMES_MAX:
             return None  # a subject twice (the reference path), or the memos due to be bounded (``_rows``)

@@ -6,8 +6,9 @@ on a connection of the committer's own: one round trip ``WATCH`` the partition's
 (and ``SCRIPT EXISTS`` the batch's scripts, loading any missing, so no ``EVALSHA`` can fail inside
 the transaction); only if the lease is still this worker's, it sends ``MULTI`` … ``EXEC`` — and
 returns without waiting for the answer. The commands are packed beforehand (``Transaction.of``),
-so the worker packs a batch while the transaction before it still runs, and only then settles. Redis runs the transaction
-while Python computes the next batch; ``settle`` reads the answer before the next ``send``. One
+so the worker packs a batch while the transaction before it still runs, and only then settles.
+Redis runs the transaction while Python computes the next batch; ``settle`` reads the answer
+before the next ``send``. One
 thread, so nothing waits for the interpreter's lock, and the lease is checked before the next
 batch's transaction as before each one in line.
 

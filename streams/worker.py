@@ -403,7 +403,8 @@ class Worker:
             return 0
         ids, fields = zip(*raw_entries, strict=True)
         # tuple.__new__ through map: no Python frame per entry (Entry's own __new__ is one)
-        entries: list[Entry] = list(map(tuple.__new__, repeat(Entry), zip(repeat(self.keys.input(p)), ids, fields, strict=False)))
+        rows = zip(repeat(self.keys.input(p)), ids, fields, strict=False)  # repeat() never ends: not strict
+        entries: list[Entry] = list(map(tuple.__new__, repeat(Entry), rows))
         cache = self.cache.setdefault(p, {})
         subjects = set(map(subject_of, fields))  # trimmed, as states are keyed
         subjects.discard("")
