@@ -67,12 +67,11 @@ MAX_READS = 20  # latest reads kept per checkpoint
 POSITIONS_KEEP_S = 120  # the positions stream is for live screens only: two minutes by entry id
 ALERTS_MAXLEN = 500_000  # evidence: ~months at a city's rate; see the README on archiving
 DEADLETTER_MAXLEN = 100_000  # the newest dead letters; their count stays in cc:stats
-# A subject's track goes about a day after its last fix (storage only, not a rule). One server with
-# the track store on (PUBLISH_FIXES): its time to live is set when a fix creates the list and renewed
-# by the subject's first fix of each event-time hour (the fix whose APPEND creates its track-store key
-# of that hour), not by every fix; so a subject reporting in real time has its track renewed at least
-# hourly, and the track goes 23-24 h after its last fix. Without the track store, and on a cluster
-# (PUSH_TRACKS), every fix renews it.
+# A subject's recent fixes live once in Redis: in the track store (core/tracks.py) when it is on
+# (CC_TRACK_RETENTION_S > 0), else in its JSON track list, which then goes a day after the last fix
+# (every fix renews it). With the store on no list is written: the store holds the same fixes in 20
+# bytes each, against ~150 bytes of JSON, and a list cost Valkey an LPUSH (and, once full, an LTRIM)
+# per fix (docs/PROFILE.md, stop 18). web/store.py reads the store, else the list.
 TRACK_TTL_MS = 86_400_000
 ONCE_TTL_S = 7 * 86_400  # how long an appended alert's id is remembered (cluster): far beyond any outbox's wait
 WAIT_MS = 500  # how long a drain waits for a replica to confirm an append before going on regardless
@@ -123,20 +122,20 @@ for g = 1, #KEYS do
 end
 return 1
 """
-# One server: a batch's positions entry, its fixes into the latest-fix hash, their tracks and the
-# track store, in one call with a few packed arguments (redis-py's packing of two or four arguments
-# per fix cost the worker more than the script costs Valkey). KEYS[1] the latest-fix hash (cc:last),
-# KEYS[2] the positions stream (cc:positions); ARGV[1] max track length, ARGV[2] the tracks' TTL ms,
-# ARGV[3] the track store's TTL ms (0: no track store), ARGV[4] the positions' MINID, ARGV[5..20] the
-# hash tag of each track bucket ({cc:trk:b}, b = 0..15), then the batch's event-time hours, and five
-# last arguments: the positions entry's JSON array of the fixes ([fix,fix,...]: each fix's JSON is
-# read from it); per fix the length of its JSON [u32]; per fix [u8 bucket (255: a fix that is not
-# tracked)][u16 subject length][subject]; per change of hour among the tracked fixes [u32 the fix's
-# number][u32 its hour's place among the hours]; and the 20-byte records (core/tracks.py) of the
-# tracked fixes when the track store is on. Does what XADD of cc:positions, HSET of cc:last,
-# PUSH_TRACKS and STORE_TRACKS did, to the same keys and values: a cluster still uses those
-# (cc:last is not in a bucket's slot). Only the tracks' times to live differ: renewed per subject
-# and event-time hour with the track store on, not per fix (TRACK_TTL_MS).
+# One server: a batch's positions entry, its fixes into the latest-fix hash and their track store
+# (or, with the store off, their track lists), in one call with a few packed arguments (redis-py's
+# packing of two or four arguments per fix cost the worker more than the script costs Valkey).
+# KEYS[1] the latest-fix hash (cc:last), KEYS[2] the positions stream (cc:positions); ARGV[1] max
+# track length, ARGV[2] the track lists' TTL ms, ARGV[3] the track store's TTL ms (0: no track store:
+# track lists instead), ARGV[4] the positions' MINID, ARGV[5..20] the hash tag of each track bucket
+# ({cc:trk:b}, b = 0..15), then the batch's event-time hours, and five last arguments: the positions
+# entry's JSON array of the fixes ([fix,fix,...]: each fix's JSON is read from it); per fix the
+# length of its JSON [u32]; per fix [u8 bucket (255: a fix that is not tracked)][u16 subject
+# length][subject]; per change of hour among the tracked fixes [u32 the fix's number][u32 its hour's
+# place among the hours]; and the 20-byte records (core/tracks.py) of the tracked fixes when the
+# track store is on. Does what XADD of cc:positions, HSET of cc:last and STORE_TRACKS (store on) or
+# PUSH_TRACKS (store off) did, to the same keys and values: a cluster still uses those (cc:last is
+# not in a bucket's slot).
 PUBLISH_FIXES = """
 local max, ttl, store_ttl, n = tonumber(ARGV[1]), ARGV[2], ARGV[3], #ARGV
 local fixes, lens, names, runs, records = ARGV[n - 4], ARGV[n - 3], ARGV[n - 2], ARGV[n - 1], ARGV[n]
@@ -163,25 +162,21 @@ for i = 1, #lens / 4 do
   jat = jat + jlen + 1
   last[k + 1], last[k + 2], k = subject, fix, k + 2
   if bucket ~= 255 then
-    local track = track_at[bucket] .. subject
-    local length = call('LPUSH', track, fix)
-    if length > max then
-      call('LTRIM', track, 0, max - 1)
-    end
     if store then
       h = hour_at[i] or h
       local key = store_at[bucket] .. subject .. ':' .. h
       if call('APPEND', key, sub(records, rat, rat + 19)) == 20 then
         call('PEXPIRE', key, store_ttl)  -- a new key (see STORE_TRACKS)
-        call('PEXPIRE', track, ttl)  -- the subject's first fix of this hour renews its track (TRACK_TTL_MS)
         local idx = store_at[bucket] .. 'idx:' .. h
         new[idx] = new[idx] or {}
         table.insert(new[idx], subject)
-      elseif length == 1 then
-        call('PEXPIRE', track, ttl)  -- a new track
       end
       rat = rat + 20
     else
+      local track = track_at[bucket] .. subject
+      if call('LPUSH', track, fix) > max then
+        call('LTRIM', track, 0, max - 1)
+      end
       call('PEXPIRE', track, ttl)
     end
   end
@@ -509,11 +504,12 @@ def _store_calls(keys: Keys, pings: list[Ping], script: Any, retention_s: float,
 
 def track_calls(keys: Keys, pings: list[Ping], blobs: list[bytes], scripts: Scripts, retention_s: float,
                 cluster: bool = False) -> list[Call]:
-    """The script calls that push fixes onto tracks and into the track store (core/tracks.py; units
-    and monitored vehicles only): one of each per batch on a single server, one of each per track
-    bucket on a cluster. ``retention_s`` 0 stores nothing in the track store."""
-    return (_list_calls(keys, pings, blobs, scripts.tracks, cluster)
-            + _store_calls(keys, pings, scripts.store, retention_s, cluster))
+    """The script calls that keep the fixes of units and monitored vehicles: into the track store
+    (core/tracks.py), or with ``retention_s`` 0 onto their track lists; one call per batch on a
+    single server, one per track bucket on a cluster."""
+    if retention_s > 0 and scripts.store is not None:
+        return _store_calls(keys, pings, scripts.store, retention_s, cluster)
+    return _list_calls(keys, pings, blobs, scripts.tracks, cluster)
 
 
 def queue_track_store(pipe: RedisPipeline, keys: Keys, pings: list[Ping], store_script: Any,

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
+from math import inf
 from typing import Any
 
+import numpy as np
 import orjson
 import redis
 
+from core import tracks as core_tracks
 from core.audit import append_audit
 from core.health import live_workers
 from core.keys import Keys
@@ -192,26 +195,52 @@ def last_fix(client: redis.Redis, keys: Keys, subject: str) -> dict[str, Any] | 
     return fix if isinstance(fix, dict) else None
 
 
+TRACK_WINDOW_S = 3_600.0  # how far before its last fix a subject's track is read from the track store
+
+
+def _stored_tracks(client: redis.Redis, keys: Keys, subjects: list[str],
+                   since: float | None) -> dict[str, list[tuple[float, float, float, float]]]:
+    """``(ts, lat, lon, speed)`` of each subject's fixes in the track store (core/tracks.py), oldest
+    first: those of the ``TRACK_WINDOW_S`` before its last fix (``cc:last``), at or after ``since``."""
+    windows: dict[str, tuple[float, float]] = {}
+    for s, raw in zip(subjects, client.hmget(keys.last, subjects) if subjects else [], strict=True):
+        last = fix_row(f) if isinstance(f := _json(raw), dict) else None
+        if last is not None:
+            windows[s] = (max(last[5] - TRACK_WINDOW_S, since if since is not None else -inf), last[5])
+    found = core_tracks.read_windows(core_tracks.raw_client(client), keys, windows)
+    return {s: list(zip(t.ts.tolist(), np.round(t.lat, 6).tolist(), np.round(t.lon, 6).tolist(),
+                        np.round(t.speed, 1).tolist(), strict=True)) for s, t in found.items()}
+
+
+def _listed_tracks(client: redis.Redis, keys: Keys, subjects: list[str], count: int) -> dict[str, list[dict[str, Any]]]:
+    """Each subject's track list (JSON fixes, newest first): where fixes live with the track store off."""
+    with client.pipeline(transaction=False) as pipe:
+        for s in subjects:
+            pipe.lrange(keys.track(s), 0, count - 1)
+        replies = pipe.execute() if subjects else []
+    return {s: [f for raw in raws if isinstance(f := _json(raw), dict)] for s, raws in zip(subjects, replies, strict=True)}
+
+
 def track(client: redis.Redis, keys: Keys, subject: str, count: int = 240) -> list[dict[str, Any]]:
-    """A subject's recent fixes, newest first."""
-    return [f for raw in client.lrange(keys.track(subject), 0, count - 1) if isinstance(f := _json(raw), dict)]
+    """A subject's recent fixes (at most ``count``), newest first: ``ts``, ``lat``, ``lon`` and
+    ``speed`` from the track store, else its track list's fixes as the worker wrote them."""
+    stored = _stored_tracks(client, keys, [subject], None).get(subject)
+    if stored:
+        return [{"ts": ts, "lat": lat, "lon": lon, "speed": speed} for ts, lat, lon, speed in reversed(stored[-count:])]
+    return _listed_tracks(client, keys, [subject], count)[subject]
 
 
 def tracks(client: redis.Redis, keys: Keys, subjects: Iterable[str], since: float | None,
            count: int = 240) -> dict[str, list[list[float]]]:
-    """``{subject: [[lat, lon, ts], ...]}`` oldest first, fixes at or after ``since`` only."""
+    """``{subject: [[lat, lon, ts], ...]}`` oldest first, at most ``count``, fixes at or after
+    ``since`` only: from the track store, else from the track lists."""
     subjects = list(subjects)
-    with client.pipeline(transaction=False) as pipe:
-        for s in subjects:
-            pipe.lrange(keys.track(s), 0, count - 1)
-        replies = pipe.execute()
-    out = {}
-    for s, raws in zip(subjects, replies, strict=True):
-        pts = []
-        for raw in reversed(raws):
-            row = fix_row(f) if isinstance(f := _json(raw), dict) else None
-            if row is not None and (since is None or row[5] >= since):
-                pts.append([row[3], row[4], row[5]])
+    out = {s: [[lat, lon, ts] for ts, lat, lon, _ in fixes[-count:]]
+           for s, fixes in _stored_tracks(client, keys, subjects, since).items()}
+    rest = [s for s in subjects if s not in out]
+    for s, fixes in _listed_tracks(client, keys, rest, count).items():
+        rows = [row for f in reversed(fixes) if (row := fix_row(f)) is not None]
+        pts = [[row[3], row[4], row[5]] for row in rows if since is None or row[5] >= since]
         if pts:
             out[s] = pts
     return out

@@ -1,7 +1,7 @@
-"""One server: a batch's fixes go to ``cc:last``, the tracks and the track store in one script call
-(streams/commit.py PUBLISH_FIXES). Every key it writes holds what the commands of before wrote
-(HSET of ``cc:last``, PUSH_TRACKS, STORE_TRACKS, which a cluster still uses): same names, types,
-values byte for byte, and times to live. Likewise the states and seen times of a partition
+"""One server: a batch's fixes go to ``cc:last`` and the track store (with the store off: the track
+lists) in one script call (streams/commit.py PUBLISH_FIXES). Every key it writes holds what the
+commands of before wrote (HSET of ``cc:last``, STORE_TRACKS or PUSH_TRACKS, which a cluster still
+uses): same names, types, values byte for byte, and times to live. Likewise the states and seen times of a partition
 (PARTITION) against HSET and ZADD, with every seen time or some."""
 
 from __future__ import annotations
@@ -98,21 +98,43 @@ def test_the_keys_are_those_the_commands_of_before_wrote(raw: redis.Redis, reten
     old, new = content(raw, OLD), content(raw, NEW)
     assert new == old
     kinds = sorted({kind for kind, _, _ in new.values()})
-    assert kinds == (["hash", "list", "set", "stream", "string"] if retention_s else ["hash", "list", "stream"])
-    assert new["P:last"][1][b"LONG"] == raw.lindex(NEW.track("LONG"), 0)
-    assert raw.llen(NEW.track("LONG")) == MAX_TRACK
-    if retention_s:
+    if retention_s:  # the fixes live once: in the track store, not also in JSON track lists
+        assert kinds == ["hash", "set", "stream", "string"]
         store = tracks.decode([raw.get(NEW.trk("P01", tracks.hour_of(T + 3_000)))])
         assert list(store.ts) == [T + 3_000, T + 3_001, T + 3_002]
+        assert len(tracks.decode([raw.get(NEW.trk("LONG", tracks.hour_of(T)))])) == MAX_TRACK + 15
         assert raw.sismember(NEW.trk_hour(tracks.hour_of(T - 7_200), track_bucket("P01")), "P01")
+    else:
+        assert kinds == ["hash", "list", "stream"]
+        assert new["P:last"][1][b"LONG"] == raw.lindex(NEW.track("LONG"), 0)
+        assert raw.llen(NEW.track("LONG")) == MAX_TRACK
 
 
-def test_the_track_store_and_tracks_expire_as_before(raw: redis.Redis) -> None:
+def test_the_track_store_expires_and_no_track_list_is_written(raw: redis.Redis) -> None:
     batch = [ping("V1", T, Kind.VEHICLE), ping("U1", T, Kind.UNIT), ping("X1", T, Kind.OTHER)]
     new_way(raw, batch, RETENTION_S)
     assert 0 < raw.pttl(NEW.trk("V1", tracks.hour_of(T))) <= RETENTION_S * 1000
-    assert 0 < raw.pttl(NEW.track("U1")) <= 86_400_000
-    assert raw.exists(NEW.track("X1")) == 0 and raw.hexists(NEW.last, "X1")
+    assert 0 < raw.pttl(NEW.trk("U1", tracks.hour_of(T))) <= RETENTION_S * 1000
+    assert not raw.exists(NEW.trk("X1", tracks.hour_of(T)))  # other plates are not tracked
+    assert list(raw.scan_iter(match=NEW.track("*"))) == [] and raw.hexists(NEW.last, "X1")
+
+
+def test_with_the_store_off_a_track_lives_as_long_as_its_subject_reports_and_a_day_after(raw: redis.Redis) -> None:
+    """A subject reporting every 5 min for 30 h, in compressed time: before each commit the track's
+    time to live is set to what would be left of it by then (event time standing for wall time), or
+    the track deleted if it would have expired. It never is: every fix renews it for a day."""
+    track, expiry = NEW.track("U1"), 0.0  # when the track would expire, in event time
+    start = tracks.hour_of(T) + 100.0
+    for ts in (start + 300.0 * i for i in range(361)):
+        if raw.exists(track):
+            assert expiry > ts, f"the track would have expired at {expiry} before the fix of {ts}"
+            raw.pexpire(track, int((expiry - ts) * 1000))
+        new_way(raw, [ping("U1", ts, Kind.UNIT), ping("X1", ts, Kind.OTHER)], 0.0)
+        ttl = raw.pttl(track)
+        assert TRACK_TTL_MS - 60_000 < ttl <= TRACK_TTL_MS
+        expiry = ts + ttl / 1000
+    assert raw.llen(track) == MAX_TRACK and not raw.exists(NEW.track("X1"))
+    assert {kind for kind, _, _ in content(raw, NEW).values()} == {"hash", "list", "stream"}  # no track store
 
 
 @pytest.mark.parametrize("due", [None, "some"])
@@ -143,39 +165,3 @@ def test_a_batch_with_nothing_to_store_sends_no_call(raw: redis.Redis) -> None:
     with raw.pipeline(transaction=True) as pipe:
         queue_partition(pipe, NEW, 0, BatchResult(states={"S": {}}), {}, script=Scripts.register(raw).partition)
         assert len(pipe.command_stack) == 0
-
-
-def test_a_track_lives_as_long_as_its_subject_reports_and_a_day_after_its_last_fix(raw: redis.Redis) -> None:
-    """A subject reporting every 5 min for 30 h, in compressed time: before each commit the track's
-    time to live is set to what would be left of it by then (event time standing for wall time), or
-    the track deleted if it would have expired. It never is, and it goes 23-24 h after the last fix."""
-    track, expiry = NEW.track("U1"), 0.0  # when the track would expire, in event time
-    start = tracks.hour_of(T) + 100.0
-    for ts in (start + 300.0 * i for i in range(361)):
-        if raw.exists(track):
-            assert expiry > ts, f"the track would have expired at {expiry} before the fix of {ts}"
-            raw.pexpire(track, int((expiry - ts) * 1000))
-        new_way(raw, [ping("U1", ts, Kind.UNIT)], RETENTION_S)
-        ttl = raw.pttl(track)
-        assert 0 < ttl <= TRACK_TTL_MS
-        expiry = ts + ttl / 1000
-    assert raw.llen(track) == MAX_TRACK
-    assert 23 * 3_600 <= expiry - ts <= 24 * 3_600
-
-
-def test_a_track_is_renewed_by_its_subjects_first_fix_of_an_hour_or_when_it_is_new(raw: redis.Redis) -> None:
-    track, hour = NEW.track("U1"), tracks.hour_of(T)
-    short = 1_000_000  # a time to live no commit sets: renewed or not
-    new_way(raw, [ping("U1", T, Kind.UNIT)], RETENTION_S)
-    assert TRACK_TTL_MS - 60_000 < raw.pttl(track) <= TRACK_TTL_MS  # a new track
-    raw.pexpire(track, short)
-    new_way(raw, [ping("U1", T + 60, Kind.UNIT)], RETENTION_S)  # the same hour: not renewed
-    assert 0 < raw.pttl(track) <= short and raw.llen(track) == 2
-    new_way(raw, [ping("U1", hour + 3_600 + 1, Kind.UNIT)], RETENTION_S)  # the next hour's first fix
-    assert raw.pttl(track) > TRACK_TTL_MS - 60_000
-    raw.delete(track)  # gone (e.g. expired) while its hour's key in the track store is not
-    new_way(raw, [ping("U1", hour + 3_600 + 2, Kind.UNIT)], RETENTION_S)
-    assert raw.pttl(track) > TRACK_TTL_MS - 60_000 and raw.llen(track) == 1
-    raw.pexpire(track, short)
-    new_way(raw, [ping("U1", hour + 3_600 + 3, Kind.UNIT)], 0.0)  # no track store: every fix renews
-    assert raw.pttl(track) > TRACK_TTL_MS - 60_000

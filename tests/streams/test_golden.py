@@ -15,6 +15,7 @@ from city.citypack import load_city_pack
 from core.keys import Keys, partition_of
 from core.settings import ROOT, Settings
 from streams.worker import Worker
+from web import store
 
 MINI = ROOT / "tests" / "fixtures" / "mini_city"
 KEYS = Keys("cc")
@@ -130,13 +131,16 @@ def test_replay_gives_identical_alert_ids_and_counts_drops(redis_url: str) -> No
 def test_published_positions_tracks_and_reads(redis_url: str) -> None:
     run_scenario(redis_url, 5)
     client = redis.Redis.from_url(redis_url, decode_responses=True)
-    track = [orjson.loads(x) for x in client.lrange(KEYS.track("粤BH2002"), 0, -1)]
-    assert [float(f["ts"]) for f in track] == sorted((float(f["ts"]) for f in track), reverse=True)
-    assert len(track) == 51 and float(track[0]["ts"]) == T
+    # from the track store (no JSON track list is kept): the hour before its last fix, one every 5 min
+    track = store.track(client, KEYS, "粤BH2002")
+    assert [f["ts"] for f in track] == [T - 300 * k for k in range(13)] and not client.exists(KEYS.track("粤BH2002"))
+    last = orjson.loads(client.hget(KEYS.last, "粤BH2002"))
+    # float32 in the store: within a metre of the published fix
+    assert abs(track[0]["lat"] - float(last["lat"])) < 1e-5 and abs(track[0]["lon"] - float(last["lon"])) < 1e-5
     assert orjson.loads(client.hget(KEYS.last, "P01"))["ts"] == f"{T + 150:.0f}"
     fixes = [f for _, e in client.xrange(KEYS.positions) for f in orjson.loads(e["fixes"])]
     gps_total = sum(1 for f in scenario() if f["type"] == "gps")
     assert len(fixes) == gps_total - 2  # the duplicate and the malformed fix are not published
     reads = orjson.loads(client.hget(KEYS.reads, "A"))
     assert sorted(r["plate"] for r in reads) == ["粤BB4001", "粤BT3001"]
-    assert not client.exists(KEYS.track("粤BZ9999"))
+    assert store.track(client, KEYS, "粤BZ9999") == [] and not client.exists(KEYS.track("粤BZ9999"))
