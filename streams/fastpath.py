@@ -55,7 +55,7 @@ from streams.filters import MAX_JUMP_KMH, MAX_TS, MIN_JUMP_M
 from streams.pipeline import BatchResult, Entry, Pipeline
 from streams.rules import Detect, unit_offline
 
-__all__ = ["FastPipeline"]
+__all__ = ["FastPipeline", "as_fields", "flat_columns"]
 
 log = logging.getLogger(__name__)
 
@@ -121,9 +121,19 @@ class FastPipeline(Pipeline):
     # --- the split -------------------------------------------------------------------------------
     def process(
         self, entries: Sequence[Entry], states: Mapping[str, dict[str, Any]], horizon: float | None,
-        partition: int | None = None,
+        partition: int | None = None, columns: Mapping[str, Sequence[Any]] | None = None,
     ) -> BatchResult:
-        cols = self._columns(entries, partition)
+        """``Pipeline.process``, the fast path's way. With ``columns`` (``flat_columns`` of the
+        entries' fields, as the worker reads them ahead) each entry's fields are its flat list
+        ``[name, value, ...]``, and become a dict only if the batch is not one the fast path takes
+        whole."""
+        if columns is not None:
+            found = self._uniform(entries, partition, columns)
+            if found is None:
+                entries = [Entry(e.stream, e.entry_id, as_fields(e.fields)) for e in entries]
+            cols = self._columns(entries, partition, found, tried=True)
+        else:
+            cols = self._columns(entries, partition)
         fast = len(cols.index) if cols is not None else 0
         self.last_fast = fast
         if cols is None:
@@ -153,9 +163,12 @@ class FastPipeline(Pipeline):
         out.counters = counters
         return out
 
-    def _columns(self, entries: Sequence[Entry], partition: int | None) -> _Columns | None:
-        """The entries the fast path takes (None: none), their fields as columns."""
-        found = self._uniform(entries, partition)
+    def _columns(self, entries: Sequence[Entry], partition: int | None,
+                 found: tuple[Sequence[Any], ...] | None = None, tried: bool = False) -> _Columns | None:
+        """The entries the fast path takes (None: none), their fields as columns (``tried``: ``_uniform``
+        has run, and ``found`` is what it read)."""
+        if not tried:
+            found = self._uniform(entries, partition)
         if found is None:
             flat = self._rows(entries, partition)
             if not flat:
@@ -180,20 +193,30 @@ class FastPipeline(Pipeline):
         keep = np.flatnonzero(ok)
         return cols.take(keep) if len(keep) else None
 
-    def _uniform(self, entries: Sequence[Entry], partition: int | None) -> tuple[Sequence[Any], ...] | None:
+    def _uniform(self, entries: Sequence[Entry], partition: int | None,
+                 columns: Mapping[str, Sequence[Any]] | None = None) -> tuple[Sequence[Any], ...] | None:
         """``_rows``'s columns for the common batch, read at C speed (``itemgetter`` over every entry,
-        one transposition): every entry a ``type=gps`` fix with the same fields, all of them ones
-        ``_rows`` reads, an id already seen (remembered as of this partition), no subject twice.
-        None for any other batch: ``_rows`` decides entry by entry."""
+        one transposition; or ``columns``, read so already): every entry a ``type=gps`` fix with the
+        same fields, all of them ones ``_rows`` reads, an id already seen (remembered as of this
+        partition), no subject twice. None for any other batch: ``_rows`` decides entry by entry."""
         if not entries:
             return None
-        fields = [e[2] for e in entries]  # Entry.fields
-        first, n = fields[0], len(fields)
-        names = [k for k in _FIELDS if k in first]
-        if len(names) != len(first) or names[:5] != _REQUIRED or len(set(map(len, fields))) != 1:
-            return None  # some other field, a required one missing, or entries of different shapes
-        try:  # same size and every name present: the same fields
-            cols = dict(zip(names, zip(*map(itemgetter(*names), fields), strict=True), strict=True))
+        n = len(entries)
+        cols: Mapping[str, Sequence[Any]]
+        try:
+            if columns is None:
+                fields = [e[2] for e in entries]  # Entry.fields
+                first = fields[0]
+                names = [k for k in _FIELDS if k in first]
+                if len(names) != len(first) or names[:5] != _REQUIRED or len(set(map(len, fields))) != 1:
+                    return None  # some other field, a required one missing, or entries of different shapes
+                # same size and every name present: the same fields
+                cols = dict(zip(names, zip(*map(itemgetter(*names), fields), strict=True), strict=True))
+            else:
+                names = [k for k in _FIELDS if k in columns]
+                if len(names) != len(columns) or names[:5] != _REQUIRED:
+                    return None
+                cols = columns
             homes = list(map(self._homes.get, cols["id"]))
         except (KeyError, TypeError):
             return None
@@ -605,6 +628,44 @@ def _without(new: Mapping[str, Any], rs: Mapping[str, Any], name: str) -> Mappin
     out = dict(rs) if new is rs else new
     del out[name]  # type: ignore[attr-defined]
     return out
+
+
+def flat_columns(flats: Sequence[Sequence[Any]]) -> dict[str, list[Any]] | None:
+    """Stream entries' fields as Redis sends them, one flat list ``[name, value, ...]`` per entry, as
+    columns ``{name: [value per entry]}``: when every entry has the same names in the same order,
+    each name once; else None. Two C-speed passes, no dict per entry.
+
+    >>> flat_columns([["id", "A", "ts", "1"], ["id", "B", "ts", "2"]])
+    {'id': ['A', 'B'], 'ts': ['1', '2']}
+    >>> flat_columns([["id", "A"], ["ts", "2"]]), flat_columns([["id", "A", "id", "B"]]), flat_columns([])
+    (None, None, None)
+    """
+    first = flats[0] if flats else None
+    if not first or len(first) % 2 or len(set(map(len, flats))) != 1:
+        return None
+    names = list(first[0::2])
+    if len(set(names)) != len(names):
+        return None
+    flat = list(chain.from_iterable(flats))
+    if flat[0::2] != names * len(flats):
+        return None
+    values, k = flat[1::2], len(names)
+    return {name: values[j::k] for j, name in enumerate(names)}
+
+
+def as_fields(flat: Sequence[Any] | Mapping[str, Any] | None) -> dict[str, Any]:
+    """One entry's flat ``[name, value, ...]`` as the dict redis-py would have made (a repeated name:
+    its last value; None: no fields); a mapping as a dict.
+
+    >>> as_fields(["id", "A", "ts", "1", "id", "B"]), as_fields(None), as_fields({"id": "A"})
+    ({'id': 'B', 'ts': '1'}, {}, {'id': 'A'})
+    """
+    if flat is None:
+        return {}
+    if isinstance(flat, Mapping):
+        return dict(flat)
+    pairs = iter(flat)
+    return dict(zip(pairs, pairs, strict=False))
 
 
 def _numbers(values: Sequence[Any], optional: bool) -> tuple[Any, list[float | None], Any, Any]:

@@ -160,13 +160,19 @@ class ReadAhead:
         self.sent = True
 
     def take(self) -> list[Any]:
-        """The answer, shaped as ``redis.Redis.xreadgroup``'s: ``[[stream, [(id, fields), ...]], ...]``."""
+        """The answer, ``[(stream, [(id, fields), ...]), ...]`` with each entry's fields as Redis sends
+        them, a flat list ``[name, value, ...]``, not redis-py's dict per entry: the worker reads a
+        batch's fields into columns at once (``streams.fastpath.flat_columns``; ``as_fields`` makes
+        the dicts where it does not). RESP2's list of streams and RESP3's map alike."""
         self.sent = False
         try:
-            return self._client.parse_response(self._conn, "XREADGROUP") or []
+            reply = self._conn.read_response()
         except BaseException:
             self.forget()
             raise
+        if isinstance(reply, dict):  # RESP3: {stream: entries}
+            return list(reply.items())
+        return reply or []
 
     def forget(self) -> None:
         self.sent = False

@@ -29,7 +29,7 @@ import threading
 import time
 from collections.abc import Sequence
 from itertools import repeat
-from typing import Any
+from typing import Any, cast
 
 import orjson
 import redis
@@ -56,7 +56,7 @@ from streams.commit import (
     queue_shared,
     run_per_node,
 )
-from streams.fastpath import FastPipeline
+from streams.fastpath import FastPipeline, as_fields, flat_columns
 from streams.housekeeping import CACHE_MAX, SEEN_STEP_S, bound_cache, expire_silent, seen_moved, trim_input
 from streams.inflight import Committer, LostLease, ReadAhead, Transaction
 from streams.partitions import Partitions
@@ -402,17 +402,25 @@ class Worker:
         if not raw_entries:
             return 0
         ids, fields = zip(*raw_entries, strict=True)
+        columns = None
+        if type(fields[0]) is not dict:  # read ahead: each entry's fields a flat list (ReadAhead.take)
+            columns = self._gps_columns(fields)
+            if columns is None:
+                fields = tuple(map(as_fields, fields))
         # tuple.__new__ through map: no Python frame per entry (Entry's own __new__ is one)
         rows = zip(repeat(self.keys.input(p)), ids, fields, strict=False)  # repeat() never ends: not strict
         entries: list[Entry] = list(map(tuple.__new__, repeat(Entry), rows))
         cache = self.cache.setdefault(p, {})
-        subjects = set(map(subject_of, fields))  # trimmed, as states are keyed
+        # trimmed, as states are keyed (subject_of: a fix's subject is its id)
+        subjects = set(map(subject_of, fields) if columns is None else map(str.strip, columns["id"]))
         subjects.discard("")
         self._load_states(p, cache, subjects)
         states = {s: st for s in subjects if (st := cache[s][0])}
         # the one place the wall clock meets event time (contract 7.1, CC_FUTURE_S): nothing later
         # than now + future_s is believed, so a forged device clock cannot push the event clock
-        result = self.pipeline.process(entries, states, time.time() + self.settings.future_s, partition=p)
+        horizon = time.time() + self.settings.future_s
+        result = (self.pipeline.process(entries, states, horizon, partition=p) if columns is None else
+                  cast(FastPipeline, self.pipeline).process(entries, states, horizon, partition=p, columns=columns))
         dumps, cached = orjson.dumps, cache.get
         changed: dict[str, bytes] = {}
         seen_due: set[str] = set()  # subjects whose seen time moved to a new step (housekeeping.seen_moved)
@@ -447,6 +455,16 @@ class Worker:
             self._lost(p)
             return 0
         return len(entries)
+
+    def _gps_columns(self, flats: Sequence[Any]) -> dict[str, list[Any]] | None:
+        """A batch read ahead as columns (``flat_columns``) when the fast path may take it whole:
+        fixes only, each with an id, every entry with the same fields; else None (dicts then)."""
+        if not isinstance(self.pipeline, FastPipeline):
+            return None
+        columns = flat_columns(flats)
+        if columns is None or "id" not in columns or columns.get("type", []).count("gps") != len(flats):
+            return None
+        return columns
 
     def _load_states(self, p: int, cache: dict[str, Cached], subjects: set[str]) -> None:
         """Read the stored states of ``subjects`` not in ``cache`` into it, decoded."""

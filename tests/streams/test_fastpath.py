@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import asdict
+from itertools import chain
 from typing import Any
 
 import orjson
@@ -21,7 +22,7 @@ from hypothesis import strategies as st
 from city.citypack import CityPack, load_city_pack
 from core.producer import encode_anpr, encode_gps
 from core.settings import ROOT
-from streams.fastpath import FastPipeline
+from streams.fastpath import FastPipeline, flat_columns
 from streams.pipeline import BatchResult, Entry, Pipeline
 from tests.strategies import T0, stream_fields
 
@@ -93,25 +94,34 @@ def _same(ref: BatchResult, fast: BatchResult) -> None:
 def test_the_fast_path_gives_what_the_reference_gives(retention: float | None, batches: list[list[dict[str, str]]],
                                                       partition: int | None, horizon: float | None) -> None:
     ref_pipe, fast_pipe = Pipeline(CITY, PARTITIONS, retention), FastPipeline(CITY, PARTITIONS, retention)
+    flat_pipe = FastPipeline(CITY, PARTITIONS, retention)  # fed as the worker's reads ahead: flat fields, columns
     # the reference runs on states as read back from Redis (JSON), the fast path on the very dicts it
     # returned, as the worker's cache keeps them: the same alerts and states either way, and neither
     # path modifies the states it is given (the worker's cache relies on both)
     stored: dict[str, dict[str, Any]] = {}
     kept: dict[str, dict[str, Any]] = {}
+    kept_flat: dict[str, dict[str, Any]] = {}
     offset = 0
     for batch in batches:
         entries = _entries(batch, partition, offset)
         offset += len(batch)
-        before = copy.deepcopy((stored, kept))
+        before = copy.deepcopy((stored, kept, kept_flat))
         ref = ref_pipe.process(entries, stored, horizon, partition)
         fast = fast_pipe.process(entries, kept, horizon, partition)
-        assert (stored, kept) == before
+        flats = [Entry(e.stream, e.entry_id, list(chain.from_iterable(e.fields.items()))) for e in entries]
+        columns = flat_columns([e.fields for e in flats])
+        via_columns = (flat_pipe.process(entries, kept_flat, horizon, partition) if columns is None else
+                       flat_pipe.process(flats, kept_flat, horizon, partition, columns=columns))
+        assert (stored, kept, kept_flat) == before
         _same(ref, fast)
+        _same(ref, via_columns)
         for a in ref.alerts:
             event(f"alert {a.type}")
         event(f"fast share {fast_pipe.last_fast * 4 // max(1, len(entries))}/4")
+        event(f"columns {'none' if columns is None else 'whole' if flat_pipe.last_fast == len(entries) else 'part'}")
         stored = {**stored, **{s: orjson.loads(orjson.dumps(x)) for s, x in ref.states.items()}}
         kept = {**kept, **fast.states}
+        kept_flat = {**kept_flat, **via_columns.states}
 
 
 def _fix(subject: str, ts: float, **kw: Any) -> dict[str, str]:
@@ -263,3 +273,14 @@ def test_a_batch_of_known_subjects_alike_is_read_at_once_and_gives_what_the_refe
     _same(ref, fast)
     assert uniform[-1] == (odd is None)
     assert fast.alerts  # a second fix over the limit alerts: the batch did real work
+    # the same batch as the worker reads it ahead: each entry's fields a flat list, the batch as columns
+    taken = fast_pipe.last_fast  # the fixes the fast path took of the batch read as dicts
+    flat_pipe = FastPipeline(CITY, PARTITIONS)
+    flat_pipe.process(_entries(first, None, 0), {}, None)
+    flats = [Entry(e.stream, e.entry_id, list(chain.from_iterable(e.fields.items())))
+             for e in _entries(second, p, 100)]
+    columns = flat_columns([e.fields for e in flats])
+    assert (columns is None) == (odd in ("extra field", "no speed", "anpr"))  # fields not alike: dicts
+    if columns is not None:
+        _same(ref, flat_pipe.process(flats, stored, None, p, columns=columns))
+        assert flat_pipe.last_fast == taken == (len(second) if odd is None else flat_pipe.last_fast)

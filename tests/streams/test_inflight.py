@@ -1,7 +1,7 @@
 """A commit in flight while the next batch is computed (streams/inflight.py), on a real Redis.
 
-The same entries committed with overlap and in line leave the same alerts, states, tracks and
-counters; a batch whose lease was lost in flight writes nothing, and the batch computed behind it
+The same entries committed with overlap (its reads sent ahead: flat fields, read into columns) and
+in line leave the same alerts, states, track store and counters; a batch whose lease was lost in flight writes nothing, and the batch computed behind it
 is left pending too, for the new owner to commit exactly once.
 """
 
@@ -14,8 +14,10 @@ import pytest
 import redis
 
 from city.citypack import CityPack, load_city_pack
+from core import tracks as core_tracks
 from core.keys import Keys, partition_of
 from core.settings import ROOT, Settings
+from streams.inflight import ReadAhead
 from streams.worker import Worker
 
 MINI = ROOT / "tests" / "fixtures" / "mini_city"
@@ -76,9 +78,13 @@ def _drain(worker: Worker, r: redis.Redis, total: int) -> None:
 
 
 def _outcome(r: redis.Redis) -> dict[str, Any]:
-    """What a reader sees: alerts (by id: partitions may commit in another order), states, last fixes, tracks, counters, pending."""
+    """What a reader sees: alerts (by id: partitions may commit in another order), states, last fixes, the
+    track store, counters, pending."""
     alerts = sorted((f for _, f in r.xrange(KEYS.alerts)), key=lambda f: f["alert_id"])
-    tracks = {k: r.lrange(k, 0, -1) for k in sorted(r.scan_iter(match=KEYS.track("*")))}
+    raw = core_tracks.raw_client(r)  # the track store: binary records, and each hour's index sets
+    tracks = {k: raw.get(k) if raw.type(k) == b"string" else sorted(raw.smembers(k))
+              for k in sorted(raw.scan_iter(match=f"{{{KEYS.prefix}:trk:*"))}
+    assert tracks, "the track store holds the fixes"
     pending = sum(r.xpending(KEYS.input(p), KEYS.group)["pending"] for p in range(PARTITIONS))
     return {"alerts": alerts, "states": [r.hgetall(KEYS.state(p)) for p in range(PARTITIONS)],
             "last": r.hgetall(KEYS.last), "tracks": tracks, "stats": r.hgetall(KEYS.stats), "pending": pending}
@@ -96,9 +102,18 @@ def _clean_outcome(url: str, r: redis.Redis, city: CityPack, msgs: list[tuple[st
 def test_overlapped_commits_leave_what_commits_in_line_leave(redis_url: str, r: redis.Redis, city: CityPack) -> None:
     msgs = _messages(city)
     outcomes = []
+    read_as_columns = []
     for overlap in (False, True):
         _load(r, msgs)
         worker = _worker(redis_url, city, f"w-{overlap}", overlap)
+        gps_columns = worker._gps_columns  # noqa: SLF001 - which batches were read ahead into columns
+
+        def spy(flats: Any, gps_columns: Any = gps_columns) -> Any:
+            found = gps_columns(flats)
+            read_as_columns.append(found is not None)
+            return found
+
+        worker._gps_columns = spy  # type: ignore[method-assign]  # noqa: SLF001
         _drain(worker, r, len(msgs))
         worker.shutdown()
         outcomes.append(_outcome(r))
@@ -106,6 +121,8 @@ def test_overlapped_commits_leave_what_commits_in_line_leave(redis_url: str, r: 
     assert len(inline["alerts"]) > 20 and inline["pending"] == 0
     assert {a["type"] for a in inline["alerts"]} >= {"overspeed"}
     assert overlapped == inline
+    # with overlap, batches read ahead arrive as flat lists and most go to the fast path as columns
+    assert sum(read_as_columns) >= len(read_as_columns) // 2 > 0
 
 
 def test_a_batch_whose_lease_is_lost_in_flight_writes_nothing_and_the_next_owner_commits_it_once(
@@ -164,3 +181,22 @@ def test_rows_read_ahead_for_a_partition_lost_meanwhile_are_left_to_its_new_owne
     _drain(second, r, len(msgs))
     second.shutdown()
     assert _outcome(r) == expected
+
+
+@pytest.mark.parametrize("protocol", [2, 3])
+def test_a_read_sent_ahead_answers_each_entry_as_its_flat_list_of_fields(redis_url: str, protocol: int) -> None:
+    client = redis.Redis.from_url(redis_url, decode_responses=True, protocol=protocol)
+    client.flushall()
+    for p in range(PARTITIONS):
+        client.xgroup_create(KEYS.input(p), KEYS.group, id="0", mkstream=True)
+    first = client.xadd(KEYS.input(1), {"type": "gps", "id": "P01", "lat": "22.5"})
+    second = client.xadd(KEYS.input(1), {"type": "gps", "id": "粤B·1", "lat": "22.6"})
+    ahead = ReadAhead(client)
+    ahead.send(KEYS.group, "c1", [KEYS.input(0), KEYS.input(1)], 10)
+    reply = [(stream, [tuple(entry) for entry in entries]) for stream, entries in ahead.take()]
+    assert not ahead.sent
+    assert reply == [(KEYS.input(1), [(first, ["type", "gps", "id", "P01", "lat", "22.5"]),
+                                      (second, ["type", "gps", "id", "粤B·1", "lat", "22.6"])])]
+    assert client.xpending(KEYS.input(1), KEYS.group)["pending"] == 2  # delivered to c1 when sent
+    ahead.close()
+    client.close()
