@@ -4,6 +4,7 @@ definition, fix by fix."""
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import orjson
 from hypothesis import given
@@ -43,3 +44,12 @@ def test_a_subject_whose_kind_or_category_changes_is_encoded_anew() -> None:
     assert positions_json([p]) == [orjson.dumps(position_fields(p))] != [first]
     p.category = None
     assert orjson.loads(positions_json([p])[0])["category"] == ""
+
+
+@given(st.lists(pings, min_size=1, max_size=20), st.booleans(), st.booleans())
+def test_a_batch_of_one_shape_is_encoded_as_fix_by_fix(batch: list[Ping], whole: bool, heading: bool) -> None:
+    """Most batches have one shape (every time whole or none, every heading sent or none), which is
+    encoded by one template for the batch."""
+    batch = [replace(p, ts=float(math.floor(p.ts)) + (0.0 if whole else 0.25),
+                     heading=(p.heading if p.heading is not None else 90.0) if heading else None) for p in batch]
+    assert positions_json(batch) == [orjson.dumps(position_fields(p)) for p in batch]
