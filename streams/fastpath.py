@@ -639,9 +639,13 @@ def flat_columns(flats: Sequence[Sequence[Any]]) -> dict[str, list[Any]] | None:
     {'id': ['A', 'B'], 'ts': ['1', '2']}
     >>> flat_columns([["id", "A"], ["ts", "2"]]), flat_columns([["id", "A", "id", "B"]]), flat_columns([])
     (None, None, None)
+    >>> flat_columns([["id", "A"], None])
     """
     first = flats[0] if flats else None
-    if not first or len(first) % 2 or len(set(map(len, flats))) != 1:
+    try:
+        if not first or len(first) % 2 or len(set(map(len, flats))) != 1:
+            return None
+    except TypeError:  # an entry with no fields (None: deleted from the stream since it was delivered)
         return None
     names = list(first[0::2])
     if len(set(names)) != len(names):
