@@ -186,6 +186,7 @@ def issue_order(client: redis.Redis, keys: Keys, city: CityPack, alert: dict[str
     with together(client) as pipe:
         pipe.xadd(keys.dispatch(unit_id), fields)
         pipe.hset(keys.orders, order_id, orjson.dumps(stored))
+        pipe.zadd(keys.orders_by_time, {order_id: ts})
         pipe.sadd(keys.open_orders(unit_id), order_id)
         detail: dict[str, Any] = {"alert_id": fields["alert_id"], "unit": unit_id,
                                   "checkpoint": fields["checkpoint"], "note": note}

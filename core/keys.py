@@ -186,6 +186,11 @@ class Keys:
         """Hash order_id -> JSON of a dispatch order and its latest status (API)."""
         return f"{self.prefix}:orders"
 
+    @property
+    def orders_by_time(self) -> str:
+        """Sorted set order_id -> its event time: which orders are recent without reading them all (API)."""
+        return f"{self.prefix}:orders:ts"
+
     def open_orders(self, unit_id: str) -> str:
         """Set of the unit's order ids not yet cleared or declined: the unit is busy (API)."""
         return f"{self.prefix}:open_orders:{unit_id}"

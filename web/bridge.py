@@ -80,6 +80,7 @@ MAX_OPEN = 20_000  # unacknowledged alerts held: each counts until acknowledged
 MAX_RECENT = 5_000  # acknowledged alerts held, so incidents keep their earlier sightings
 PRIME_SCAN = 200_000  # alerts read back at start looking for unacknowledged ones
 INCIDENTS_PUSH = 200  # open incidents in each summary push (the counts cover all of them)
+ORDERS_S = 86_400.0  # orders read for the header's intercepts of the day: the last day of event time
 SUMMARY_SOON_S = 0.25  # after alerts or acknowledgements, the next summary goes out this soon
 VEHICLE_FRESH_S = 600.0  # a monitored vehicle counts as monitored when it reported in the last 10 min
 LEASE_MS = 5_000
@@ -345,8 +346,8 @@ class Bridge:
                                     city.offline_after_s)
         covered = {city.units[u].zone for u, s in statuses.items() if s == "available"}
         patrol = [z.id for z in city.zones if z.kind == "patrol"]
-        if self._now() - self._orders_at >= 5.0:
-            self._orders, self._orders_at = webstore.orders(self.client, k), self._now()
+        if self._now() - self._orders_at >= 5.0 and clock is not None:  # the intercepts of the clock's day
+            self._orders, self._orders_at = webstore.orders(self.client, k, clock - ORDERS_S), self._now()
         fresh = 0 if clock is None else sum(
             1 for p in city.vehicles if (row := self.latest.get(p)) is not None and clock - row[5] <= VEHICLE_FRESH_S)
         return {

@@ -7,7 +7,7 @@ of them is in ``views/``. Works with clients that decode responses and with thos
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from math import inf
 from typing import Any
 
@@ -20,7 +20,7 @@ from core.audit import append_audit
 from core.health import live_workers
 from core.keys import Keys
 from core.redisio import is_cluster
-from core.values import text
+from core.values import as_float, text
 from web.views.live import Row, alert_row, fix_row, stream_id_key
 
 __all__ = ["RECENT", "read_clock", "recent_alerts", "alerts_for_screens", "alerts_after", "acks_for",
@@ -269,9 +269,40 @@ def busy_units(client: redis.Redis, keys: Keys, unit_ids: Iterable[str]) -> set[
     return {uid for uid, n in zip(ids, counts, strict=True) if n}
 
 
-def orders(client: redis.Redis, keys: Keys) -> list[dict[str, Any]]:
-    """Every stored dispatch order (``cc:orders``)."""
-    return [o for raw in client.hvals(keys.orders) if isinstance(o := _json(raw), dict)]
+def orders(client: redis.Redis, keys: Keys, since: float) -> list[dict[str, Any]]:
+    """The dispatch orders issued at or after event time ``since`` (``cc:orders:ts``), as stored:
+    ``cc:orders`` keeps every order, so the screens never read it whole."""
+    with client.pipeline(transaction=False) as pipe:
+        pipe.hlen(keys.orders)
+        pipe.zcard(keys.orders_by_time)
+        stored, indexed = pipe.execute()
+    if int(stored) > int(indexed):  # orders written before the index (or by an older API process)
+        index_orders(client, keys)
+    ids = client.zrangebyscore(keys.orders_by_time, since, "+inf")
+    raws = client.hmget(keys.orders, ids) if ids else []
+    return [o for raw in raws if isinstance(o := _json(raw), dict)]
+
+
+def index_orders(client: redis.Redis, keys: Keys) -> int:
+    """Put every order of ``cc:orders`` into ``cc:orders:ts`` by its ``ts`` (0 when it has none),
+    without touching those already there; how many were added."""
+    added = 0
+    for batch in _chunks(client.hscan_iter(keys.orders), 1000):
+        times = {text(oid): (as_float(o.get("ts")) if isinstance(o := _json(raw), dict) else None) or 0.0
+                 for oid, raw in batch}
+        added += int(client.zadd(keys.orders_by_time, times, nx=True))
+    return added
+
+
+def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    chunk: list[Any] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def alerts_about(client: redis.Redis, keys: Keys, field: str, value: str, scan: int = 5000,

@@ -127,6 +127,7 @@ def test_dispatch_to_an_interceptor_sends_it_to_the_station(
     assert fields == {**{k: str(v) for k, v in order.items()}, "lat": "22.505000", "lon": "114.007000"}
     stored = orjson.loads(r.hget(KEYS.orders, order["order_id"]))
     assert stored["status"] == "issued" and stored["unit"] == "P01"
+    assert r.zscore(KEYS.orders_by_time, order["order_id"]) == T0  # found by time, without reading every order
     ((_, audit),) = r.xrange(KEYS.audit)
     assert (audit["actor"], audit["action"], audit["target"]) == ("token:officer", "dispatch", order["order_id"])
     # P01 is now busy: it drops behind the available units

@@ -63,3 +63,19 @@ def test_tracks_are_read_from_the_track_store_and_else_from_the_track_lists(r: r
     assert u1[0]["speed"] == 36.0 + 149
     assert [float(f["ts"]) for f in store.track(r, KEYS, "U2", count=3)] == [newest, newest - 30, newest - 60]
     assert store.track(r, KEYS, "nobody") == []
+
+
+def test_the_orders_of_the_last_day_are_read_without_reading_every_order(r: redis.Redis) -> None:
+    old = {f"O-old{i}": {"order_id": f"O-old{i}", "ts": str(T0 - 86_400 * (i + 2)), "checkpoint": "B"} for i in range(1500)}
+    r.hset(KEYS.orders, mapping={k: orjson.dumps(v) for k, v in old.items()})  # written before the index
+    r.hset(KEYS.orders, "O-nots", b'{"order_id": "O-nots"}')  # an order with no time: indexed at 0
+    recent = [{"order_id": f"O-new{i}", "ts": str(T0 - 60 * i), "checkpoint": ""} for i in range(3)]
+    for o in recent:  # as the API writes them: the order and its time
+        r.hset(KEYS.orders, o["order_id"], orjson.dumps(o))
+        r.zadd(KEYS.orders_by_time, {o["order_id"]: float(o["ts"])})
+    found = store.orders(r, KEYS, T0 - 3_600)
+    assert sorted(o["order_id"] for o in found) == ["O-new0", "O-new1", "O-new2"]
+    assert r.zcard(KEYS.orders_by_time) == r.hlen(KEYS.orders) == 1504  # the older orders indexed once
+    assert r.zscore(KEYS.orders_by_time, "O-old0") == T0 - 2 * 86_400 and r.zscore(KEYS.orders_by_time, "O-nots") == 0
+    assert store.index_orders(r, KEYS) == 0  # nothing left to add
+    assert [o["order_id"] for o in store.orders(r, KEYS, T0 - 2 * 86_400)] == ["O-old0", "O-new2", "O-new1", "O-new0"]
