@@ -127,13 +127,10 @@ class FastPipeline(Pipeline):
         entries' fields, as the worker reads them ahead) each entry's fields are its flat list
         ``[name, value, ...]``, and become a dict only if the batch is not one the fast path takes
         whole."""
-        if columns is not None:
-            found = self._uniform(entries, partition, columns)
-            if found is None:
-                entries = [Entry(e.stream, e.entry_id, as_fields(e.fields)) for e in entries]
-            cols = self._columns(entries, partition, found, tried=True)
-        else:
-            cols = self._columns(entries, partition)
+        found = self._uniform(entries, partition, columns)
+        if found is None and columns is not None:  # flat fields: dicts, for the entry-by-entry way
+            entries = [Entry(e.stream, e.entry_id, as_fields(e.fields)) for e in entries]
+        cols = self._columns(entries, partition, found)
         fast = len(cols.index) if cols is not None else 0
         self.last_fast = fast
         if cols is None:
@@ -164,11 +161,9 @@ class FastPipeline(Pipeline):
         return out
 
     def _columns(self, entries: Sequence[Entry], partition: int | None,
-                 found: tuple[Sequence[Any], ...] | None = None, tried: bool = False) -> _Columns | None:
-        """The entries the fast path takes (None: none), their fields as columns (``tried``: ``_uniform``
-        has run, and ``found`` is what it read)."""
-        if not tried:
-            found = self._uniform(entries, partition)
+                 found: tuple[Sequence[Any], ...] | None) -> _Columns | None:
+        """The entries the fast path takes (None: none), their fields as columns: ``found``, what
+        ``_uniform`` read of the whole batch, else read entry by entry (``_rows``)."""
         if found is None:
             flat = self._rows(entries, partition)
             if not flat:

@@ -7,7 +7,8 @@ of them is in ``views/``. Works with clients that decode responses and with thos
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
+from itertools import islice
 from math import inf
 from typing import Any
 
@@ -286,23 +287,12 @@ def orders(client: redis.Redis, keys: Keys, since: float) -> list[dict[str, Any]
 def index_orders(client: redis.Redis, keys: Keys) -> int:
     """Put every order of ``cc:orders`` into ``cc:orders:ts`` by its ``ts`` (0 when it has none),
     without touching those already there; how many were added."""
-    added = 0
-    for batch in _chunks(client.hscan_iter(keys.orders), 1000):
+    added, scan = 0, client.hscan_iter(keys.orders)
+    while batch := list(islice(scan, 1000)):
         times = {text(oid): (as_float(o.get("ts")) if isinstance(o := _json(raw), dict) else None) or 0.0
                  for oid, raw in batch}
         added += int(client.zadd(keys.orders_by_time, times, nx=True))
     return added
-
-
-def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    chunk: list[Any] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 def alerts_about(client: redis.Redis, keys: Keys, field: str, value: str, scan: int = 5000,

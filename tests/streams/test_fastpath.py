@@ -249,8 +249,8 @@ def test_a_batch_of_known_subjects_alike_is_read_at_once_and_gives_what_the_refe
     uniform: list[bool] = []
     read_at_once = fast_pipe._uniform  # noqa: SLF001 - which way the batch was read
 
-    def spy(entries: Any, p: Any) -> Any:
-        found = read_at_once(entries, p)
+    def spy(entries: Any, p: Any, columns: Any = None) -> Any:
+        found = read_at_once(entries, p, columns)
         uniform.append(found is not None)
         return found
 
