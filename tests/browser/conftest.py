@@ -8,11 +8,8 @@ Every page collects ``pageerror`` events and console errors; a test fails if any
 
 from __future__ import annotations
 
-import gc
 import shutil
-import threading
 import time
-import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -23,11 +20,11 @@ import orjson
 import pytest
 import redis
 from playwright.sync_api import Browser, Page, sync_playwright
-from werkzeug.serving import BaseWSGIServer, make_server
 
 from core.keys import Keys
 from core.settings import Settings
 from runner.embedded import EmbeddedRedis, free_port
+from tests.browser.devserver import serve_in_thread
 
 ROOT = Path(__file__).resolve().parents[2]
 MINI = ROOT / "tests" / "fixtures" / "mini_city"
@@ -109,8 +106,7 @@ def serving(settings: Settings, redis_url: str) -> Iterator[str]:
     from app import create_app
 
     app, _ = create_app(settings, redis_url)
-    server = make_server("127.0.0.1", free_port(), app.server, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server = serve_in_thread(app.server, free_port())
     try:
         yield f"http://127.0.0.1:{server.server_port}"
     finally:
@@ -118,9 +114,6 @@ def serving(settings: Settings, redis_url: str) -> Iterator[str]:
         app.server.extensions["onemap.bridge"].stop()
         app.server.extensions["onemap.dispatch"].stop()
         server.shutdown()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ResourceWarning)
-            gc.collect()
 
 
 @pytest.fixture(scope="session")
@@ -144,9 +137,7 @@ def web(redis_server: EmbeddedRedis, tmp_path_factory: pytest.TempPathFactory) -
     city = load_city_pack(MINI)  # with the HTTP API, as app.main serves it (the terminal posts to /api/osmand)
     app, socketio = create_app(settings, redis_server.url, blueprints=(create_api(settings, client, city),), city=city)
     port = free_port()
-    server: BaseWSGIServer = make_server("127.0.0.1", port, app.server, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    server = serve_in_thread(app.server, port)
     bridge = app.server.extensions["onemap.bridge"]
     assert bridge.started.wait(20), "the socket bridge did not start"
     w = Web(url=f"http://127.0.0.1:{port}", client=client, bridge=bridge, socketio=socketio)

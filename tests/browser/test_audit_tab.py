@@ -9,12 +9,9 @@ session's Redis, so the shared ``web`` app and its data are left as they are.
 from __future__ import annotations
 
 import csv
-import gc
 import io
-import threading
 import time
 import urllib.request
-import warnings
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -23,7 +20,6 @@ import orjson
 import pytest
 import redis
 from playwright.sync_api import Browser, Page, expect
-from werkzeug.serving import make_server
 
 from api import create_api
 from city.citypack import load_city_pack
@@ -33,6 +29,7 @@ from core.model import Alert, AlertType, Severity
 from core.settings import Settings
 from runner.embedded import EmbeddedRedis, free_port
 from tests.browser.conftest import MINI, T0, shot, sign_in
+from tests.browser.devserver import serve_in_thread
 
 pytestmark = pytest.mark.browser
 KEYS = Keys("audtab")
@@ -57,23 +54,12 @@ def site(redis_server: EmbeddedRedis, tmp_path_factory: pytest.TempPathFactory) 
                         odd_hours=_odd_hours(time.time()))
     api = create_api(settings, redis.Redis.from_url(redis_server.url), load_city_pack(MINI))
     app, _ = create_app(settings, redis_server.url, blueprints=(api,))
-    server = make_server("127.0.0.1", free_port(), app.server, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server = serve_in_thread(app.server, free_port())
     yield f"http://127.0.0.1:{server.server_port}", client
     app.server.extensions["onemap.bridge"].stop()
     server.shutdown()
     client.close()
-    with warnings.catch_warnings():
-        # a response the dev server was sending when a page closed (a font file, say) is left in a
-        # cycle with its open file; collect it here rather than in whichever test runs next
-        warnings.simplefilter("ignore", ResourceWarning)
-        gc.collect()
 
-
-def _close(page: Page) -> None:
-    """Close the page's context once its fonts are in (no transfer cut off halfway)."""
-    page.evaluate("document.fonts.ready.then(() => true)")
-    page.context.close()
 
 
 def _api(url: str, path: str, token: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -120,7 +106,7 @@ def test_01_a_supervisor_audits_what_people_did(browser: Browser, site: tuple[st
     officer.locator("#om-al-ack-note").fill("checked at the gate")
     officer.locator("#om-al-ack-button").click()
     expect(officer.locator(".om-ack-message.om-ok")).to_contain_text(ALERT, timeout=WAIT)
-    _close(officer)
+    officer.context.close()
     # ... a program dispatches P01 and P01's terminal declines, through the API
     order = _api(url, "/api/dispatch", "tok-officer", {"alert_id": ALERT, "unit": "P01"})
     _api(url, f"/api/dispatch/{order['order_id']}/ack", "tok-p01", {"status": "declined"})
@@ -191,5 +177,5 @@ def test_01_a_supervisor_audits_what_people_did(browser: Browser, site: tuple[st
     assert ack[6] == ALERT and ack[8] == "127.0.0.1"
     (_, last), = r.xrevrange(KEYS.audit, count=1)
     assert (last["actor"], last["action"]) == ("user:supervisor", "audit_export")
-    _close(page)
+    page.context.close()
     assert errors == []

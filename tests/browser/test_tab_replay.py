@@ -53,7 +53,6 @@ def officer(browser: Browser, site: tuple[str, redis.Redis]) -> Iterator[Page]:
             if msg.type == "error" and "favicon.ico" not in str(msg.location) else None)
     sign_in(page, site[0], "officer")
     yield page
-    page.evaluate("document.fonts.ready.then(() => true)")
     context.close()
     assert errors == []
 

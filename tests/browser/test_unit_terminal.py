@@ -39,12 +39,6 @@ def _acks(web: Web, order_id: str) -> list[str]:
     return [text(f[b"status"]) for _, f in web.client.xrange(KEYS.dispatch_acks) if text(f[b"order_id"]) == order_id]
 
 
-def _close(page: Page) -> None:
-    """Close the page's context once its fonts have arrived: a download cut short leaves the test
-    server's file open (a ResourceWarning in whichever test runs next)."""
-    page.evaluate("document.fonts.ready.then(() => true)")
-    page.context.close()
-
 
 def _buttons(page: Page) -> list[str]:
     return [b.strip() for b in page.locator(".om-unit-order button").all_inner_texts()]
@@ -159,7 +153,7 @@ def test_an_order_reaches_the_units_phone_and_is_answered_step_by_step(browser: 
     assert (helps[0]["subject"], helps[0]["severity"], helps[0]["lat"], helps[0]["lon"]) == (
         "P01", "red", last["lat"], last["lon"])
     assert errors == []
-    _close(page)
+    page.context.close()
 
 
 def test_the_terminal_speaks_chinese(browser: Browser, web: Web) -> None:
@@ -173,7 +167,7 @@ def test_the_terminal_speaks_chinese(browser: Browser, web: Web) -> None:
     expect(card.locator("button")).to_have_text(["接受", "拒绝"])  # waits: the card's buttons may come a frame later
     expect(page.get_by_role("button", name="紧急求助")).to_be_visible()
     ack_order(web.client, KEYS, order, "declined", actor="user:test", note="test over")  # not on later pages
-    _close(page)
+    page.context.close()
 
 
 def test_decline_asks_for_a_reason_kept_with_the_order(browser: Browser, web: Web) -> None:
@@ -200,7 +194,7 @@ def test_decline_asks_for_a_reason_kept_with_the_order(browser: Browser, web: We
     stored = orjson.loads(web.client.hget(KEYS.orders, order["order_id"]))
     assert (stored["status"], stored["reason"]) == ("declined", "Vehicle breakdown")
     assert _acks(web, order["order_id"]) == ["declined"]
-    _close(page)
+    page.context.close()
 
 
 def test_answers_given_offline_are_queued_and_delivered_once_and_missed_orders_caught_up(
@@ -233,7 +227,7 @@ def test_answers_given_offline_are_queued_and_delivered_once_and_missed_orders_c
                                                                                  timeout=WAIT)
     assert page.evaluate("window.__ring.vibrate.length") == rings + 1  # the missed order rang on catch-up
     assert "Not for P02" not in page.inner_text("body") and theirs["order_id"] not in page.content()
-    _close(page)
+    page.context.close()
 
 
 def test_the_phone_sends_its_own_position_through_the_osmand_path(browser: Browser, web: Web) -> None:
@@ -254,7 +248,7 @@ def test_the_phone_sends_its_own_position_through_the_osmand_path(browser: Brows
             sent.append({text(a): text(b) for a, b in f.items()})
     assert [(m["type"], m["id"], m["lat"], m["lon"], m["accuracy"]) for m in sent] == [
         ("gps", "P03", "22.506120", "114.007340", "12")]
-    _close(page)
+    page.context.close()
 
 
 def _tail(web: Web, key: str) -> str:
