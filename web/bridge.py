@@ -181,6 +181,8 @@ class Bridge:
                     self.push_summary()
                     last_summary = now
             except redis.RedisError as exc:
+                if self._stop.is_set():  # stopped while blocked in a read: Redis going away is expected
+                    break
                 log.warning("bridge: Redis unavailable (%s); retrying in 1 s", exc)
                 primed = False
                 self._stop.wait(1.0)

@@ -82,6 +82,8 @@ class DispatchLoop:
                     self.check()
                     last_check = self._now()
             except redis.RedisError as exc:
+                if self._stop.is_set():  # stopped while blocked in a read: Redis going away is expected
+                    break
                 log.warning("dispatch loop: Redis unavailable (%s); retrying in 1 s", exc)
                 primed = False
                 self._stop.wait(1.0)

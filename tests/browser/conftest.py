@@ -100,12 +100,13 @@ def register_seed_worker(web: Web) -> None:
 
 
 @contextmanager
-def serving(settings: Settings, redis_url: str) -> Iterator[str]:
-    """The whole web app for ``settings`` on a free loopback port (its base URL); on exit its replay
-    sandboxes, socket bridge and dispatch loop are stopped and the server shut down."""
+def serving(settings: Settings, redis_url: str, blueprints: tuple[Any, ...] = ()) -> Iterator[str]:
+    """The whole web app for ``settings`` (with ``blueprints``, e.g. the HTTP API) on a free loopback
+    port (its base URL); on exit its replay sandboxes, socket bridge and dispatch loop are stopped and
+    the server shut down."""
     from app import create_app
 
-    app, _ = create_app(settings, redis_url)
+    app, _ = create_app(settings, redis_url, blueprints=blueprints)
     server = serve_in_thread(app.server, free_port())
     try:
         yield f"http://127.0.0.1:{server.server_port}"

@@ -27,9 +27,8 @@ from core.audit import append_audit
 from core.keys import Keys
 from core.model import Alert, AlertType, Severity
 from core.settings import Settings
-from runner.embedded import EmbeddedRedis, free_port
-from tests.browser.conftest import MINI, T0, shot, sign_in
-from tests.browser.devserver import serve_in_thread
+from runner.embedded import EmbeddedRedis
+from tests.browser.conftest import MINI, T0, serving, shot, sign_in
 
 pytestmark = pytest.mark.browser
 KEYS = Keys("audtab")
@@ -40,8 +39,6 @@ ALERT = "watchlist_hit-aud1"
 
 @pytest.fixture(scope="module")
 def site(redis_server: EmbeddedRedis, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, redis.Redis]]:
-    from app import create_app
-
     client = redis.Redis.from_url(redis_server.url, decode_responses=True)
     client.xadd(KEYS.alerts, Alert(ALERT, AlertType.WATCHLIST_HIT, Severity.RED, "粤BZ7777", 22.505, 114.005, T0,
                                    zone="W", checkpoint="B", text="watchlist plate read").to_fields())
@@ -53,11 +50,8 @@ def site(redis_server: EmbeddedRedis, tmp_path_factory: pytest.TempPathFactory) 
                         api_tokens=dict(TOKENS), data_dir=tmp_path_factory.mktemp("audit-web"),
                         odd_hours=_odd_hours(time.time()))
     api = create_api(settings, redis.Redis.from_url(redis_server.url), load_city_pack(MINI))
-    app, _ = create_app(settings, redis_server.url, blueprints=(api,))
-    server = serve_in_thread(app.server, free_port())
-    yield f"http://127.0.0.1:{server.server_port}", client
-    app.server.extensions["onemap.bridge"].stop()
-    server.shutdown()
+    with serving(settings, redis_server.url, blueprints=(api,)) as url:
+        yield url, client
     client.close()
 
 
