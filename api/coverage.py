@@ -16,7 +16,7 @@ import redis
 
 from api.errors import ApiError
 from city.citypack import CityPack
-from city.coverage import Coverage, TrackArrays, city_coverage, zone_coverage
+from city.coverage import Coverage, TrackLike, city_coverage, zone_coverage
 from city.gaps import GapEvent, GapWindow, alert_event, find_gaps, gap_windows, incident_events, place, visits
 from city.geo import ZoneIndex
 from city.incidents import pack_incidents
@@ -77,7 +77,7 @@ def events_between(client: redis.Redis, keys: Keys, city: CityPack, t0: float, t
     return place(out, ZoneIndex([z for z in city.zones if z.kind == "patrol"]))
 
 
-def _gaps(client: redis.Redis, keys: Keys, city: CityPack, tracks: Mapping[str, TrackArrays], t0: float, t1: float,
+def _gaps(client: redis.Redis, keys: Keys, city: CityPack, tracks: Mapping[str, TrackLike], t0: float, t1: float,
           zones: list[str] | None = None) -> list[GapWindow]:
     found = find_gaps(events_between(client, keys, city, t0, t1), visits(tracks, t0, t1), t0, t1)
     return gap_windows(found, city.timezone, zones)
@@ -89,14 +89,14 @@ def coverage_for(client: redis.Redis, keys: Keys, data_dir: Path, city: CityPack
     zone = city.zones_by_id[zone_id]
     tracks = trackfiles.read_tracks(client, keys, data_dir, t0, t1, subjects=sorted(city.units))
     assigned = sorted(u.id for u in city.units.values() if u.zone == zone_id)
-    return zone_coverage(zone_id, zone.geometry, tracks, t0, t1, assigned)  # type: ignore[arg-type]
+    return zone_coverage(zone_id, zone.geometry, tracks, t0, t1, assigned)
 
 
 def zone_gaps_for(client: redis.Redis, keys: Keys, data_dir: Path, city: CityPack, zone_id: str, t0: float,
                   t1: float) -> list[GapWindow]:
     """The gaps of one zone over ``[t0, t1]``, per local hour."""
     tracks = trackfiles.read_tracks(client, keys, data_dir, t0, t1, subjects=sorted(city.units))
-    return _gaps(client, keys, city, tracks, t0, t1, [zone_id])  # type: ignore[arg-type]
+    return _gaps(client, keys, city, tracks, t0, t1, [zone_id])
 
 
 def city_coverage_for(client: redis.Redis, keys: Keys, data_dir: Path, city: CityPack, t0: float,
@@ -108,8 +108,8 @@ def city_coverage_for(client: redis.Redis, keys: Keys, data_dir: Path, city: Cit
     assigned: dict[str, list[str]] = {}
     for u in sorted(city.units.values(), key=lambda u: u.id):
         assigned.setdefault(u.zone, []).append(u.id)
-    covs = city_coverage(zones, tracks, t0, t1, assigned)  # type: ignore[arg-type]
-    return covs, _gaps(client, keys, city, tracks, t0, t1)  # type: ignore[arg-type]
+    covs = city_coverage(zones, tracks, t0, t1, assigned)
+    return covs, _gaps(client, keys, city, tracks, t0, t1)
 
 
 def coverage_json(cov: Coverage, gaps: list[GapWindow] | None = None) -> dict[str, Any]:

@@ -94,7 +94,8 @@ def phases(msgs: list[tuple[str, dict[str, str]]], city: Any, cpu: bool) -> None
                                (worker_module, "queue_batch", "queue_batch"),
                                (redis.client.Pipeline, "execute", "execute")):
         timed(owner, name, label)
-    n, best = len(msgs), {}
+    n = len(msgs)
+    best: dict[str, dict[str, float]] = {}  # µs per message of each phase, per path
     with tempfile.TemporaryDirectory() as tmp, EmbeddedRedis(Path(tmp), appendonly=False) as srv:
         client = redis.Redis.from_url(srv.url)
         for _ in range(2):

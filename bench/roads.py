@@ -180,9 +180,10 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
     city = load_city_pack(DEMO_CITY)
-    assert city.roads is not None
+    roads = city.roads
+    assert roads is not None, "the demo city has roads.geojson"
     rng = random.Random(args.seed)
-    graph = RoadGraph(city.roads)
+    graph = RoadGraph(roads)
     print(f"demo city: {len(graph.edges)} road edges, {len(graph.pos)} nodes; best of 5 runs each, taking turns")
 
     lats = [p[0] for p in graph.pos.values()]
@@ -191,7 +192,7 @@ def main() -> None:
     stations = sorted((c for c in city.checkpoints.values() if c.station), key=lambda c: c.id)[:args.stations]
 
     def planner(net_type: Callable[[Mapping[str, Any]], Any]) -> Callable[[], list[float | None]]:
-        net = net_type(city.roads)  # built outside the timing; each run starts from a cold cache
+        net = net_type(roads)  # built outside the timing; each run starts from a cold cache
 
         def run() -> list[float | None]:
             net._to.clear()
@@ -206,14 +207,16 @@ def main() -> None:
     core = graph.strong_component()
     network = sorted({graph.edges[i].u for i in core})
     pairs = [(rng.choice(network), rng.choice(network)) for _ in range(args.pairs)]
-    old, new = compare(lambda: [old_shortest_path(graph, a, b) for a, b in pairs],
-                       lambda: [graph.shortest_path(a, b) for a, b in pairs])
-    report("paths", old, new, f"{sum(o == n for o, n in zip(old[1], new[1], strict=True))}/{len(pairs)} paths the same")
+    old_p, new_p = compare(lambda: [old_shortest_path(graph, a, b) for a, b in pairs],
+                           lambda: [graph.shortest_path(a, b) for a, b in pairs])
+    same = sum(o == n for o, n in zip(old_p[1], new_p[1], strict=True))
+    report("paths", old_p, new_p, f"{same}/{len(pairs)} paths the same")
 
     areas = [None, *(graph.edges_within(z.geometry) & core for z in city.zones if z.kind == "patrol")]
-    old, new = compare(lambda: [old_strong_component(graph, a) for a in areas],
-                       lambda: [graph.strong_component(a) for a in areas])
-    report("strong part", old, new, f"{sum(o == n for o, n in zip(old[1], new[1], strict=True))}/{len(areas)} the same")
+    old_s, new_s = compare(lambda: [old_strong_component(graph, a) for a in areas],
+                           lambda: [graph.strong_component(a) for a in areas])
+    same = sum(o == n for o, n in zip(old_s[1], new_s[1], strict=True))
+    report("strong part", old_s, new_s, f"{same}/{len(areas)} the same")
 
 
 if __name__ == "__main__":

@@ -59,7 +59,7 @@ def load(client: redis.Redis, msgs: list[tuple[str, dict[str, str]]], partitions
     for i in range(0, len(msgs), 5000):
         with client.pipeline(transaction=False) as pipe:
             for subject, fields in msgs[i:i + 5000]:
-                pipe.xadd(KEYS.input(partition_of(subject, partitions)), fields)  # type: ignore[arg-type]
+                pipe.xadd(KEYS.input(partition_of(subject, partitions)), fields)
             pipe.execute()
 
 
@@ -195,7 +195,7 @@ def latency(client: redis.Redis, city: CityPack, url: str, msgs: list[tuple[str,
         with client.pipeline(transaction=False) as pipe:
             chunk = msgs[i:i + per_tick]
             for subject, fields in chunk:
-                pipe.xadd(KEYS.input(partition_of(subject, PARTITIONS)), fields)  # type: ignore[arg-type]
+                pipe.xadd(KEYS.input(partition_of(subject, PARTITIONS)), fields)
             for (subject, fields), eid in zip(chunk, pipe.execute(), strict=True):
                 sent[(subject, fields["ts"])] = int(eid.split(b"-")[0])
         delay = t0 + (i + per_tick) / rate - time.perf_counter()

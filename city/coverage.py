@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import h3
 import numpy as np
@@ -30,7 +31,7 @@ from shapely.geometry.base import BaseGeometry
 from city.geo import haversine_m_np
 from city.h3cells import latlng_to_cells
 
-__all__ = ["H3_RES", "GAP_S", "STEP_M", "IDLE_KMH", "GAP_WINDOW_S", "TrackArrays", "UnitFigures", "Coverage",
+__all__ = ["H3_RES", "GAP_S", "STEP_M", "IDLE_KMH", "GAP_WINDOW_S", "TrackLike", "TrackArrays", "clip_track", "UnitFigures", "Coverage",
            "zone_cells", "cell_ids", "sample_track", "zone_coverage", "city_coverage"]
 
 H3_RES = 9
@@ -42,9 +43,23 @@ _PAD_DEG = 0.004  # a cell whose centre is in the zone reaches at most ~200 m be
 _QUANT = 1e5  # samples are looked up on a 1e-5 degree grid (about 1 m)
 
 
+class TrackLike(Protocol):
+    """What coverage reads of a track: one subject's fixes in time order, one timestamp once, as
+    parallel arrays (``core.tracks.Track``, read from the store, and ``TrackArrays`` are both)."""
+
+    @property
+    def ts(self) -> np.ndarray: ...
+    @property
+    def lat(self) -> np.ndarray: ...
+    @property
+    def lon(self) -> np.ndarray: ...
+    @property
+    def speed(self) -> np.ndarray: ...
+
+
 @dataclass(frozen=True)
 class TrackArrays:
-    """One subject's fixes in time order, one timestamp once (core.tracks.Track has this shape)."""
+    """A track as coverage cuts it (a ``TrackLike``)."""
 
     ts: np.ndarray
     lat: np.ndarray
@@ -117,7 +132,8 @@ def cell_ids(cells: Sequence[int] | np.ndarray) -> list[str]:
     return [h3.int_to_str(int(c)) for c in cells]
 
 
-def _clip(track: TrackArrays, t0: float, t1: float) -> TrackArrays:
+def clip_track(track: TrackLike, t0: float, t1: float) -> TrackArrays:
+    """The fixes of ``track`` in ``[t0, t1]``, as floats."""
     a, b = int(np.searchsorted(track.ts, t0, side="left")), int(np.searchsorted(track.ts, t1, side="right"))
     return TrackArrays(*(np.asarray(x[a:b], dtype=float) for x in (track.ts, track.lat, track.lon, track.speed)))
 
@@ -132,7 +148,7 @@ def _near(lat: np.ndarray, lon: np.ndarray, box: Box | None) -> np.ndarray:
     return (lat >= miny - _PAD_DEG) & (lat <= maxy + _PAD_DEG) & (lon >= minx - _PAD_DEG) & (lon <= maxx + _PAD_DEG)
 
 
-def sample_track(track: TrackArrays, box: Box | None = None) -> tuple[np.ndarray, np.ndarray]:
+def sample_track(track: TrackLike, box: Box | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Times and H3 cells (integers) the track visits: each fix's cell at its time, and on each
     segment of at most ``GAP_S`` whose ends are in different cells, the cells of points every
     ``STEP_M`` metres (a segment whose ends share a cell stays in it: cells are convex; one between
@@ -231,17 +247,17 @@ class _Unit:
         return UnitFigures(self.unit, distance, float(dt[ok & was_in].sum()), float(dt[ok & ~was_in].sum()), idle)
 
 
-def _prepare(tracks: Mapping[str, TrackArrays], t0: float, t1: float) -> list[_Unit]:
+def _prepare(tracks: Mapping[str, TrackLike], t0: float, t1: float) -> list[_Unit]:
     out = []
     for unit in sorted(tracks):
-        t = _clip(tracks[unit], t0, t1)
+        t = clip_track(tracks[unit], t0, t1)
         bbox = ((float(t.lon.min()), float(t.lat.min()), float(t.lon.max()), float(t.lat.max())) if len(t.ts)
                 else (math.inf, math.inf, -math.inf, -math.inf))
         out.append(_Unit(unit, t, bbox))
     return out
 
 
-def zone_coverage(zone_id: str, geometry: BaseGeometry, tracks: Mapping[str, TrackArrays], t0: float, t1: float,
+def zone_coverage(zone_id: str, geometry: BaseGeometry, tracks: Mapping[str, TrackLike], t0: float, t1: float,
                   assigned: Sequence[str] = ()) -> Coverage:
     """Coverage of one zone by the units' ``tracks`` over ``[t0, t1]`` (see the module's docstring).
 
@@ -251,7 +267,7 @@ def zone_coverage(zone_id: str, geometry: BaseGeometry, tracks: Mapping[str, Tra
     return _zone(zone_id, geometry, _prepare(tracks, t0, t1), t0, t1, assigned)
 
 
-def city_coverage(zones: Sequence[tuple[str, BaseGeometry]], tracks: Mapping[str, TrackArrays], t0: float,
+def city_coverage(zones: Sequence[tuple[str, BaseGeometry]], tracks: Mapping[str, TrackLike], t0: float,
                   t1: float, assigned: Mapping[str, Sequence[str]] | None = None) -> list[Coverage]:
     """``zone_coverage`` of each ``(zone id, geometry)``, sampling each track once for all zones."""
     prepared = _prepare(tracks, t0, t1)

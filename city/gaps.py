@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from h3.api import basic_int as h3i
 
-from city.coverage import GAP_WINDOW_S, H3_RES, TrackArrays, sample_track
+from city.coverage import GAP_WINDOW_S, H3_RES, TrackLike, clip_track, sample_track
 from city.geo import ZoneIndex
 from city.incidents import Incident
 
@@ -84,14 +84,12 @@ class Visits:
         return i < len(found) and float(found[i]) <= ts + window_s
 
 
-def visits(tracks: Mapping[str, TrackArrays], t0: float = -math.inf, t1: float = math.inf) -> Visits:
+def visits(tracks: Mapping[str, TrackLike], t0: float = -math.inf, t1: float = math.inf) -> Visits:
     """The cells every track of ``tracks`` passed through in ``[t0, t1]``, with when."""
     cells: list[np.ndarray] = []
     times: list[np.ndarray] = []
     for track in tracks.values():
-        a, b = int(np.searchsorted(track.ts, t0, side="left")), int(np.searchsorted(track.ts, t1, side="right"))
-        cut = TrackArrays(*(np.asarray(x[a:b], dtype=float) for x in (track.ts, track.lat, track.lon, track.speed)))
-        ts, cs = sample_track(cut)
+        ts, cs = sample_track(clip_track(track, t0, t1))
         times.append(ts)
         cells.append(cs)
     if not cells:
