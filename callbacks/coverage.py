@@ -92,6 +92,6 @@ def register(app: Dash, ctx: WebContext) -> None:
             t0, t1 = vm.parse_range(shift, start, end, tz)
         except ValueError:
             return no_update
-        covs, _ = load(ctx, t0, t1)
-        text = vm.csv_text(covs, ctx.view.zone_names(lang_of(lang)), callsigns, tz)
+        covs, windows = load(ctx, t0, t1)
+        text = vm.csv_text(covs, ctx.view.zone_names(lang_of(lang)), callsigns, tz, windows)
         return dcc.send_string(text, f"onemap-coverage-{vm.fmt_local(t0, tz)[:10]}.csv", type="text/csv")

@@ -132,7 +132,7 @@ def test_a_supervisor_sees_last_nights_coverage(browser: Browser, site: tuple[st
     expect(page.locator("path.om-cov-zone-W")).to_have_attribute("fill", BAD, timeout=WAIT)
     expect(page.locator("#om-cov-zone-table")).to_contain_text("0 %")
 
-    # export: the figures of the range, one row per zone and unit
+    # export: the figures of the range, one row per zone and unit, then the gaps the tab lists
     page.locator("#om-cov-from").fill("")
     page.locator("#om-cov-to").fill("")
     with page.expect_download(timeout=WAIT) as dl:
@@ -142,5 +142,7 @@ def test_a_supervisor_sees_last_nights_coverage(browser: Browser, site: tuple[st
     assert float(zone_w["covered_fraction"]) == 1.0
     unit = next(x for x in rows if x["row"] == "unit" and x["unit"] == "P01" and x["zone"] == "W")
     assert float(unit["distance_m"]) == pytest.approx(p01.distance_m, abs=0.1)
+    gaps = [(x["alerts"], x["events"]) for x in rows if x["row"] == "gap"]
+    assert gaps == [("1", "watchlist plate read")]
     page.context.close()
     assert errors == []

@@ -66,6 +66,12 @@ def test_gaps_read_per_zone_and_hour_and_csv() -> None:
     assert [(r["row"], r["covered_fraction"], r["unit"], r["distance_m"]) for r in rows] == [
         ("zone", "0.3333", "", ""), ("unit", "", "P01", "1000.0")]
     assert rows[0]["from_local"] == "2023-11-15 06:13"
+    rows = list(csv.DictReader(io.StringIO(vm.csv_text([c], {"W": "West", "E": "East"}, {}, SH, windows))))
+    assert [(r["row"], r["zone_name"], r["from_local"], r["to_local"], r["incidents"], r["alerts"], r["events"])
+            for r in rows if r["row"] == "gap"] == [
+        ("gap", "East", "2023-11-15 06:00", "2023-11-15 07:00", "0", "1", "watchlist plate read"),
+        ("gap", "West", "2023-11-15 06:00", "2023-11-15 07:00", "1", "1", "ROBBERY · ARMED; watchlist plate read")]
+    assert {r["incidents"] for r in rows if r["row"] != "gap"} == {""}
 
 
 def test_shift_options_name_the_shift_and_the_one_under_way() -> None:

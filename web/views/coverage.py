@@ -235,18 +235,25 @@ def curve_figure(covs: Sequence[Coverage], names: Mapping[str, str], tz: ZoneInf
         "xaxis": {"gridcolor": "#1d3148"}, "legend": {"orientation": "h"}}}
 
 
-def csv_text(covs: Sequence[Coverage], names: Mapping[str, str], callsigns: Mapping[str, str], tz: ZoneInfo) -> str:
-    """Zones and units of the range, one row each, raw figures (seconds, metres) for spreadsheets."""
+def csv_text(covs: Sequence[Coverage], names: Mapping[str, str], callsigns: Mapping[str, str], tz: ZoneInfo,
+             windows: Sequence[GapWindow] = ()) -> str:
+    """Zones and units of the range, one row each, raw figures (seconds, metres) for spreadsheets;
+    then the gaps (``windows``), one row per zone and local hour as the tab lists them, with what
+    happened there unpatrolled."""
     out = io.StringIO()
     w = csv.writer(out)
     w.writerow(["row", "zone", "zone_name", "from_local", "to_local", "covered_fraction", "cells_covered",
-                "cells_total", "unit", "callsign", "distance_m", "in_zone_s", "out_zone_s", "idle_s"])
+                "cells_total", "unit", "callsign", "distance_m", "in_zone_s", "out_zone_s", "idle_s",
+                "incidents", "alerts", "events"])
     for c in covs:
         span = [fmt_local(c.t0, tz), fmt_local(c.t1, tz)]
         w.writerow(["zone", c.zone, names.get(c.zone, c.zone), *span, f"{c.covered_fraction:.4f}", c.cells_covered,
-                    c.cells_total, "", "", "", "", "", ""])
+                    c.cells_total, *[""] * 9])
         for u in c.units:
             w.writerow(["unit", c.zone, names.get(c.zone, c.zone), *span, "", "", "", u.unit,
                         callsigns.get(u.unit, u.unit), f"{u.distance_m:.1f}", f"{u.in_zone_s:.0f}",
-                        f"{u.out_zone_s:.0f}", f"{u.idle_s:.0f}"])
+                        f"{u.out_zone_s:.0f}", f"{u.idle_s:.0f}", "", "", ""])
+    for g in sorted(windows, key=lambda g: (g.start, names.get(g.zone, g.zone), g.zone)):
+        w.writerow(["gap", g.zone, names.get(g.zone, g.zone), fmt_local(g.start, tz), fmt_local(g.end, tz),
+                    *[""] * 9, g.incidents, g.alerts, "; ".join(e.text for e in g.events)])
     return out.getvalue()
