@@ -5,6 +5,8 @@ each holds on both. On a cluster the writes that span slots check-and-set with s
 
 from __future__ import annotations
 
+import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from app import create_app
 from core.keys import Keys
 from core.redisio import connect, is_cluster
 from core.settings import Settings
+from runner.cluster import LocalCluster
 from tests.streams import test_housekeeping as housekeeping
 from tests.streams.test_faults import MINI
 from tests.web import test_dispatch_loop as loop
@@ -77,3 +80,36 @@ def test_the_web_app_on_the_cluster_signs_in_and_serves_the_home_page(
     assert [(f["actor"], f["action"]) for _, f in r.xrange(Keys("cc").audit)] == [("user:officer", "sign_in")] * 8
     limits = list(r.scan_iter(match="LIMITS:*"))
     assert len({r.keyslot(k) for k in limits}) > 1, "the sign-in limit counted in several slots"  # type: ignore[attr-defined]
+
+
+def test_two_web_processes_share_pushes_through_the_cluster_as_message_queue(
+    cluster: LocalCluster, cluster_url: str, tmp_path: Path
+) -> None:
+    """``CC_MESSAGE_QUEUE=1`` with ``REDIS_URL`` naming a cluster node: Flask-SocketIO's queue is a plain
+    connection to that node, and a cluster passes every PUBLISH to every node, so a push of a web
+    process configured with one node reaches the queue's channel on another node, where the other
+    web process listens. (Flask-SocketIO's test client refuses a message queue, so the listening end
+    is a plain subscription to the same channel on the other node.)"""
+    managers = []
+    for port in cluster.ports[:2]:  # two different nodes of the cluster
+        url = f"redis://127.0.0.1:{port}/0"
+        settings = Settings(redis_url=url, city_pack=MINI, demo=False, data_dir=tmp_path, tile_url="",
+                            message_queue=True)
+        _, socketio = create_app(settings, url, start_bridge=False)
+        managers.append(socketio.server.manager)
+    sender, receiver = managers
+    assert sender.redis_url != receiver.redis_url and sender.channel == receiver.channel
+    listener = redis.Redis.from_url(receiver.redis_url)
+    sub = listener.pubsub(ignore_subscribe_messages=True)
+    sub.subscribe(receiver.channel)
+    got = None
+    deadline = time.monotonic() + 20
+    while got is None and time.monotonic() < deadline:  # the subscription is in place once a message arrives
+        sender.server.emit("summary", {"clock_text": "2023-11-15 06:13:20"})
+        got = sub.get_message(timeout=0.5)
+    assert got is not None, "no push crossed from one node to the other"
+    message = json.loads(got["data"])
+    assert (message["method"], message["event"], message["data"]) == (
+        "emit", "summary", [{"clock_text": "2023-11-15 06:13:20"}])
+    sub.close()
+    listener.close()
