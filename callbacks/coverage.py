@@ -3,6 +3,7 @@ patrol zone over the chosen range, CSV export. Every callback checks the role it
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import flask
@@ -13,6 +14,7 @@ from callbacks.context import WebContext
 from city.coverage import Coverage
 from city.gaps import GapWindow
 from city.shifts import recent_shifts
+from core import trackfiles
 from core.settings import ROOT
 from layouts.coverage import KEY, ROLES, gap_list, gap_markers, unit_table, zone_polygons, zone_table
 from web import ids
@@ -30,7 +32,11 @@ def is_supervisor() -> bool:
 
 
 def load(ctx: WebContext, t0: float, t1: float) -> tuple[list[Coverage], list[GapWindow]]:
-    return city_coverage_for(ctx.client, ctx.keys, ctx.data_dir or ROOT / "var", ctx.view.city, t0, t1)
+    return city_coverage_for(ctx.client, ctx.keys, _data_dir(ctx), ctx.view.city, t0, t1)
+
+
+def _data_dir(ctx: WebContext) -> Path:
+    return ctx.data_dir or ROOT / "var"
 
 
 def register(app: Dash, ctx: WebContext) -> None:
@@ -51,9 +57,10 @@ def register(app: Dash, ctx: WebContext) -> None:
         recent = recent_shifts(clock, tz, city.shifts)
         labels = {"day": t("cov.shift.day", lang), "night": t("cov.shift.night", lang)}
         options = vm.shift_options(recent, labels, t("cov.shift.ongoing", lang))
-        values = [o["value"] for o in options]
-        done = [r.value for r in recent if not r.ongoing]
-        return options, current if current in values else (done[0] if done else values[0] if values else None)
+        if current in [o["value"] for o in options]:
+            return options, current
+        return options, vm.default_shift(
+            recent, lambda r: trackfiles.any_stored(ctx.client, ctx.keys, _data_dir(ctx), r.t0, r.t1))
 
     @app.callback(Output(ids.COV_RANGE, "children"), Output(ids.COV_ZONES, "children"),
                   Output(ids.COV_CELLS, "data"), Output(ids.COV_GAPS_LAYER, "children"),

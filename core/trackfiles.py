@@ -22,7 +22,7 @@ import redis
 from core import tracks
 from core.keys import Keys
 
-__all__ = ["SCHEMA", "day_of", "day_file", "archive_hours", "read_archived", "read_tracks", "archived_hours_before"]
+__all__ = ["SCHEMA", "day_of", "day_file", "archive_hours", "read_archived", "read_tracks", "archived_hours_before", "any_stored"]
 
 SCHEMA = pa.schema([("subject", pa.string()), ("ts", pa.float64()), ("lat", pa.float32()), ("lon", pa.float32()),
                     ("speed", pa.float32())])
@@ -145,3 +145,19 @@ def read_tracks(client: redis.Redis, keys: Keys, data_dir: Path, t0: float, t1: 
         if len(rec):
             out[subject] = tracks.from_records(rec)
     return out
+
+
+def any_stored(client: redis.Redis, keys: Keys, data_dir: Path, t0: float, t1: float) -> bool:
+    """Whether the track store may hold fixes of ``[t0, t1]``: some subject has fixes in Redis in an
+    hour overlapping it, or a day file of it exists (a whole day's file: a quick answer, not an
+    exact one)."""
+    raw = tracks.raw_client(client)
+    with raw.pipeline(transaction=False) as pipe:  # one key each: a cluster's pipeline routes them
+        for hour in tracks.hours_between(t0, t1):
+            for name in keys.trk_hours(hour):
+                pipe.exists(name)
+        if any(pipe.execute()):
+            return True
+    first, last = dt.datetime.fromtimestamp(t0, dt.UTC).date(), dt.datetime.fromtimestamp(t1, dt.UTC).date()
+    days = (first + dt.timedelta(days=n) for n in range((last - first).days + 1))
+    return any(day_file(data_dir, d.isoformat()).exists() for d in days)

@@ -146,3 +146,21 @@ def test_a_supervisor_sees_last_nights_coverage(browser: Browser, site: tuple[st
     assert gaps == [("1", "watchlist plate read")]
     page.context.close()
     assert errors == []
+
+
+def test_with_nothing_stored_in_the_last_shift_the_tab_opens_on_the_one_under_way(
+        browser: Browser, site: tuple[str, redis.Redis, Path]) -> None:
+    """A system started during a shift: the shift before it holds no track, so the tab shows the one
+    under way rather than a map of zeros."""
+    url, r, _ = site
+    r.set(KEYS.clock, str(int(START + 2 * 86_400)))  # 2023-11-17 03:13: the day shift of the 16th is empty
+    try:
+        errors: list[str] = []
+        page = _page(browser, url, "supervisor", errors)
+        page.locator("#om-tab-select").get_by_role("option", name="Coverage").click()
+        expect(page.locator("#om-cov-shift")).to_contain_text("Night 2023-11-16 (under way)", timeout=WAIT)
+        expect(page.locator("#om-cov-range")).to_contain_text("2023-11-16 20:00 to 2023-11-17 03:13", timeout=WAIT)
+        page.context.close()
+        assert errors == []
+    finally:
+        r.set(KEYS.clock, str(int(CLOCK)))

@@ -65,3 +65,14 @@ def test_the_archiver_keeps_the_hours_near_the_event_clock(r: redis.Redis, tmp_p
     kept = tracks.read_recent(tracks.raw_client(r), KEYS, T, T + 20_000)["P01"]
     assert moved + len(kept) == 20
     assert kept["ts"].min() >= tracks.hour_of(T + 11_400 - 7200), "the two hours before the clock stay in Redis"
+
+
+def test_any_stored_says_whether_a_range_may_hold_fixes(r: redis.Redis, tmp_path: Path) -> None:
+    write(r, fixes("P01", T, 3))  # T .. T + 1,200, one hour in Redis
+    assert trackfiles.any_stored(r, KEYS, tmp_path, T - 600, T + 60)
+    assert not trackfiles.any_stored(r, KEYS, tmp_path, T - 86_400, T - 7200), "a range before the system ran"
+    assert not trackfiles.any_stored(r, KEYS, tmp_path, T + 7200, T + 9000)
+    trackfiles.archive_hours(r, KEYS, tmp_path, before_ts=T + 86_400)  # every hour to the day file
+    assert r.exists(*KEYS.trk_hours(tracks.hour_of(T))) == 0
+    assert trackfiles.any_stored(r, KEYS, tmp_path, T - 600, T + 60), "the day file holds it now"
+    assert not trackfiles.any_stored(r, KEYS, tmp_path, T - 3 * 86_400, T - 2 * 86_400)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -104,6 +104,23 @@ def parse_range(shift_value: str | None, start: str | None, end: str | None, tz:
     if not t0 < t1:
         raise ValueError("the start is not before the end")
     return t0, t1
+
+
+def default_shift(shifts: Sequence[ShiftRange], stored: Callable[[ShiftRange], bool]) -> str | None:
+    """The shift a supervisor sees first (its dropdown value): the newest one that ended, unless
+    nothing was stored in it (``stored``: e.g. the system started since) and one is under way.
+
+    >>> night, day = ShiftRange("night", "d", 3.0, 4.0, ongoing=True), ShiftRange("day", "d", 2.0, 3.0)
+    >>> default_shift([night, day], lambda s: True), default_shift([night, day], lambda s: False)
+    ('2-3', '3-4')
+    >>> default_shift([night], lambda s: False), default_shift([], lambda s: True)
+    ('3-4', None)
+    """
+    done = [s for s in shifts if not s.ongoing]
+    under_way = [s for s in shifts if s.ongoing]
+    if done and (not under_way or stored(done[0])):
+        return done[0].value
+    return under_way[0].value if under_way else None
 
 
 def shift_options(shifts: Sequence[ShiftRange], label: Mapping[str, str], ongoing: str) -> list[dict[str, str]]:
