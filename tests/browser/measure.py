@@ -160,3 +160,40 @@ REPLAY_DOTS_JS = """([mapId, points]) => {
             dy: r.top - box.top + r.height / 2 - q.y};
   });
 }"""
+
+
+# Every text on the page outside the maps and charts whose color against its background (the first
+# opaque one among its ancestors, the text's alpha blended in) falls under WCAG AA: 4.5, or 3 for large
+# text (24 px, or bold from 18.66 px). Dash DataTable's pagination sizes its input with a hidden
+# ``current-page-shadow`` copy of the page number, which nobody sees.
+CONTRAST_JS = r"""() => {
+  const rgba = s => { const m = s.match(/rgba?\(([^)]+)\)/); if (!m) return null;
+    const p = m[1].split(',').map(parseFloat); return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1]; };
+  const lum = c => { const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]); };
+  const background = el => { for (let n = el; n; n = n.parentElement) {
+      const c = rgba(getComputedStyle(n).backgroundColor); if (c && c[3] > 0.5) return c; }
+    return [255, 255, 255, 1]; };
+  const shown = el => { for (let n = el; n; n = n.parentElement) { const s = getComputedStyle(n);
+      if (s.display === 'none' || s.visibility === 'hidden' || parseFloat(s.opacity) === 0) return false; }
+    return true; };
+  const out = [];
+  for (const el of document.querySelectorAll('body *')) {
+    if (el.closest('.leaflet-container, .js-plotly-plot, .current-page-shadow')) continue;
+    const own = Array.from(el.childNodes).filter(n => n.nodeType === 3).map(n => n.textContent.trim()).join(' ');
+    const r = el.getBoundingClientRect();
+    if (!own || r.width === 0 || r.height === 0 || r.bottom < 0 || r.top > innerHeight || !shown(el)) continue;
+    const s = getComputedStyle(el), fg = rgba(s.color), bg = background(el);
+    const mixed = [0, 1, 2].map(i => fg[i] * fg[3] + bg[i] * (1 - fg[3]));
+    const a = lum(mixed), b = lum(bg), ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    const size = parseFloat(s.fontSize), large = size >= 24 || (parseInt(s.fontWeight) >= 700 && size >= 18.66);
+    if (ratio < (large ? 3 : 4.5)) out.push({text: own.slice(0, 40), color: s.color, ratio: +ratio.toFixed(2)});
+  }
+  return out;
+}"""
+
+
+def low_contrast(page: Page) -> list[dict[str, Any]]:
+    """The texts of the page a person cannot read well for their color (``CONTRAST_JS``)."""
+    found: list[dict[str, Any]] = page.evaluate(CONTRAST_JS)
+    return found
