@@ -73,3 +73,16 @@ def test_the_wall_reads_against_its_background(browser: Browser, site: str) -> N
     page.wait_for_timeout(1500)
     assert low_contrast(page) == []
     context.close()
+
+
+def test_the_sign_in_form_and_the_unit_terminal_read_against_their_background(browser: Browser, site: str) -> None:
+    context = browser.new_context(viewport={"width": 412, "height": 915})  # a phone in a patrol car
+    page = context.new_page()
+    sign_in(page, site, "officer", "wrong", refused=True)
+    expect(page.get_by_role("alert")).to_be_visible()
+    assert low_contrast(page) == []
+    sign_in(page, site, "unit-P01")
+    page.goto(f"{site}/unit?lang=en")
+    expect(page.get_by_role("button", name="Help")).to_be_visible(timeout=WAIT)
+    assert low_contrast(page) == []
+    context.close()
