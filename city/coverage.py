@@ -31,8 +31,8 @@ from shapely.geometry.base import BaseGeometry
 from city.geo import haversine_m_np
 from city.h3cells import latlng_to_cells
 
-__all__ = ["H3_RES", "GAP_S", "STEP_M", "IDLE_KMH", "GAP_WINDOW_S", "TrackLike", "TrackArrays", "clip_track", "UnitFigures", "Coverage",
-           "zone_cells", "cell_ids", "sample_track", "zone_coverage", "city_coverage"]
+__all__ = ["H3_RES", "GAP_S", "STEP_M", "IDLE_KMH", "GAP_WINDOW_S", "TrackLike", "TrackArrays", "clip_track",
+           "UnitFigures", "Coverage", "zone_cells", "cell_ids", "sample_track", "zone_coverage", "city_coverage"]
 
 H3_RES = 9
 GAP_S = 120.0

@@ -22,7 +22,8 @@ import redis
 from core import tracks
 from core.keys import Keys
 
-__all__ = ["SCHEMA", "day_of", "day_file", "archive_hours", "read_archived", "read_tracks", "archived_hours_before", "any_stored"]
+__all__ = ["SCHEMA", "day_of", "day_file", "archive_hours", "read_archived", "read_tracks", "archived_hours_before",
+           "any_stored"]
 
 SCHEMA = pa.schema([("subject", pa.string()), ("ts", pa.float64()), ("lat", pa.float32()), ("lon", pa.float32()),
                     ("speed", pa.float32())])
@@ -107,11 +108,8 @@ def read_archived(data_dir: Path, t0: float, t1: float, subjects: Iterable[str] 
     if t1 < t0:
         return {}
     wanted = None if subjects is None else sorted(set(subjects))
-    day = dt.datetime.fromtimestamp(t0, dt.UTC).date()
-    last = dt.datetime.fromtimestamp(t1, dt.UTC).date()
-    while day <= last:
-        path = day_file(data_dir, day.isoformat())
-        day += dt.timedelta(days=1)
+    for day in _days(t0, t1):
+        path = day_file(data_dir, day)
         if not path.exists():
             continue
         filters: list[tuple[str, str, object]] = [("ts", ">=", t0), ("ts", "<=", t1)]
@@ -158,6 +156,14 @@ def any_stored(client: redis.Redis, keys: Keys, data_dir: Path, t0: float, t1: f
                 pipe.exists(name)
         if any(pipe.execute()):
             return True
+    return any(day_file(data_dir, day).exists() for day in _days(t0, t1))
+
+
+def _days(t0: float, t1: float) -> list[str]:
+    """The UTC days (``YYYY-MM-DD``, as the day files are named) that ``[t0, t1]`` touches.
+
+    >>> _days(1_700_000_000, 1_700_000_000 + 86_400)
+    ['2023-11-14', '2023-11-15']
+    """
     first, last = dt.datetime.fromtimestamp(t0, dt.UTC).date(), dt.datetime.fromtimestamp(t1, dt.UTC).date()
-    days = (first + dt.timedelta(days=n) for n in range((last - first).days + 1))
-    return any(day_file(data_dir, d.isoformat()).exists() for d in days)
+    return [(first + dt.timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]

@@ -18,9 +18,8 @@ from flask import Flask
 from werkzeug.serving import BaseWSGIServer
 
 from runner.embedded import free_port
+from tests.browser.conftest import ROOT
 from tests.browser.devserver import serve_in_thread
-
-from .conftest import ROOT
 
 FONT = "fonts/noto-sans-sc-chinese-simplified-400-normal.woff2"  # 1.1 MB: larger than the socket buffers
 
